@@ -1,0 +1,11 @@
+// Command registry: one module per command under ./commands, loaded lazily so `bitspike --help`
+// starts instantly. A command module exports `run(argv): Promise<number>` (the exit code) and
+// `summary` (one line for the help screen).
+
+export interface CommandModule {
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+export const commands: Record<string, () => Promise<CommandModule>> = {
+};
