@@ -1,3 +1,4 @@
 // Public entry point of the bitspike library. The core is platform-neutral (no Node-only imports);
-// Node-specific pieces (file loaders, worker threads) live behind explicit subpaths or lazy imports.
-export { Rng, type RngState } from './engine/random.js';
+// Node-specific pieces (file loaders, worker threads) are loaded lazily or live in src/data and src/cli.
+export * from './engine/index.js';
+export * as nn from './nn/index.js';

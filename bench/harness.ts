@@ -1,0 +1,44 @@
+// Shared benchmark plumbing: every suite times with `measure` and prints one JSON object per line
+// via `emit`, so `npm run bench` output can be piped straight into jq or a results table.
+
+export interface BenchLine {
+  name: string;
+  median_ms: number;
+  runs: number;
+  [key: string]: unknown;
+}
+
+export interface MeasureOptions { warmup?: number; minRuns?: number; minMs?: number; maxRuns?: number }
+
+/** Times `fn` repeatedly; returns the median and spread in milliseconds. */
+export async function measure(fn: () => unknown | Promise<unknown>, opts: MeasureOptions = {}): Promise<{ median_ms: number; min_ms: number; max_ms: number; runs: number }> {
+  const { warmup = 2, minRuns = 5, minMs = 500, maxRuns = 200 } = opts;
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  const t0 = performance.now();
+  while (times.length < maxRuns && (times.length < minRuns || performance.now() - t0 < minMs)) {
+    const s = performance.now();
+    await fn();
+    times.push(performance.now() - s);
+  }
+  times.sort((a, b) => a - b);
+  const mid = times.length >> 1;
+  const median = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+  return { median_ms: round(median), min_ms: round(times[0]), max_ms: round(times[times.length - 1]), runs: times.length };
+}
+
+export function round(x: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+export function emit(line: BenchLine): void {
+  console.log(JSON.stringify(line));
+}
+
+export interface BenchContext {
+  quick: boolean;
+  threads: number;
+  /** A python3 that can import torch (and numpy), or undefined when none is available. */
+  python?: string;
+}

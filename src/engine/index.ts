@@ -1,0 +1,11 @@
+export * from './tensor.js';
+export * from './shape.js';
+export * from './random.js';
+export * from './debug.js';
+export * from './init.js';
+export * from './gradcheck.js';
+export * from './serialize.js';
+export * from './ops/index.js';
+export * from './optim/index.js';
+export { getKernels, setKernels, setThreads, useReferenceKernels } from './kernels/index.js';
+export { packedWords, type Kernels, type ConvGeometry, type PoolGeometry } from './kernels/types.js';

@@ -1,0 +1,63 @@
+// The contract between the autograd engine and its compute kernels. Two implementations exist side
+// by side: `reference` (plain TypeScript, the test oracle and fallback) and `wasm` (AssemblyScript
+// SIMD128, optionally split over worker threads). All arrays are row-major; images are NCHW;
+// conv weights are [OC, C/groups, KH, KW]. Kernels never allocate their outputs: callers pass them.
+//
+// Results must not depend on the thread count: work is split over output elements, never over a
+// reduction, so a run with 1 or N threads is bit-identical.
+
+export interface ConvGeometry {
+  readonly N: number; readonly C: number; readonly H: number; readonly W: number;
+  readonly OC: number; readonly KH: number; readonly KW: number;
+  readonly strideH: number; readonly strideW: number;
+  readonly padH: number; readonly padW: number;
+  readonly dilationH: number; readonly dilationW: number;
+  readonly groups: number;
+  readonly OH: number; readonly OW: number;
+}
+
+export interface PoolGeometry {
+  readonly N: number; readonly C: number; readonly H: number; readonly W: number;
+  readonly KH: number; readonly KW: number;
+  readonly strideH: number; readonly strideW: number;
+  readonly padH: number; readonly padW: number;
+  readonly OH: number; readonly OW: number;
+}
+
+/**
+ * Bit-packed layout (see docs/formats.md): 32-bit words (Uint32Array), bit j of a row lives in word
+ * j >>> 5 at bit position j & 31 (LSB first). Each row is padded with zero bits to a multiple of
+ * 64 bits, so a row of `bits` values takes `packedWords(bits)` words. Bit 1 encodes +1, bit 0
+ * encodes −1. Padding bits are zero in every operand, so XNOR-popcount over whole words stays exact.
+ */
+export function packedWords(bits: number): number {
+  return Math.ceil(bits / 64) * 2;
+}
+
+export interface Kernels {
+  readonly name: 'reference' | 'wasm';
+  /** C (M×N) = op(A) · op(B) (+ C when accumulate). op(A) is M×K, op(B) is K×N. */
+  sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
+    A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void;
+  /** y = conv2d(x, w) without bias. x: N×C×H×W, y: N×OC×OH×OW. */
+  conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, y: Float32Array): void;
+  /** dx = ∂L/∂x given dy (overwrites dx). */
+  conv2dBackwardInput(g: ConvGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
+  /** dw = ∂L/∂w given x and dy (overwrites dw). */
+  conv2dBackwardFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array, dw: Float32Array): void;
+  /** Max pooling; argmax receives the flat index into x of each output's maximum (first max wins; padding never wins). */
+  maxPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array, argmax: Int32Array): void;
+  /** dx = scatter-add of dy at argmax (overwrites dx). */
+  maxPool2dBackward(g: PoolGeometry, dy: Float32Array, argmax: Int32Array, dx: Float32Array): void;
+  /** Average pooling; padded cells count in the divisor (PyTorch's count_include_pad=True). */
+  avgPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array): void;
+  avgPool2dBackward(g: PoolGeometry, dy: Float32Array, dx: Float32Array): void;
+  /** Packs rows×cols signs (x ≥ 0 → 1) into dst with the layout above. */
+  packSigns(src: Float32Array, rows: number, cols: number, dst: Uint32Array): void;
+  /** Unpacks to ±1 floats. */
+  unpackSigns(src: Uint32Array, rows: number, cols: number, dst: Float32Array): void;
+  /** C[m·N+n] = Σ_k a[m,k]·b[n,k] over ±1 values = K − 2·popcount(a_m XOR b_n). A: M packed rows, B: N packed rows. */
+  bgemm(M: number, N: number, K: number, A: Uint32Array, B: Uint32Array, C: Int32Array): void;
+  /** dst[r] = number of 1 bits in packed row r. */
+  popcountRows(src: Uint32Array, rows: number, bits: number, dst: Int32Array): void;
+}
