@@ -1,0 +1,34 @@
+// `npm run bench [-- --quick] [--threads N] [--only a,b]`: every suite prints JSON lines to stdout.
+import { availableParallelism } from 'node:os';
+import { parseArgs } from '../src/cli/args.js';
+import type { BenchContext } from './harness.js';
+import { findPython } from './python.js';
+
+const suites: Record<string, () => Promise<(ctx: BenchContext) => Promise<void>>> = {
+  engine: async () => (await import('./engine.js')).runEngineBench,
+  kernels: async () => (await import('./kernels.js')).runKernelBench,
+  bmm: async () => (await import('./bmm.js')).runBmmBench,
+  bnn: async () => (await import('./bnn.js')).runBnnBench,
+  snn: async () => (await import('./snn.js')).runSnnBench,
+  data: async () => (await import('./data.js')).runDataBench,
+};
+
+const { flags } = parseArgs('bench', process.argv.slice(2), {
+  quick: { kind: 'boolean', help: 'fewer repetitions (whole run under two minutes)', default: false },
+  threads: { kind: 'number', help: 'threads for bitspike and the reference', default: Math.min(2, availableParallelism()) },
+  only: { kind: 'string', help: `comma-separated suites (${Object.keys(suites).join(',')})` },
+  'no-reference': { kind: 'boolean', help: 'skip the PyTorch/numpy reference runs', default: false },
+});
+const only = typeof flags.only === 'string' ? flags.only.split(',') : Object.keys(suites);
+for (const s of only) if (!suites[s]) throw new Error(`bench: unknown suite '${s}' (known: ${Object.keys(suites).join(', ')})`);
+const python = flags['no-reference'] ? undefined : findPython('torch') ?? findPython('numpy');
+const ctx: BenchContext = { quick: flags.quick as boolean, threads: flags.threads as number, python };
+console.error(`bench: suites ${only.join(',')}, threads ${ctx.threads}, reference python: ${python ?? 'none (ratios omitted)'}`);
+const t0 = performance.now();
+for (const s of only) {
+  const t = performance.now();
+  await (await suites[s]())(ctx);
+  console.error(`bench: ${s} done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+console.error(`bench: all done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+process.exit(0);
