@@ -9,3 +9,4 @@ export * from './ops/index.js';
 export * from './optim/index.js';
 export { getKernels, setKernels, setThreads, useReferenceKernels } from './kernels/index.js';
 export { packedWords, type Kernels, type ConvGeometry, type PoolGeometry } from './kernels/types.js';
+export * from './bits.js';

@@ -1,0 +1,86 @@
+// Bit-packed tensors: a matrix of ±1 (or 0/1) values stored one bit each, in the layout documented in
+// kernels/types.ts and docs/formats.md (32-bit words, LSB first, rows zero-padded to 64 bits).
+// XNOR-popcount products on them are exact integers.
+import { getKernels } from './kernels/index.js';
+import { packedWords } from './kernels/types.js';
+import { fmt, ShapeError } from './shape.js';
+import { Tensor } from './tensor.js';
+
+export class BitTensor {
+  /** Words per row (a multiple of 2, i.e. of 64 bits). */
+  readonly wordsPerRow: number;
+
+  constructor(readonly rows: number, readonly bits: number, readonly words: Uint32Array) {
+    if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(bits) || bits < 0) {
+      throw new ShapeError('BitTensor', `rows and bits must be non-negative integers, got ${rows}×${bits}`);
+    }
+    this.wordsPerRow = packedWords(bits);
+    if (words.length !== rows * this.wordsPerRow) {
+      throw new ShapeError('BitTensor', `${rows} rows of ${bits} bits need ${rows * this.wordsPerRow} words, got ${words.length}`);
+    }
+    const tail = bits % 64;
+    if (tail !== 0) {
+      // The XNOR-popcount identity needs zero padding bits; reject data that would silently break it.
+      for (let r = 0; r < rows; r++) {
+        const base = r * this.wordsPerRow;
+        for (let j = bits; j < this.wordsPerRow * 32; j++) {
+          if ((words[base + (j >>> 5)] >>> (j & 31)) & 1) throw new ShapeError('BitTensor', `row ${r} has a non-zero padding bit at position ${j} (bits = ${bits})`);
+        }
+      }
+    }
+  }
+
+  /** Packs a 2-D float tensor by sign: x ≥ 0 → bit 1 (+1), x < 0 → bit 0 (−1). sign(0) = +1. */
+  static fromSigns(x: Tensor): BitTensor {
+    if (x.rank !== 2) throw new ShapeError('BitTensor.fromSigns', `expects a 2-D tensor, got ${fmt(x.shape)}`);
+    const [rows, bits] = x.shape;
+    const words = new Uint32Array(rows * packedWords(bits));
+    getKernels().packSigns(x.f32, rows, bits, words);
+    return new BitTensor(rows, bits, words);
+  }
+
+  /** Packs 0/1 values (any non-zero → 1). */
+  static fromBits(values: ArrayLike<number>, rows: number, bits: number): BitTensor {
+    if (values.length !== rows * bits) throw new ShapeError('BitTensor.fromBits', `${values.length} values for ${rows}×${bits}`);
+    const wpr = packedWords(bits);
+    const words = new Uint32Array(rows * wpr);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < bits; j++) if (values[r * bits + j]) words[r * wpr + (j >>> 5)] |= 1 << (j & 31);
+    }
+    return new BitTensor(rows, bits, words);
+  }
+
+  get(row: number, bit: number): 0 | 1 {
+    return ((this.words[row * this.wordsPerRow + (bit >>> 5)] >>> (bit & 31)) & 1) as 0 | 1;
+  }
+
+  /** ±1 floats, [rows, bits]. */
+  toSigns(): Tensor {
+    const out = new Float32Array(this.rows * this.bits);
+    getKernels().unpackSigns(this.words, this.rows, this.bits, out);
+    return new Tensor(out, [this.rows, this.bits]);
+  }
+
+  /** Number of +1 bits per row. */
+  popcount(): Int32Array {
+    const out = new Int32Array(this.rows);
+    getKernels().popcountRows(this.words, this.rows, this.bits, out);
+    return out;
+  }
+
+  /** Storage in bits, padding included (what the bytes in memory cost). */
+  get storageBits(): number {
+    return this.words.length * 32;
+  }
+}
+
+/**
+ * a · bᵀ over ±1 values as exact int32: out[m, n] = bits − 2·popcount(a_m XOR b_n).
+ * a: M×K bits, b: N×K bits (b's rows are the output units, like a dense weight [out, in]).
+ */
+export function xnorMatmul(a: BitTensor, b: BitTensor): Tensor {
+  if (a.bits !== b.bits) throw new ShapeError('xnorMatmul', `inner sizes differ: ${a.rows}×${a.bits} bits · (${b.rows}×${b.bits} bits)ᵀ`);
+  const out = new Int32Array(a.rows * b.rows);
+  getKernels().bgemm(a.rows, b.rows, a.bits, a.words, b.words, out);
+  return new Tensor(out, [a.rows, b.rows]);
+}
