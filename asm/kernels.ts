@@ -1,4 +1,662 @@
-// Hot compute kernels (SIMD128). Owned by the kernels subsystem; see src/engine/kernels/.
-export function version(): i32 {
-  return 1;
+// Hot compute kernels (SIMD128) behind src/engine/kernels/wasm.ts.
+//
+// No allocation and no mutable statics: every operand and every per-thread scratch buffer is a
+// pointer into the one shared memory the host manages, so each thread runs its own instance of
+// this module over a disjoint range of output rows/images/planes. Per-element reduction order never
+// depends on that range, which keeps results bit-identical for any thread count.
+
+// sgemm blocking (see docs: 4×8 micro-tile in 8 f32x4 accumulators; KC×NC B block, MC×KC A block).
+const MR: i32 = 4;
+const NR: i32 = 8;
+const KC: i32 = 256;
+const MC: i32 = 128;
+const NC: i32 = 512;
+const PACK_A_BYTES: usize = <usize>(MC * KC * 4);
+const PACK_B_BYTES: usize = <usize>(KC * NC * 4);
+
+/** Bytes of per-thread scratch one sgemm call needs. */
+export function gemmScratchBytes(): i32 {
+  return MC * KC * 4 + KC * NC * 4 + MR * NR * 4;
+}
+
+// ---------------------------------------------------------------------------------------------
+// sgemm
+
+// Packs rows [i0, i0+mc) × k [p0, p0+kc) of op(A) into MR-row panels, k-major inside a panel
+// (panel[k*MR + i]); rows past mc are zero so edge tiles can use the full micro-kernel.
+function packA(transA: bool, A: usize, lda: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min<i32>(MR, mc - ir);
+    const panel = dst + <usize>(ir * kc) * 4;
+    if (transA) {
+      // op(A)(i,k) = A[k*lda + i]: the MR rows of a panel are contiguous for each k.
+      const src = A + (<usize>p0 * <usize>lda + <usize>(i0 + ir)) * 4;
+      const step = <usize>lda * 4;
+      if (mr == MR) {
+        for (let k = 0; k < kc; k++) v128.store(panel + <usize>k * 16, v128.load(src + <usize>k * step));
+      } else {
+        for (let k = 0; k < kc; k++) {
+          const s = src + <usize>k * step;
+          const d = panel + <usize>k * 16;
+          for (let i = 0; i < MR; i++) store<f32>(d + <usize>i * 4, i < mr ? load<f32>(s + <usize>i * 4) : 0);
+        }
+      }
+    } else {
+      const src = A + (<usize>(i0 + ir) * <usize>lda + <usize>p0) * 4;
+      const step = <usize>lda * 4;
+      if (mr == MR) {
+        const r0 = src, r1 = src + step, r2 = src + 2 * step, r3 = src + 3 * step;
+        let k = 0;
+        // 4×4 transposes: four k values of four rows at a time.
+        for (; k + 4 <= kc; k += 4) {
+          const o = <usize>k * 4;
+          const a0 = v128.load(r0 + o), a1 = v128.load(r1 + o), a2 = v128.load(r2 + o), a3 = v128.load(r3 + o);
+          const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5);
+          const t1 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+          const t2 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
+          const t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+          const d = panel + <usize>k * 16;
+          v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+          v128.store(d, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
+          v128.store(d, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
+          v128.store(d, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+        }
+        for (; k < kc; k++) {
+          const o = <usize>k * 4;
+          const d = panel + <usize>k * 16;
+          store<f32>(d, load<f32>(r0 + o));
+          store<f32>(d, load<f32>(r1 + o), 4);
+          store<f32>(d, load<f32>(r2 + o), 8);
+          store<f32>(d, load<f32>(r3 + o), 12);
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          const d = panel + <usize>k * 16;
+          for (let i = 0; i < MR; i++) {
+            store<f32>(d + <usize>i * 4, i < mr ? load<f32>(src + <usize>i * step + <usize>k * 4) : 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Packs k [p0, p0+kc) × columns [j0, j0+nc) of op(B) into NR-column panels (panel[k*NR + j]),
+// zero beyond nc.
+function packB(transB: bool, B: usize, ldb: i32, p0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min<i32>(NR, nc - jr);
+    const panel = dst + <usize>(jr * kc) * 4;
+    if (!transB) {
+      // op(B)(k,j) = B[k*ldb + j]: NR contiguous floats per k.
+      const src = B + (<usize>p0 * <usize>ldb + <usize>(j0 + jr)) * 4;
+      const step = <usize>ldb * 4;
+      if (nr == NR) {
+        for (let k = 0; k < kc; k++) {
+          const s = src + <usize>k * step;
+          const d = panel + <usize>k * 32;
+          v128.store(d, v128.load(s));
+          v128.store(d, v128.load(s, 16), 16);
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          const s = src + <usize>k * step;
+          const d = panel + <usize>k * 32;
+          for (let j = 0; j < NR; j++) store<f32>(d + <usize>j * 4, j < nr ? load<f32>(s + <usize>j * 4) : 0);
+        }
+      }
+    } else {
+      // op(B)(k,j) = B[j*ldb + k]: each column is a contiguous run of k.
+      const src = B + (<usize>(j0 + jr) * <usize>ldb + <usize>p0) * 4;
+      const step = <usize>ldb * 4;
+      if (nr == NR) {
+        let k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          const o = <usize>k * 4;
+          const d = panel + <usize>k * 32;
+          // Two 4×4 transposes: columns 0–3 and 4–7, four k values each.
+          for (let h: usize = 0; h < 2; h++) {
+            const s = src + h * 4 * step + o;
+            const a0 = v128.load(s), a1 = v128.load(s + step), a2 = v128.load(s + 2 * step), a3 = v128.load(s + 3 * step);
+            const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5);
+            const t1 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+            const t2 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5);
+            const t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+            const dd = d + h * 16;
+            v128.store(dd, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+            v128.store(dd, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 32);
+            v128.store(dd, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 64);
+            v128.store(dd, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 96);
+          }
+        }
+        for (; k < kc; k++) {
+          const d = panel + <usize>k * 32;
+          const s = src + <usize>k * 4;
+          for (let j = 0; j < NR; j++) store<f32>(d + <usize>j * 4, load<f32>(s + <usize>j * step));
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          const d = panel + <usize>k * 32;
+          const s = src + <usize>k * 4;
+          for (let j = 0; j < NR; j++) store<f32>(d + <usize>j * 4, j < nr ? load<f32>(s + <usize>j * step) : 0);
+        }
+      }
+    }
+  }
+}
+
+// C tile (mr×nr, row stride ldc floats) = (overwrite ? 0 : C) + Σ_k a[k]·b[k]. Each accumulator
+// sums its k terms in order from zero, the same for full and edge tiles.
+// @ts-ignore: decorator
+@inline
+function micro(kc: i32, a: usize, b: usize, c: usize, ldc: i32, mr: i32, nr: i32, overwrite: bool, tile: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(av, b0));
+    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 4);
+    c10 = f32x4.add(c10, f32x4.mul(av, b0));
+    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 8);
+    c20 = f32x4.add(c20, f32x4.mul(av, b0));
+    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 12);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0));
+    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    a += 16;
+    b += 32;
+  }
+  const ldcB = <usize>ldc * 4;
+  if (mr == MR && nr == NR) {
+    const r0 = c, r1 = c + ldcB, r2 = c + 2 * ldcB, r3 = c + 3 * ldcB;
+    if (overwrite) {
+      v128.store(r0, c00); v128.store(r0, c01, 16);
+      v128.store(r1, c10); v128.store(r1, c11, 16);
+      v128.store(r2, c20); v128.store(r2, c21, 16);
+      v128.store(r3, c30); v128.store(r3, c31, 16);
+    } else {
+      v128.store(r0, f32x4.add(v128.load(r0), c00)); v128.store(r0, f32x4.add(v128.load(r0, 16), c01), 16);
+      v128.store(r1, f32x4.add(v128.load(r1), c10)); v128.store(r1, f32x4.add(v128.load(r1, 16), c11), 16);
+      v128.store(r2, f32x4.add(v128.load(r2), c20)); v128.store(r2, f32x4.add(v128.load(r2, 16), c21), 16);
+      v128.store(r3, f32x4.add(v128.load(r3), c30)); v128.store(r3, f32x4.add(v128.load(r3, 16), c31), 16);
+    }
+  } else {
+    v128.store(tile, c00); v128.store(tile, c01, 16);
+    v128.store(tile, c10, 32); v128.store(tile, c11, 48);
+    v128.store(tile, c20, 64); v128.store(tile, c21, 80);
+    v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+    for (let i = 0; i < mr; i++) {
+      const row = c + <usize>i * ldcB;
+      const t = tile + <usize>i * 32;
+      for (let j = 0; j < nr; j++) {
+        const p = row + <usize>j * 4;
+        const v = load<f32>(t + <usize>j * 4);
+        store<f32>(p, overwrite ? v : load<f32>(p) + v);
+      }
+    }
+  }
+}
+
+/**
+ * C (M×N, row stride ldc) = op(A)·op(B) (+ C when accumulate). op(A) is M×K: A is M×K (row stride
+ * lda) or, transposed, K×M. op(B) is K×N: B is K×N (ldb) or, transposed, N×K. ws: gemmScratchBytes().
+ */
+export function sgemm(transA: i32, transB: i32, M: i32, N: i32, K: i32, A: usize, lda: i32, B: usize, ldb: i32,
+  C: usize, ldc: i32, accumulate: i32, ws: usize): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!accumulate) for (let i = 0; i < M; i++) memory.fill(C + <usize>i * <usize>ldc * 4, 0, <usize>N * 4);
+    return;
+  }
+  const pa = ws;
+  const pb = ws + PACK_A_BYTES;
+  const tile = pb + PACK_B_BYTES;
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min<i32>(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min<i32>(KC, K - pc);
+      const overwrite = pc == 0 && !accumulate;
+      packB(transB != 0, B, ldb, pc, kc, jc, nc, pb);
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min<i32>(MC, M - ic);
+        packA(transA != 0, A, lda, ic, mc, pc, kc, pa);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min<i32>(NR, nc - jr);
+          const bp = pb + <usize>(jr * kc) * 4;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min<i32>(MR, mc - ir);
+            micro(kc, pa + <usize>(ir * kc) * 4, bp,
+              C + (<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) * 4, ldc, mr, nr, overwrite, tile);
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// conv2d via im2col/col2im + sgemm. `g` points at 17 i32 geometry fields laid out by the host:
+// N C H W OC KH KW strideH strideW padH padW dilationH dilationW groups OH OW chunkImages.
+
+// @ts-ignore: decorator
+@inline function gi(g: usize, i: i32): i32 { return load<i32>(g + <usize>i * 4); }
+
+/** Scratch bytes per thread for the conv kernels (col buffer + gathered dy/y + sgemm scratch). */
+export function convScratchBytes(g: usize): i32 {
+  const C = gi(g, 1), OC = gi(g, 4), KH = gi(g, 5), KW = gi(g, 6), G = gi(g, 13);
+  const OHW = gi(g, 14) * gi(g, 15), chunk = gi(g, 16);
+  const kdim = (C / G) * KH * KW;
+  const cols = chunk * OHW;
+  return (kdim * cols + (OC / G) * cols) * 4 + gemmScratchBytes() + 64;
+}
+
+// col[(r - r0)][b*OHW + oh*OW + ow] = x[n0+b][g*Cg + c][ih][iw] (0 outside the image) for
+// r = (c, kh, kw) in [r0, r1) within group `grp`.
+function im2col(g: usize, x: usize, grp: i32, r0: i32, r1: i32, n0: i32, nb: i32, col: usize): void {
+  const C = gi(g, 1), H = gi(g, 2), W = gi(g, 3), KH = gi(g, 5), KW = gi(g, 6);
+  const sh = gi(g, 7), sw = gi(g, 8), ph = gi(g, 9), pw = gi(g, 10), dh = gi(g, 11), dw = gi(g, 12);
+  const G = gi(g, 13), OH = gi(g, 14), OW = gi(g, 15);
+  const Cg = C / G, KHW = KH * KW, OHW = OH * OW, cols = nb * OHW;
+  for (let r = r0; r < r1; r++) {
+    const c = grp * Cg + r / KHW;
+    const kh = (r / KW) % KH, kw = r % KW;
+    const offW = kw * dw - pw;
+    // ow range whose input column lies inside the image.
+    let owLo = offW >= 0 ? 0 : (-offW + sw - 1) / sw;
+    let owHi = W - 1 - offW < 0 ? 0 : (W - 1 - offW) / sw + 1;
+    if (owHi > OW) owHi = OW;
+    if (owLo > owHi) owLo = owHi;
+    const rowBase = col + <usize>(r - r0) * <usize>cols * 4;
+    for (let b = 0; b < nb; b++) {
+      const plane = x + (<usize>((n0 + b) * C + c) * <usize>(H * W)) * 4;
+      let d = rowBase + <usize>(b * OHW) * 4;
+      for (let oh = 0; oh < OH; oh++) {
+        const ih = oh * sh - ph + kh * dh;
+        if (ih < 0 || ih >= H) {
+          memory.fill(d, 0, <usize>OW * 4);
+        } else {
+          if (owLo > 0) memory.fill(d, 0, <usize>owLo * 4);
+          const srow = plane + <usize>(ih * W) * 4;
+          if (sw == 1) {
+            memory.copy(d + <usize>owLo * 4, srow + <usize>(owLo + offW) * 4, <usize>(owHi - owLo) * 4);
+          } else {
+            for (let ow = owLo; ow < owHi; ow++) store<f32>(d + <usize>ow * 4, load<f32>(srow + <usize>(ow * sw + offW) * 4));
+          }
+          if (owHi < OW) memory.fill(d + <usize>owHi * 4, 0, <usize>(OW - owHi) * 4);
+        }
+        d += <usize>OW * 4;
+      }
+    }
+  }
+}
+
+// dx[n0+b][g*Cg + c][ih][iw] += col[r][b*OHW + oh*OW + ow]: the adjoint of im2col (all rows).
+function col2im(g: usize, dx: usize, grp: i32, n0: i32, nb: i32, col: usize): void {
+  const C = gi(g, 1), H = gi(g, 2), W = gi(g, 3), KH = gi(g, 5), KW = gi(g, 6);
+  const sh = gi(g, 7), sw = gi(g, 8), ph = gi(g, 9), pw = gi(g, 10), dh = gi(g, 11), dw = gi(g, 12);
+  const G = gi(g, 13), OH = gi(g, 14), OW = gi(g, 15);
+  const Cg = C / G, KHW = KH * KW, OHW = OH * OW, cols = nb * OHW;
+  const kdim = Cg * KHW;
+  for (let r = 0; r < kdim; r++) {
+    const c = grp * Cg + r / KHW;
+    const kh = (r / KW) % KH, kw = r % KW;
+    const offW = kw * dw - pw;
+    let owLo = offW >= 0 ? 0 : (-offW + sw - 1) / sw;
+    let owHi = W - 1 - offW < 0 ? 0 : (W - 1 - offW) / sw + 1;
+    if (owHi > OW) owHi = OW;
+    if (owLo > owHi) owLo = owHi;
+    const rowBase = col + <usize>r * <usize>cols * 4;
+    for (let b = 0; b < nb; b++) {
+      const plane = dx + (<usize>((n0 + b) * C + c) * <usize>(H * W)) * 4;
+      let s = rowBase + <usize>(b * OHW) * 4;
+      for (let oh = 0; oh < OH; oh++) {
+        const ih = oh * sh - ph + kh * dh;
+        if (ih >= 0 && ih < H) {
+          const drow = plane + <usize>(ih * W) * 4;
+          if (sw == 1) {
+            let ow = owLo;
+            const base = drow + <usize>offW * 4;
+            for (; ow + 4 <= owHi; ow += 4) {
+              const p = base + <usize>ow * 4;
+              v128.store(p, f32x4.add(v128.load(p), v128.load(s + <usize>ow * 4)));
+            }
+            for (; ow < owHi; ow++) {
+              const p = base + <usize>ow * 4;
+              store<f32>(p, load<f32>(p) + load<f32>(s + <usize>ow * 4));
+            }
+          } else {
+            for (let ow = owLo; ow < owHi; ow++) {
+              const p = drow + <usize>(ow * sw + offW) * 4;
+              store<f32>(p, load<f32>(p) + load<f32>(s + <usize>ow * 4));
+            }
+          }
+        }
+        s += <usize>OW * 4;
+      }
+    }
+  }
+}
+
+// Copies dy/y channels [grp*OCg, +OCg) of images [n0, n0+nb) into (or, when `toImage`, back from)
+// a dense OCg × (nb·OHW) matrix t.
+function gatherChannels(g: usize, img: usize, grp: i32, n0: i32, nb: i32, t: usize, toImage: bool): void {
+  const OC = gi(g, 4), G = gi(g, 13), OHW = gi(g, 14) * gi(g, 15);
+  const OCg = OC / G, cols = nb * OHW;
+  const bytes = <usize>OHW * 4;
+  for (let oc = 0; oc < OCg; oc++) {
+    for (let b = 0; b < nb; b++) {
+      const pi = img + (<usize>((n0 + b) * OC + grp * OCg + oc) * <usize>OHW) * 4;
+      const pt = t + (<usize>oc * <usize>cols + <usize>(b * OHW)) * 4;
+      if (toImage) memory.copy(pi, pt, bytes); else memory.copy(pt, pi, bytes);
+    }
+  }
+}
+
+/** y = conv2d(x, w) for images [n0, n1). */
+export function conv2dForward(g: usize, x: usize, w: usize, y: usize, n0: i32, n1: i32, ws: usize): void {
+  const C = gi(g, 1), OC = gi(g, 4), KH = gi(g, 5), KW = gi(g, 6), G = gi(g, 13);
+  const OHW = gi(g, 14) * gi(g, 15), chunk = gi(g, 16);
+  const OCg = OC / G, kdim = (C / G) * KH * KW;
+  const col = ws;
+  const t = col + <usize>(kdim * chunk * OHW) * 4;
+  const gws = t + <usize>(OCg * chunk * OHW) * 4;
+  for (let n = n0; n < n1; n += chunk) {
+    const nb = min<i32>(chunk, n1 - n);
+    const cols = nb * OHW;
+    for (let grp = 0; grp < G; grp++) {
+      im2col(g, x, grp, 0, kdim, n, nb, col);
+      const wg = w + <usize>(grp * OCg * kdim) * 4;
+      if (nb == 1) {
+        sgemm(0, 0, OCg, cols, kdim, wg, kdim, col, cols, y + (<usize>(n * OC + grp * OCg) * <usize>OHW) * 4, OHW, 0, gws);
+      } else {
+        sgemm(0, 0, OCg, cols, kdim, wg, kdim, col, cols, t, cols, 0, gws);
+        gatherChannels(g, y, grp, n, nb, t, true);
+      }
+    }
+  }
+}
+
+/** dx = ∂L/∂x for images [n0, n1) (overwrites those images of dx). */
+export function conv2dBackwardInput(g: usize, dy: usize, w: usize, dx: usize, n0: i32, n1: i32, ws: usize): void {
+  const C = gi(g, 1), H = gi(g, 2), W = gi(g, 3), OC = gi(g, 4), KH = gi(g, 5), KW = gi(g, 6), G = gi(g, 13);
+  const OHW = gi(g, 14) * gi(g, 15), chunk = gi(g, 16);
+  const OCg = OC / G, kdim = (C / G) * KH * KW;
+  const col = ws;
+  const t = col + <usize>(kdim * chunk * OHW) * 4;
+  const gws = t + <usize>(OCg * chunk * OHW) * 4;
+  if (n1 > n0) memory.fill(dx + <usize>(n0 * C) * <usize>(H * W) * 4, 0, <usize>((n1 - n0) * C) * <usize>(H * W) * 4);
+  for (let n = n0; n < n1; n += chunk) {
+    const nb = min<i32>(chunk, n1 - n);
+    const cols = nb * OHW;
+    for (let grp = 0; grp < G; grp++) {
+      const wg = w + <usize>(grp * OCg * kdim) * 4;
+      if (nb == 1) {
+        sgemm(1, 0, kdim, cols, OCg, wg, kdim, dy + (<usize>(n * OC + grp * OCg) * <usize>OHW) * 4, OHW, col, cols, 0, gws);
+      } else {
+        gatherChannels(g, dy, grp, n, nb, t, false);
+        sgemm(1, 0, kdim, cols, OCg, wg, kdim, t, cols, col, cols, 0, gws);
+      }
+      col2im(g, dx, grp, n, nb, col);
+    }
+  }
+}
+
+/**
+ * dw = ∂L/∂w for filter columns R in [r0, r1), where R = group·kdim + (c, kh, kw) indexes the rows
+ * of the whole im2col matrix. Sums over all images in fixed chunks, so the result does not depend
+ * on how [0, C·KH·KW) is split.
+ */
+export function conv2dBackwardFilter(g: usize, x: usize, dy: usize, dw: usize, r0: i32, r1: i32, ws: usize): void {
+  const N = gi(g, 0), C = gi(g, 1), OC = gi(g, 4), KH = gi(g, 5), KW = gi(g, 6), G = gi(g, 13);
+  const OHW = gi(g, 14) * gi(g, 15), chunk = gi(g, 16);
+  const OCg = OC / G, kdim = (C / G) * KH * KW;
+  const col = ws;
+  const t = col + <usize>(kdim * chunk * OHW) * 4;
+  const gws = t + <usize>(OCg * chunk * OHW) * 4;
+  for (let grp = 0; grp < G; grp++) {
+    const lo = max<i32>(r0 - grp * kdim, 0);
+    const hi = min<i32>(r1 - grp * kdim, kdim);
+    if (lo >= hi) continue;
+    const dwg = dw + (<usize>(grp * OCg * kdim) + <usize>lo) * 4;
+    for (let n = 0; n < N; n += chunk) {
+      const nb = min<i32>(chunk, N - n);
+      const cols = nb * OHW;
+      im2col(g, x, grp, lo, hi, n, nb, col);
+      if (nb == 1) {
+        sgemm(0, 1, OCg, hi - lo, cols, dy + (<usize>(n * OC + grp * OCg) * <usize>OHW) * 4, OHW, col, cols, dwg, kdim, n > 0 ? 1 : 0, gws);
+      } else {
+        gatherChannels(g, dy, grp, n, nb, t, false);
+        sgemm(0, 1, OCg, hi - lo, cols, t, cols, col, cols, dwg, kdim, n > 0 ? 1 : 0, gws);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pooling over planes [p0, p1) of the N·C planes. `g` points at 12 i32 fields:
+// N C H W KH KW strideH strideW padH padW OH OW.
+
+export function maxPool2d(g: usize, x: usize, y: usize, argmax: usize, p0: i32, p1: i32): void {
+  const H = gi(g, 2), W = gi(g, 3), KH = gi(g, 4), KW = gi(g, 5);
+  const sh = gi(g, 6), sw = gi(g, 7), ph = gi(g, 8), pw = gi(g, 9), OH = gi(g, 10), OW = gi(g, 11);
+  const HW = H * W;
+  for (let p = p0; p < p1; p++) {
+    const base = p * HW;
+    const xp = x + <usize>base * 4;
+    let o = <usize>(p * OH * OW) * 4;
+    for (let oh = 0; oh < OH; oh++) {
+      const h0 = oh * sh - ph;
+      const ha = max<i32>(h0, 0), hb = min<i32>(h0 + KH, H);
+      for (let ow = 0; ow < OW; ow++) {
+        const w0 = ow * sw - pw;
+        const wa = max<i32>(w0, 0), wb = min<i32>(w0 + KW, W);
+        let best: f32 = -Infinity;
+        let idx = -1;
+        for (let ih = ha; ih < hb; ih++) {
+          const row = xp + <usize>(ih * W) * 4;
+          for (let iw = wa; iw < wb; iw++) {
+            const v = load<f32>(row + <usize>iw * 4);
+            if (idx < 0 || v > best) { best = v; idx = ih * W + iw; }
+          }
+        }
+        store<f32>(y + o, best);
+        store<i32>(argmax + o, idx < 0 ? -1 : base + idx);
+        o += 4;
+      }
+    }
+  }
+}
+
+/** dx planes [p0, p1) = scatter-add of dy at argmax (indices outside those planes are skipped). */
+export function maxPool2dBackward(g: usize, dy: usize, argmax: usize, dx: usize, p0: i32, p1: i32): void {
+  const HW = gi(g, 2) * gi(g, 3), OHW = gi(g, 10) * gi(g, 11);
+  if (p1 <= p0) return;
+  memory.fill(dx + <usize>(p0 * HW) * 4, 0, <usize>((p1 - p0) * HW) * 4);
+  const lo = p0 * HW, hi = p1 * HW;
+  for (let i = p0 * OHW, e = p1 * OHW; i < e; i++) {
+    const idx = load<i32>(argmax + <usize>i * 4);
+    if (idx >= lo && idx < hi) {
+      const p = dx + <usize>idx * 4;
+      store<f32>(p, load<f32>(p) + load<f32>(dy + <usize>i * 4));
+    }
+  }
+}
+
+// Window cells inside the padded input [-pad, size+pad) count in the divisor (count_include_pad).
+// @ts-ignore: decorator
+@inline function poolCount(h0: i32, w0: i32, KH: i32, KW: i32, H: i32, W: i32, ph: i32, pw: i32): f32 {
+  const hc = min<i32>(h0 + KH, H + ph) - h0;
+  const wc = min<i32>(w0 + KW, W + pw) - w0;
+  return <f32>(hc * wc);
+}
+
+export function avgPool2d(g: usize, x: usize, y: usize, p0: i32, p1: i32): void {
+  const H = gi(g, 2), W = gi(g, 3), KH = gi(g, 4), KW = gi(g, 5);
+  const sh = gi(g, 6), sw = gi(g, 7), ph = gi(g, 8), pw = gi(g, 9), OH = gi(g, 10), OW = gi(g, 11);
+  for (let p = p0; p < p1; p++) {
+    const xp = x + <usize>(p * H * W) * 4;
+    let o = y + <usize>(p * OH * OW) * 4;
+    for (let oh = 0; oh < OH; oh++) {
+      const h0 = oh * sh - ph;
+      const ha = max<i32>(h0, 0), hb = min<i32>(h0 + KH, H);
+      for (let ow = 0; ow < OW; ow++) {
+        const w0 = ow * sw - pw;
+        const wa = max<i32>(w0, 0), wb = min<i32>(w0 + KW, W);
+        let s: f32 = 0;
+        for (let ih = ha; ih < hb; ih++) {
+          const row = xp + <usize>(ih * W) * 4;
+          for (let iw = wa; iw < wb; iw++) s += load<f32>(row + <usize>iw * 4);
+        }
+        store<f32>(o, s / poolCount(h0, w0, KH, KW, H, W, ph, pw));
+        o += 4;
+      }
+    }
+  }
+}
+
+export function avgPool2dBackward(g: usize, dy: usize, dx: usize, p0: i32, p1: i32): void {
+  const H = gi(g, 2), W = gi(g, 3), KH = gi(g, 4), KW = gi(g, 5);
+  const sh = gi(g, 6), sw = gi(g, 7), ph = gi(g, 8), pw = gi(g, 9), OH = gi(g, 10), OW = gi(g, 11);
+  if (p1 <= p0) return;
+  memory.fill(dx + <usize>(p0 * H * W) * 4, 0, <usize>((p1 - p0) * H * W) * 4);
+  for (let p = p0; p < p1; p++) {
+    const xp = dx + <usize>(p * H * W) * 4;
+    let o = dy + <usize>(p * OH * OW) * 4;
+    for (let oh = 0; oh < OH; oh++) {
+      const h0 = oh * sh - ph;
+      const ha = max<i32>(h0, 0), hb = min<i32>(h0 + KH, H);
+      for (let ow = 0; ow < OW; ow++) {
+        const w0 = ow * sw - pw;
+        const wa = max<i32>(w0, 0), wb = min<i32>(w0 + KW, W);
+        const v = load<f32>(o) / poolCount(h0, w0, KH, KW, H, W, ph, pw);
+        for (let ih = ha; ih < hb; ih++) {
+          const row = xp + <usize>(ih * W) * 4;
+          for (let iw = wa; iw < wb; iw++) {
+            const q = row + <usize>iw * 4;
+            store<f32>(q, load<f32>(q) + v);
+          }
+        }
+        o += 4;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bit kernels. Rows are `words` u32 (a multiple of 2, so rows are whole u64s); bit j of a row is
+// bit j&31 of word j>>>5; padding bits are zero.
+
+/** Packs rows [r0, r1) of src (rows×cols floats) into sign bits (x ≥ 0 → 1). */
+export function packSigns(src: usize, cols: i32, words: i32, dst: usize, r0: i32, r1: i32): void {
+  const zero = f32x4.splat(0);
+  for (let r = r0; r < r1; r++) {
+    const s = src + <usize>r * <usize>cols * 4;
+    const d = dst + <usize>r * <usize>words * 4;
+    const full = cols >>> 5;
+    for (let wi = 0; wi < full; wi++) {
+      const p = s + <usize>wi * 128;
+      let bits: u32 = <u32>i32x4.bitmask(f32x4.ge(v128.load(p), zero));
+      bits |= <u32>i32x4.bitmask(f32x4.ge(v128.load(p, 16), zero)) << 4;
+      bits |= <u32>i32x4.bitmask(f32x4.ge(v128.load(p, 32), zero)) << 8;
+      bits |= <u32>i32x4.bitmask(f32x4.ge(v128.load(p, 48), zero)) << 12;
+      bits |= <u32>i32x4.bitmask(f32x4.ge(v128.load(p, 64), zero)) << 16;
+      bits |= <u32>i32x4.bitmask(f32x4.ge(v128.load(p, 80), zero)) << 20;
+      bits |= <u32>i32x4.bitmask(f32x4.ge(v128.load(p, 96), zero)) << 24;
+      bits |= <u32>i32x4.bitmask(f32x4.ge(v128.load(p, 112), zero)) << 28;
+      store<u32>(d + <usize>wi * 4, bits);
+    }
+    let wi = full;
+    const rem = cols & 31;
+    if (rem) {
+      let bits: u32 = 0;
+      const p = s + <usize>full * 128;
+      for (let j = 0; j < rem; j++) if (load<f32>(p + <usize>j * 4) >= 0) bits |= (<u32>1) << j;
+      store<u32>(d + <usize>wi * 4, bits);
+      wi++;
+    }
+    for (; wi < words; wi++) store<u32>(d + <usize>wi * 4, 0);
+  }
+}
+
+/** Unpacks rows [r0, r1) to ±1 floats. */
+export function unpackSigns(src: usize, cols: i32, words: i32, dst: usize, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const s = src + <usize>r * <usize>words * 4;
+    const d = dst + <usize>r * <usize>cols * 4;
+    for (let j = 0; j < cols; j++) {
+      const bit = (load<u32>(s + <usize>(j >>> 5) * 4) >>> (<u32>j & 31)) & 1;
+      store<f32>(d + <usize>j * 4, bit ? <f32>1 : <f32>-1);
+    }
+  }
+}
+
+/** C[m·N+n] = K − 2·popcount(a_m XOR b_n) for rows m in [m0, m1). */
+export function bgemm(N: i32, K: i32, words: i32, A: usize, B: usize, C: usize, m0: i32, m1: i32): void {
+  const q = words >>> 1;
+  const rowB = <usize>words * 4;
+  let m = m0;
+  for (; m + 4 <= m1; m += 4) {
+    const a0 = A + <usize>m * rowB, a1 = a0 + rowB, a2 = a1 + rowB, a3 = a2 + rowB;
+    let n = 0;
+    for (; n + 2 <= N; n += 2) {
+      const b0 = B + <usize>n * rowB, b1 = b0 + rowB;
+      let s00: u64 = 0, s01: u64 = 0, s10: u64 = 0, s11: u64 = 0;
+      let s20: u64 = 0, s21: u64 = 0, s30: u64 = 0, s31: u64 = 0;
+      for (let i = 0; i < q; i++) {
+        const o = <usize>i * 8;
+        const w0 = load<u64>(b0 + o), w1 = load<u64>(b1 + o);
+        const x0 = load<u64>(a0 + o), x1 = load<u64>(a1 + o), x2 = load<u64>(a2 + o), x3 = load<u64>(a3 + o);
+        s00 += popcnt<u64>(x0 ^ w0); s01 += popcnt<u64>(x0 ^ w1);
+        s10 += popcnt<u64>(x1 ^ w0); s11 += popcnt<u64>(x1 ^ w1);
+        s20 += popcnt<u64>(x2 ^ w0); s21 += popcnt<u64>(x2 ^ w1);
+        s30 += popcnt<u64>(x3 ^ w0); s31 += popcnt<u64>(x3 ^ w1);
+      }
+      const c = C + (<usize>m * <usize>N + <usize>n) * 4;
+      const nB = <usize>N * 4;
+      store<i32>(c, K - 2 * <i32>s00); store<i32>(c, K - 2 * <i32>s01, 4);
+      store<i32>(c + nB, K - 2 * <i32>s10); store<i32>(c + nB, K - 2 * <i32>s11, 4);
+      store<i32>(c + 2 * nB, K - 2 * <i32>s20); store<i32>(c + 2 * nB, K - 2 * <i32>s21, 4);
+      store<i32>(c + 3 * nB, K - 2 * <i32>s30); store<i32>(c + 3 * nB, K - 2 * <i32>s31, 4);
+    }
+    for (; n < N; n++) {
+      const b0 = B + <usize>n * rowB;
+      let s0: u64 = 0, s1: u64 = 0, s2: u64 = 0, s3: u64 = 0;
+      for (let i = 0; i < q; i++) {
+        const o = <usize>i * 8;
+        const w0 = load<u64>(b0 + o);
+        s0 += popcnt<u64>(load<u64>(a0 + o) ^ w0); s1 += popcnt<u64>(load<u64>(a1 + o) ^ w0);
+        s2 += popcnt<u64>(load<u64>(a2 + o) ^ w0); s3 += popcnt<u64>(load<u64>(a3 + o) ^ w0);
+      }
+      const c = C + (<usize>m * <usize>N + <usize>n) * 4;
+      const nB = <usize>N * 4;
+      store<i32>(c, K - 2 * <i32>s0); store<i32>(c + nB, K - 2 * <i32>s1);
+      store<i32>(c + 2 * nB, K - 2 * <i32>s2); store<i32>(c + 3 * nB, K - 2 * <i32>s3);
+    }
+  }
+  for (; m < m1; m++) {
+    const a0 = A + <usize>m * rowB;
+    for (let n = 0; n < N; n++) {
+      const b0 = B + <usize>n * rowB;
+      let s: u64 = 0;
+      for (let i = 0; i < q; i++) s += popcnt<u64>(load<u64>(a0 + <usize>i * 8) ^ load<u64>(b0 + <usize>i * 8));
+      store<i32>(C + (<usize>m * <usize>N + <usize>n) * 4, K - 2 * <i32>s);
+    }
+  }
+}
+
+/** dst[r] = number of 1 bits in row r, for r in [r0, r1). */
+export function popcountRows(src: usize, words: i32, dst: usize, r0: i32, r1: i32): void {
+  const q = words >>> 1;
+  for (let r = r0; r < r1; r++) {
+    const s = src + <usize>r * <usize>words * 4;
+    let c: u64 = 0;
+    for (let i = 0; i < q; i++) c += popcnt<u64>(load<u64>(s + <usize>i * 8));
+    store<i32>(dst + <usize>r * 4, <i32>c);
+  }
 }

@@ -1,6 +1,7 @@
 // Bit-packed tensors: a matrix of ±1 (or 0/1) values stored one bit each, in the layout documented in
 // kernels/types.ts and docs/formats.md (32-bit words, LSB first, rows zero-padded to 64 bits).
-// XNOR-popcount products on them are exact integers.
+// XNOR-popcount products on them are exact integers. The {rows, bits, data} shape is the same one
+// the BMM library consumes (PackedRows), so embeddings pass from a network to a mixture uncopied.
 import { getKernels } from './kernels/index.js';
 import { packedWords } from './kernels/types.js';
 import { fmt, ShapeError } from './shape.js';
@@ -10,13 +11,13 @@ export class BitTensor {
   /** Words per row (a multiple of 2, i.e. of 64 bits). */
   readonly wordsPerRow: number;
 
-  constructor(readonly rows: number, readonly bits: number, readonly words: Uint32Array) {
+  constructor(readonly rows: number, readonly bits: number, readonly data: Uint32Array) {
     if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(bits) || bits < 0) {
       throw new ShapeError('BitTensor', `rows and bits must be non-negative integers, got ${rows}×${bits}`);
     }
     this.wordsPerRow = packedWords(bits);
-    if (words.length !== rows * this.wordsPerRow) {
-      throw new ShapeError('BitTensor', `${rows} rows of ${bits} bits need ${rows * this.wordsPerRow} words, got ${words.length}`);
+    if (data.length !== rows * this.wordsPerRow) {
+      throw new ShapeError('BitTensor', `${rows} rows of ${bits} bits need ${rows * this.wordsPerRow} words, got ${data.length}`);
     }
     const tail = bits % 64;
     if (tail !== 0) {
@@ -24,7 +25,7 @@ export class BitTensor {
       for (let r = 0; r < rows; r++) {
         const base = r * this.wordsPerRow;
         for (let j = bits; j < this.wordsPerRow * 32; j++) {
-          if ((words[base + (j >>> 5)] >>> (j & 31)) & 1) throw new ShapeError('BitTensor', `row ${r} has a non-zero padding bit at position ${j} (bits = ${bits})`);
+          if ((data[base + (j >>> 5)] >>> (j & 31)) & 1) throw new ShapeError('BitTensor', `row ${r} has a non-zero padding bit at position ${j} (bits = ${bits})`);
         }
       }
     }
@@ -51,26 +52,26 @@ export class BitTensor {
   }
 
   get(row: number, bit: number): 0 | 1 {
-    return ((this.words[row * this.wordsPerRow + (bit >>> 5)] >>> (bit & 31)) & 1) as 0 | 1;
+    return ((this.data[row * this.wordsPerRow + (bit >>> 5)] >>> (bit & 31)) & 1) as 0 | 1;
   }
 
   /** ±1 floats, [rows, bits]. */
   toSigns(): Tensor {
     const out = new Float32Array(this.rows * this.bits);
-    getKernels().unpackSigns(this.words, this.rows, this.bits, out);
+    getKernels().unpackSigns(this.data, this.rows, this.bits, out);
     return new Tensor(out, [this.rows, this.bits]);
   }
 
   /** Number of +1 bits per row. */
   popcount(): Int32Array {
     const out = new Int32Array(this.rows);
-    getKernels().popcountRows(this.words, this.rows, this.bits, out);
+    getKernels().popcountRows(this.data, this.rows, this.bits, out);
     return out;
   }
 
   /** Storage in bits, padding included (what the bytes in memory cost). */
   get storageBits(): number {
-    return this.words.length * 32;
+    return this.data.length * 32;
   }
 }
 
@@ -81,6 +82,6 @@ export class BitTensor {
 export function xnorMatmul(a: BitTensor, b: BitTensor): Tensor {
   if (a.bits !== b.bits) throw new ShapeError('xnorMatmul', `inner sizes differ: ${a.rows}×${a.bits} bits · (${b.rows}×${b.bits} bits)ᵀ`);
   const out = new Int32Array(a.rows * b.rows);
-  getKernels().bgemm(a.rows, b.rows, a.bits, a.words, b.words, out);
+  getKernels().bgemm(a.rows, b.rows, a.bits, a.data, b.data, out);
   return new Tensor(out, [a.rows, b.rows]);
 }

@@ -1,0 +1,78 @@
+// Kernel microbenchmarks: float GEMM shapes from the small CNN, the binary GEMM and the conv2 layer,
+// for the reference backend, wasm on one thread and wasm on ctx.threads threads.
+import { emit, measure, round, type BenchContext } from './harness.js';
+import { Rng } from '../src/engine/random.js';
+import { referenceKernels } from '../src/engine/kernels/reference.js';
+import { createThreadedWasmKernels, createWasmKernels } from '../src/engine/kernels/wasm.js';
+import { packedWords, type ConvGeometry, type Kernels } from '../src/engine/kernels/types.js';
+
+// [label, M, K, N, transA, transB] — labels follow docs/runtime-notes (M×K×N).
+const GEMMS: [string, number, number, number, boolean, boolean][] = [
+  ['sgemm 512x512x512', 512, 512, 512, false, false],
+  ['sgemm 256x1152x1024', 256, 1152, 1024, false, false],
+  ['sgemm 7744x288x64', 7744, 288, 64, false, false],
+  ['sgemm At 288x7744x64', 288, 7744, 64, true, false],
+  ['sgemm Bt 7744x64x288', 7744, 64, 288, false, true],
+];
+
+// Small-CNN conv2: 64 images of 32×13×13 → 64 channels, 3×3 valid.
+const CONV2: ConvGeometry = {
+  N: 64, C: 32, H: 13, W: 13, OC: 64, KH: 3, KW: 3, strideH: 1, strideW: 1, padH: 0, padW: 0,
+  dilationH: 1, dilationW: 1, groups: 1, OH: 11, OW: 11,
+};
+
+function randn(rng: Rng, n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.normal();
+  return a;
+}
+
+export async function runKernelBench(ctx: BenchContext): Promise<void> {
+  const rng = new Rng(2024);
+  const backends: [Kernels, number][] = [[referenceKernels, 1], [createWasmKernels(), 1]];
+  let pool: (Kernels & { dispose(): void }) | undefined;
+  if (ctx.threads > 1) {
+    pool = await createThreadedWasmKernels(ctx.threads);
+    backends.push([pool, ctx.threads]);
+  }
+  const opts = (k: Kernels) => (k.name === 'reference'
+    ? { warmup: 1, minRuns: ctx.quick ? 1 : 3, minMs: 0 }
+    : { warmup: 3, minRuns: ctx.quick ? 5 : 10, minMs: ctx.quick ? 200 : 1000 });
+  try {
+    for (const [name, M, K, N, ta, tb] of GEMMS) {
+      const A = randn(rng, M * K), B = randn(rng, K * N), C = new Float32Array(M * N);
+      for (const [k, threads] of backends) {
+        const r = await measure(() => k.sgemm(ta, tb, M, N, K, A, B, C, false), opts(k));
+        emit({ name, ...r, gflops: round((2 * M * N * K) / r.median_ms / 1e6, 1), threads, backend: k.name });
+      }
+    }
+
+    const M = 64, N = 1024, K = 4608, words = packedWords(K);
+    const pa = new Uint32Array(M * words), pb = new Uint32Array(N * words), c = new Int32Array(M * N);
+    referenceKernels.packSigns(randn(rng, M * K), M, K, pa);
+    referenceKernels.packSigns(randn(rng, N * K), N, K, pb);
+    for (const [k, threads] of backends) {
+      const r = await measure(() => k.bgemm(M, N, K, pa, pb, c), opts(k));
+      emit({ name: `bgemm ${M}x${N}x${K}`, ...r, gbitops: round((M * N * K) / r.median_ms / 1e6, 1), threads, backend: k.name });
+    }
+
+    const g = CONV2;
+    const nx = g.N * g.C * g.H * g.W, nw = g.OC * g.C * g.KH * g.KW, ny = g.N * g.OC * g.OH * g.OW;
+    const x = randn(rng, nx), w = randn(rng, nw), dy = randn(rng, ny);
+    const y = new Float32Array(ny), dx = new Float32Array(nx), dw = new Float32Array(nw);
+    const flops = 2 * g.N * g.OC * g.OH * g.OW * g.C * g.KH * g.KW;
+    const convs: [string, (k: Kernels) => void][] = [
+      ['conv2d fwd 64x32x13x13 -> 64@3x3', (k) => k.conv2d(g, x, w, y)],
+      ['conv2d bwd-input 64x32x13x13 -> 64@3x3', (k) => k.conv2dBackwardInput(g, dy, w, dx)],
+      ['conv2d bwd-filter 64x32x13x13 -> 64@3x3', (k) => k.conv2dBackwardFilter(g, x, dy, dw)],
+    ];
+    for (const [name, fn] of convs) {
+      for (const [k, threads] of backends) {
+        const r = await measure(() => fn(k), opts(k));
+        emit({ name, ...r, gflops: round(flops / r.median_ms / 1e6, 1), threads, backend: k.name });
+      }
+    }
+  } finally {
+    pool?.dispose();
+  }
+}

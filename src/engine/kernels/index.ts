@@ -1,0 +1,65 @@
+// The active kernel backend. Platform-neutral: no environment variables, no Node imports; callers
+// (CLI, tests) pick threads explicitly with setThreads.
+
+import { referenceKernels } from './reference.js';
+import type { Kernels } from './types.js';
+import { createThreadedWasmKernels, createWasmKernels } from './wasm.js';
+
+export type { ConvGeometry, Kernels, PoolGeometry } from './types.js';
+export { packedWords } from './types.js';
+export { referenceKernels } from './reference.js';
+export { createThreadedWasmKernels, createWasmKernels, wasmKernelsSupported } from './wasm.js';
+
+let active: Kernels | undefined;
+// A threaded backend this module created; it is disposed when replaced.
+let owned: { dispose(): void } | undefined;
+
+function install(k: Kernels, own?: { dispose(): void }): void {
+  const prev = owned;
+  active = k;
+  owned = own;
+  prev?.dispose();
+}
+
+function singleThread(): Kernels {
+  try {
+    return createWasmKernels();
+  } catch {
+    // No WebAssembly, SIMD128, or shared memory (e.g. a page without cross-origin isolation).
+    return referenceKernels;
+  }
+}
+
+/** The active backend: single-thread wasm by default, reference where wasm SIMD/threads are unavailable. */
+export function getKernels(): Kernels {
+  active ??= singleThread();
+  return active;
+}
+
+/** Installs a caller-owned backend (the caller disposes it). */
+export function setKernels(k: Kernels): void {
+  install(k);
+}
+
+export function useReferenceKernels(): void {
+  install(referenceKernels);
+}
+
+/**
+ * Installs wasm kernels running on `n` threads (the caller plus n − 1 workers); n = 1 is the
+ * single-thread wasm backend. Throws for n > 1 where wasm threads are unavailable.
+ */
+export async function setThreads(n: number): Promise<void> {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setThreads: n must be an integer ≥ 1, got ${n}`);
+  if (n === 1) {
+    install(singleThread());
+    return;
+  }
+  let k: Kernels & { dispose(): void };
+  try {
+    k = await createThreadedWasmKernels(n);
+  } catch (e) {
+    throw new Error(`setThreads(${n}): wasm kernels cannot run on threads here: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  install(k, k);
+}

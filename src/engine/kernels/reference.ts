@@ -1,0 +1,318 @@
+// Plain-TypeScript kernels: the test oracle and the fallback where WebAssembly SIMD is missing.
+// Deliberately direct loops (sums in double precision); speed matters only in that it is the
+// fallback, so loop orders are cache-friendly but nothing is blocked or packed.
+//
+// The validate* helpers are shared with the wasm backend so both reject bad calls identically.
+
+import { packedWords, type ConvGeometry, type Kernels, type PoolGeometry } from './types.js';
+
+type ArrayLike32 = Float32Array | Int32Array | Uint32Array;
+
+function fail(kernel: string, msg: string): never {
+  throw new RangeError(`${kernel}: ${msg}`);
+}
+
+function checkLen(kernel: string, what: string, a: ArrayLike32, want: number, sizes: string): void {
+  if (a.length !== want) fail(kernel, `${what} has length ${a.length}, expected ${want} for ${sizes}`);
+}
+
+function checkDims(kernel: string, dims: Record<string, number>, allowZero: boolean): void {
+  for (const [k, v] of Object.entries(dims)) {
+    if (!Number.isInteger(v) || v < (allowZero ? 0 : 1)) fail(kernel, `${k} must be an integer ≥ ${allowZero ? 0 : 1}, got ${v}`);
+  }
+}
+
+export function validateSgemm(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array): void {
+  checkDims('sgemm', { M, N, K }, true);
+  const sizes = `M=${M} N=${N} K=${K}`;
+  checkLen('sgemm', 'A', A, M * K, sizes);
+  checkLen('sgemm', 'B', B, K * N, sizes);
+  checkLen('sgemm', 'C', C, M * N, sizes);
+}
+
+export function describeConv(g: ConvGeometry): string {
+  return `N=${g.N} C=${g.C} H=${g.H} W=${g.W} OC=${g.OC} K=${g.KH}x${g.KW} stride=${g.strideH},${g.strideW} ` +
+    `pad=${g.padH},${g.padW} dilation=${g.dilationH},${g.dilationW} groups=${g.groups} out=${g.OH}x${g.OW}`;
+}
+
+/** Expected output extent of a convolution along one axis. */
+export function convOutSize(size: number, k: number, stride: number, pad: number, dilation: number): number {
+  return Math.floor((size + 2 * pad - dilation * (k - 1) - 1) / stride) + 1;
+}
+
+export function validateConv(kernel: string, g: ConvGeometry, x: Float32Array, w: Float32Array, y: Float32Array,
+  names: [string, string, string] = ['x', 'w', 'y']): void {
+  checkDims(kernel, { N: g.N, C: g.C, H: g.H, W: g.W, OC: g.OC, KH: g.KH, KW: g.KW, strideH: g.strideH, strideW: g.strideW,
+    dilationH: g.dilationH, dilationW: g.dilationW, groups: g.groups, OH: g.OH, OW: g.OW }, false);
+  checkDims(kernel, { padH: g.padH, padW: g.padW }, true);
+  const d = describeConv(g);
+  if (g.C % g.groups !== 0 || g.OC % g.groups !== 0) fail(kernel, `C and OC must be divisible by groups (${d})`);
+  const oh = convOutSize(g.H, g.KH, g.strideH, g.padH, g.dilationH);
+  const ow = convOutSize(g.W, g.KW, g.strideW, g.padW, g.dilationW);
+  if (g.OH !== oh || g.OW !== ow) fail(kernel, `output size ${g.OH}x${g.OW} does not match the geometry, expected ${oh}x${ow} (${d})`);
+  checkLen(kernel, names[0], x, g.N * g.C * g.H * g.W, d);
+  checkLen(kernel, names[1], w, g.OC * (g.C / g.groups) * g.KH * g.KW, d);
+  checkLen(kernel, names[2], y, g.N * g.OC * g.OH * g.OW, d);
+}
+
+export function describePool(g: PoolGeometry): string {
+  return `N=${g.N} C=${g.C} H=${g.H} W=${g.W} K=${g.KH}x${g.KW} stride=${g.strideH},${g.strideW} pad=${g.padH},${g.padW} out=${g.OH}x${g.OW}`;
+}
+
+export function validatePool(kernel: string, g: PoolGeometry, x: ArrayLike32, y: ArrayLike32, extra?: [string, ArrayLike32]): void {
+  checkDims(kernel, { N: g.N, C: g.C, H: g.H, W: g.W, KH: g.KH, KW: g.KW, strideH: g.strideH, strideW: g.strideW, OH: g.OH, OW: g.OW }, false);
+  checkDims(kernel, { padH: g.padH, padW: g.padW }, true);
+  const d = describePool(g);
+  if (2 * g.padH > g.KH || 2 * g.padW > g.KW) fail(kernel, `padding must be at most half the window (${d})`);
+  // Floor or ceil mode, but every window must start inside the (left-padded) input.
+  const okH = g.OH >= 1 && (g.OH - 1) * g.strideH < g.H + g.padH && g.OH <= Math.ceil((g.H + 2 * g.padH - g.KH) / g.strideH) + 1;
+  const okW = g.OW >= 1 && (g.OW - 1) * g.strideW < g.W + g.padW && g.OW <= Math.ceil((g.W + 2 * g.padW - g.KW) / g.strideW) + 1;
+  if (!okH || !okW) fail(kernel, `output size ${g.OH}x${g.OW} does not fit the input (${d})`);
+  checkLen(kernel, 'x', x, g.N * g.C * g.H * g.W, d);
+  checkLen(kernel, 'y', y, g.N * g.C * g.OH * g.OW, d);
+  if (extra) checkLen(kernel, extra[0], extra[1], g.N * g.C * g.OH * g.OW, d);
+}
+
+export function validateSigns(kernel: string, rows: number, cols: number, floats: Float32Array, packed: Uint32Array): void {
+  checkDims(kernel, { rows, cols }, true);
+  const sizes = `rows=${rows} cols=${cols}`;
+  checkLen(kernel, 'float array', floats, rows * cols, sizes);
+  checkLen(kernel, 'packed array', packed, rows * packedWords(cols), sizes);
+}
+
+export function validateBgemm(M: number, N: number, K: number, A: Uint32Array, B: Uint32Array, C: Int32Array): void {
+  checkDims('bgemm', { M, N, K }, true);
+  const sizes = `M=${M} N=${N} K=${K}`;
+  checkLen('bgemm', 'A', A, M * packedWords(K), sizes);
+  checkLen('bgemm', 'B', B, N * packedWords(K), sizes);
+  checkLen('bgemm', 'C', C, M * N, sizes);
+}
+
+export function validatePopcount(rows: number, bits: number, src: Uint32Array, dst: Int32Array): void {
+  checkDims('popcountRows', { rows, bits }, true);
+  const sizes = `rows=${rows} bits=${bits}`;
+  checkLen('popcountRows', 'src', src, rows * packedWords(bits), sizes);
+  checkLen('popcountRows', 'dst', dst, rows, sizes);
+}
+
+/** Number of cells of a pooling window inside the padded input (the avg-pool divisor). */
+function poolCount(h0: number, w0: number, g: PoolGeometry): number {
+  return (Math.min(h0 + g.KH, g.H + g.padH) - h0) * (Math.min(w0 + g.KW, g.W + g.padW) - w0);
+}
+
+function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
+
+export const referenceKernels: Kernels = {
+  name: 'reference',
+
+  sgemm(transA, transB, M, N, K, A, B, C, accumulate) {
+    validateSgemm(M, N, K, A, B, C);
+    const row = new Float64Array(N);
+    for (let i = 0; i < M; i++) {
+      row.fill(0);
+      for (let k = 0; k < K; k++) {
+        const a = transA ? A[k * M + i] : A[i * K + k];
+        if (transB) for (let j = 0; j < N; j++) row[j] += a * B[j * K + k];
+        else for (let j = 0, o = k * N; j < N; j++) row[j] += a * B[o + j];
+      }
+      for (let j = 0; j < N; j++) C[i * N + j] = accumulate ? C[i * N + j] + row[j] : row[j];
+    }
+  },
+
+  conv2d(g, x, w, y) {
+    validateConv('conv2d', g, x, w, y);
+    const Cg = g.C / g.groups, OCg = g.OC / g.groups;
+    for (let n = 0; n < g.N; n++) {
+      for (let oc = 0; oc < g.OC; oc++) {
+        const grp = Math.floor(oc / OCg);
+        for (let oh = 0; oh < g.OH; oh++) {
+          for (let ow = 0; ow < g.OW; ow++) {
+            let s = 0;
+            for (let c = 0; c < Cg; c++) {
+              const xc = ((n * g.C + grp * Cg + c) * g.H) * g.W;
+              const wc = ((oc * Cg + c) * g.KH) * g.KW;
+              for (let kh = 0; kh < g.KH; kh++) {
+                const ih = oh * g.strideH - g.padH + kh * g.dilationH;
+                if (ih < 0 || ih >= g.H) continue;
+                for (let kw = 0; kw < g.KW; kw++) {
+                  const iw = ow * g.strideW - g.padW + kw * g.dilationW;
+                  if (iw < 0 || iw >= g.W) continue;
+                  s += x[xc + ih * g.W + iw] * w[wc + kh * g.KW + kw];
+                }
+              }
+            }
+            y[((n * g.OC + oc) * g.OH + oh) * g.OW + ow] = s;
+          }
+        }
+      }
+    }
+  },
+
+  conv2dBackwardInput(g, dy, w, dx) {
+    validateConv('conv2dBackwardInput', g, dx, w, dy, ['dx', 'w', 'dy']);
+    const Cg = g.C / g.groups, OCg = g.OC / g.groups;
+    const acc = new Float64Array(dx.length);
+    for (let n = 0; n < g.N; n++) {
+      for (let oc = 0; oc < g.OC; oc++) {
+        const grp = Math.floor(oc / OCg);
+        for (let oh = 0; oh < g.OH; oh++) {
+          for (let ow = 0; ow < g.OW; ow++) {
+            const d = dy[((n * g.OC + oc) * g.OH + oh) * g.OW + ow];
+            for (let c = 0; c < Cg; c++) {
+              const xc = ((n * g.C + grp * Cg + c) * g.H) * g.W;
+              const wc = ((oc * Cg + c) * g.KH) * g.KW;
+              for (let kh = 0; kh < g.KH; kh++) {
+                const ih = oh * g.strideH - g.padH + kh * g.dilationH;
+                if (ih < 0 || ih >= g.H) continue;
+                for (let kw = 0; kw < g.KW; kw++) {
+                  const iw = ow * g.strideW - g.padW + kw * g.dilationW;
+                  if (iw < 0 || iw >= g.W) continue;
+                  acc[xc + ih * g.W + iw] += d * w[wc + kh * g.KW + kw];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    dx.set(acc);
+  },
+
+  conv2dBackwardFilter(g, x, dy, dw) {
+    validateConv('conv2dBackwardFilter', g, x, dw, dy, ['x', 'dw', 'dy']);
+    const Cg = g.C / g.groups, OCg = g.OC / g.groups;
+    const acc = new Float64Array(dw.length);
+    for (let n = 0; n < g.N; n++) {
+      for (let oc = 0; oc < g.OC; oc++) {
+        const grp = Math.floor(oc / OCg);
+        for (let oh = 0; oh < g.OH; oh++) {
+          for (let ow = 0; ow < g.OW; ow++) {
+            const d = dy[((n * g.OC + oc) * g.OH + oh) * g.OW + ow];
+            for (let c = 0; c < Cg; c++) {
+              const xc = ((n * g.C + grp * Cg + c) * g.H) * g.W;
+              const wc = ((oc * Cg + c) * g.KH) * g.KW;
+              for (let kh = 0; kh < g.KH; kh++) {
+                const ih = oh * g.strideH - g.padH + kh * g.dilationH;
+                if (ih < 0 || ih >= g.H) continue;
+                for (let kw = 0; kw < g.KW; kw++) {
+                  const iw = ow * g.strideW - g.padW + kw * g.dilationW;
+                  if (iw < 0 || iw >= g.W) continue;
+                  acc[wc + kh * g.KW + kw] += d * x[xc + ih * g.W + iw];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    dw.set(acc);
+  },
+
+  maxPool2d(g, x, y, argmax) {
+    validatePool('maxPool2d', g, x, y, ['argmax', argmax]);
+    for (let p = 0; p < g.N * g.C; p++) {
+      for (let oh = 0; oh < g.OH; oh++) {
+        for (let ow = 0; ow < g.OW; ow++) {
+          let best = -Infinity, idx = -1;
+          for (let kh = 0; kh < g.KH; kh++) {
+            const ih = oh * g.strideH - g.padH + kh;
+            if (ih < 0 || ih >= g.H) continue;
+            for (let kw = 0; kw < g.KW; kw++) {
+              const iw = ow * g.strideW - g.padW + kw;
+              if (iw < 0 || iw >= g.W) continue;
+              const i = (p * g.H + ih) * g.W + iw;
+              if (idx < 0 || x[i] > best) { best = x[i]; idx = i; }
+            }
+          }
+          const o = (p * g.OH + oh) * g.OW + ow;
+          y[o] = best;
+          argmax[o] = idx;
+        }
+      }
+    }
+  },
+
+  maxPool2dBackward(g, dy, argmax, dx) {
+    validatePool('maxPool2dBackward', g, dx, dy, ['argmax', argmax]);
+    dx.fill(0);
+    for (let i = 0; i < dy.length; i++) if (argmax[i] >= 0) dx[argmax[i]] += dy[i];
+  },
+
+  avgPool2d(g, x, y) {
+    validatePool('avgPool2d', g, x, y);
+    for (let p = 0; p < g.N * g.C; p++) {
+      for (let oh = 0; oh < g.OH; oh++) {
+        for (let ow = 0; ow < g.OW; ow++) {
+          const h0 = oh * g.strideH - g.padH, w0 = ow * g.strideW - g.padW;
+          let s = 0;
+          for (let ih = Math.max(h0, 0); ih < Math.min(h0 + g.KH, g.H); ih++) {
+            for (let iw = Math.max(w0, 0); iw < Math.min(w0 + g.KW, g.W); iw++) s += x[(p * g.H + ih) * g.W + iw];
+          }
+          y[(p * g.OH + oh) * g.OW + ow] = s / poolCount(h0, w0, g);
+        }
+      }
+    }
+  },
+
+  avgPool2dBackward(g, dy, dx) {
+    validatePool('avgPool2dBackward', g, dx, dy);
+    dx.fill(0);
+    for (let p = 0; p < g.N * g.C; p++) {
+      for (let oh = 0; oh < g.OH; oh++) {
+        for (let ow = 0; ow < g.OW; ow++) {
+          const h0 = oh * g.strideH - g.padH, w0 = ow * g.strideW - g.padW;
+          const v = dy[(p * g.OH + oh) * g.OW + ow] / poolCount(h0, w0, g);
+          for (let ih = Math.max(h0, 0); ih < Math.min(h0 + g.KH, g.H); ih++) {
+            for (let iw = Math.max(w0, 0); iw < Math.min(w0 + g.KW, g.W); iw++) dx[(p * g.H + ih) * g.W + iw] += v;
+          }
+        }
+      }
+    }
+  },
+
+  packSigns(src, rows, cols, dst) {
+    validateSigns('packSigns', rows, cols, src, dst);
+    const words = packedWords(cols);
+    dst.fill(0);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < cols; j++) {
+        if (src[r * cols + j] >= 0) dst[r * words + (j >>> 5)] |= 1 << (j & 31);
+      }
+    }
+  },
+
+  unpackSigns(src, rows, cols, dst) {
+    validateSigns('unpackSigns', rows, cols, dst, src);
+    const words = packedWords(cols);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < cols; j++) dst[r * cols + j] = (src[r * words + (j >>> 5)] >>> (j & 31)) & 1 ? 1 : -1;
+    }
+  },
+
+  bgemm(M, N, K, A, B, C) {
+    validateBgemm(M, N, K, A, B, C);
+    const words = packedWords(K);
+    for (let m = 0; m < M; m++) {
+      for (let n = 0; n < N; n++) {
+        let diff = 0;
+        for (let i = 0; i < words; i++) diff += popcount32(A[m * words + i] ^ B[n * words + i]);
+        C[m * N + n] = K - 2 * diff;
+      }
+    }
+  },
+
+  popcountRows(src, rows, bits, dst) {
+    validatePopcount(rows, bits, src, dst);
+    const words = packedWords(bits);
+    for (let r = 0; r < rows; r++) {
+      let c = 0;
+      for (let i = 0; i < words; i++) c += popcount32(src[r * words + i]);
+      dst[r] = c;
+    }
+  },
+};
