@@ -2,3 +2,4 @@
 // Node-specific pieces (file loaders, worker threads) are loaded lazily or live in src/data and src/cli.
 export * from './engine/index.js';
 export * as nn from './nn/index.js';
+export * as data from './data/index.js';
