@@ -12,6 +12,8 @@ const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
 const modules = {
   kernels: ['asm/kernels.ts', 'src/engine/kernels/kernels.wasm.generated.ts',
     ['--enable', 'simd,threads', '--importMemory', '--sharedMemory', '--initialMemory', '32', '--maximumMemory', '65536']],
+  // Bernoulli-mixture EM kernels: own (non-shared) memory, single-threaded, grown by src/bmm/kernels-wasm.ts.
+  bmm: ['asm/bmm.ts', 'src/bmm/bmm.wasm.generated.ts', ['--enable', 'simd', '--initialMemory', '1']],
 };
 for (const f of readdirSync(join(root, 'asm'))) {
   const name = f.replace(/\.ts$/, '');

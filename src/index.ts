@@ -3,3 +3,5 @@
 export * from './engine/index.js';
 export * as nn from './nn/index.js';
 export * as data from './data/index.js';
+export * as bmm from './bmm/index.js';
+export * as gbm from './gbm/index.js';

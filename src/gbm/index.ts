@@ -1,0 +1,2 @@
+export * from './binarizers.js';
+export * from './generativeMemory.js';
