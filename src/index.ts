@@ -5,3 +5,5 @@ export * as nn from './nn/index.js';
 export * as data from './data/index.js';
 export * as bmm from './bmm/index.js';
 export * as gbm from './gbm/index.js';
+export * as snn from './snn/index.js';
+export * as cil from './cil/index.js';

