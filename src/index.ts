@@ -7,3 +7,4 @@ export * as bmm from './bmm/index.js';
 export * as gbm from './gbm/index.js';
 export * as snn from './snn/index.js';
 export * as cil from './cil/index.js';
+export * as relational from './relational/index.js';

@@ -14,4 +14,5 @@ export const commands: Record<string, () => Promise<CommandModule>> = {
   demo: () => import('./commands/demo.js'),
   spikegrad: () => import('./commands/spikegrad.js'),
   predict: () => import('./commands/predict.js'),
+  relational: () => import('./commands/relational.js'),
 };

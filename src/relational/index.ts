@@ -1,0 +1,4 @@
+export * from './populationCode.js';
+export * from './relations.js';
+export * from './network.js';
+export * from './visualXor.js';

@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../src/engine/random.js';
+import { RelationalNetwork } from '../../src/relational/network.js';
+import { CHANCE_RMSE, circularDistance, circularError, decodeBump, encodeBump } from '../../src/relational/populationCode.js';
+import { relation, RELATIONS } from '../../src/relational/relations.js';
+import { digitPools, VisualXorNetwork } from '../../src/relational/visualXor.js';
+
+test('bump encoding: peak at round(v·N), zero at the antipode, wraps around', () => {
+  const N = 10, out = new Float32Array(N);
+  encodeBump(0.95, N, out);
+  // round(9.5) = 10 ≡ 0: the bump sits on neuron 0 and wraps to neuron 9.
+  assert.equal(out[0], 1);
+  assert.equal(out[9], out[1]);
+  assert.equal(out[5], 0);
+  assert.throws(() => encodeBump(1, N, out), /value must be in \[0, 1\)/);
+  assert.equal(circularDistance(1, 9, 10), 2);
+});
+
+test('encode → decode round-trips every grid value exactly, also for noisy and scaled activity', () => {
+  const N = 100, out = new Float32Array(N);
+  const rng = new Rng(1);
+  for (let m = 0; m < N; m++) {
+    encodeBump(m / N, N, out);
+    assert.equal(decodeBump(out, N), m / N);
+    const noisy = out.map((v) => 3 * v + 0.2 * rng.normal());
+    assert.ok(Math.abs(circularError(m / N, decodeBump(noisy, N))) <= 0.02);
+  }
+});
+
+test('circular error takes the short way round; chance RMSE is √(1/12)', () => {
+  assert.ok(Math.abs(circularError(0.95, 0.05) + 0.1) < 1e-12);
+  assert.ok(Math.abs(circularError(0.05, 0.95) - 0.1) < 1e-12);
+  assert.equal(circularError(0.3, 0.2).toFixed(6), '0.100000');
+  const rng = new Rng(2);
+  let se = 0;
+  for (let i = 0; i < 20000; i++) { const d = circularError(rng.float(), rng.float()); se += d * d; }
+  assert.ok(Math.abs(Math.sqrt(se / 20000) - CHANCE_RMSE) < 0.005);
+});
+
+test('relations are invertible in every direction', () => {
+  for (const r of Object.values(RELATIONS)) {
+    const c = r.c(0.3, 0.45);
+    assert.ok(c >= 0 && c < 1, `${r.name}`);
+  }
+  assert.ok(Math.abs(relation('add-mod').c(0.7, 0.6) - 0.3) < 1e-12);
+  assert.throws(() => relation('mul'), /unknown relation 'mul'/);
+});
+
+test('a small spiking network learns C = (A + B) mod 1 well above chance, in every direction (seeded)', () => {
+  const rng = new Rng(7);
+  const net = new RelationalNetwork(relation('add-mod'), { neurons: 24, hidden: 96, lr: 3e-3, batchSize: 32 }, rng);
+  for (let i = 0; i < 700; i++) net.step(Array.from({ length: 32 }, () => net.sample(rng)));
+  for (const missing of [0, 1, 2]) {
+    const r = net.evaluate(missing, 400, new Rng(100 + missing));
+    assert.ok(r.rmse < 0.5 * CHANCE_RMSE, `variable ${'ABC'[missing]}: RMSE ${r.rmse.toFixed(3)} vs chance ${CHANCE_RMSE.toFixed(3)}`);
+  }
+  assert.deepEqual(net.neuronCount, { input: 72, hidden: 96, output: 72, total: 240 });
+});
+
+test('visual XOR on synthetic digit images is learned (seeded)', () => {
+  // Two well-separated 16-pixel "digits" with pixel noise stand in for MNIST 0s and 1s.
+  const rng = new Rng(3);
+  const size = 16, n = 200;
+  const images = new Uint8Array(2 * n * size), labels = new Int32Array(2 * n);
+  for (let i = 0; i < 2 * n; i++) {
+    labels[i] = i % 2;
+    for (let p = 0; p < size; p++) images[i * size + p] = ((p < 8) === (labels[i] === 0) ? 200 : 20) + rng.int(40);
+  }
+  const pools = digitPools(images, labels, size);
+  const xor = new VisualXorNetwork(size, { hidden: 32, lr: 3e-3 }, rng);
+  for (let i = 0; i < 300; i++) xor.step(pools, Array.from({ length: 32 }, () => xor.sample(pools, rng)));
+  for (const missing of [0, 1, 2]) assert.ok(xor.evaluate(pools, 500, new Rng(9), missing) > 0.95, `slot ${missing}`);
+  assert.throws(() => digitPools(images, new Int32Array(2 * n).fill(1), size), /no images of digit 0/);
+});
