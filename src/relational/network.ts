@@ -5,9 +5,9 @@
 // population's output bump, so one network learns to infer any variable from the other two.
 import { Adam } from '../engine/optim/adam.js';
 import { Rng } from '../engine/random.js';
-import { Tensor } from '../engine/tensor.js';
 import { errorCount } from '../snn/ifNeuron.js';
 import { fastBackwardFrom, fastForward } from '../snn/fastPath.js';
+import { optimizeFromCounts } from '../snn/train.js';
 import { SpikeGradNetwork, type SpikeGradConfig } from '../snn/network.js';
 import { CHANCE_RMSE, circularError, decodeBump, encodeBump } from './populationCode.js';
 import type { Relation } from './relations.js';
@@ -92,15 +92,7 @@ export class RelationalNetwork {
         }
       }
     });
-    const bwd = fastBackwardFrom(net, fwd, E);
-    const scale = thetaBp / (S * n);
-    net.weights.forEach((w, i) => {
-      const r = bwd.rawGradients[i], g = new Float32Array(w.size);
-      for (let j = 0; j < g.length; j++) g[j] = r[j] * scale;
-      w.grad = new Tensor(g, w.shape);
-    });
-    this.optimizer.step();
-    this.optimizer.zeroGrad();
+    optimizeFromCounts(net, this.optimizer, fastBackwardFrom(net, fwd, E).rawGradients, n);
     return se / Math.max(1, count);
   }
 

@@ -4,9 +4,9 @@
 // the same network answers in every direction.
 import { Adam } from '../engine/optim/adam.js';
 import type { Rng } from '../engine/random.js';
-import { Tensor } from '../engine/tensor.js';
 import { errorCount } from '../snn/ifNeuron.js';
 import { fastBackwardFrom, fastForward } from '../snn/fastPath.js';
+import { optimizeFromCounts } from '../snn/train.js';
 import { SpikeGradNetwork, type SpikeGradConfig } from '../snn/network.js';
 
 /** Images of digits 0 and 1 (pixels / 255, 784 per image). */
@@ -78,15 +78,7 @@ export class VisualXorNetwork {
       E[o] = errorCount(S * ((1 - p1) - (target ? 0 : 1)), thetaBp, quantiser);
       E[o + 1] = errorCount(S * (p1 - target), thetaBp, quantiser);
     });
-    const bwd = fastBackwardFrom(net, fwd, E);
-    const scale = thetaBp / (S * n);
-    net.weights.forEach((w, i) => {
-      const r = bwd.rawGradients[i], g = new Float32Array(w.size);
-      for (let j = 0; j < g.length; j++) g[j] = r[j] * scale;
-      w.grad = new Tensor(g, w.shape);
-    });
-    this.optimizer.step();
-    this.optimizer.zeroGrad();
+    optimizeFromCounts(net, this.optimizer, fastBackwardFrom(net, fwd, E).rawGradients, n);
     return loss / n;
   }
 

@@ -37,6 +37,21 @@ export function applyRawUpdate(net: SpikeGradNetwork, raw: readonly Float32Array
   });
 }
 
+/**
+ * One optimizer step from the raw count gradient Σ E ⊗ c of a minibatch of n: rescaled by Θ_bp/(S·n)
+ * so the learning rate means what it means for the equivalent ANN (methods-snn.md §7).
+ */
+export function optimizeFromCounts(net: SpikeGradNetwork, optimizer: Optimizer, raw: readonly Float32Array[], n: number): void {
+  const scale = net.config.thetaBp / (net.config.errorScale * n);
+  net.weights.forEach((w, i) => {
+    const g = new Float32Array(w.size), r = raw[i];
+    for (let j = 0; j < g.length; j++) g[j] = r[j] * scale;
+    w.grad = new Tensor(g, w.shape);
+  });
+  optimizer.step();
+  optimizer.zeroGrad();
+}
+
 /** Mean softmax cross-entropy of a batch of logits (for monitoring only). */
 export function crossEntropy(logits: Float32Array, labels: ArrayLike<number>, n: number): number {
   const K = logits.length / n;
@@ -86,14 +101,7 @@ export class SpikeGradTrainer {
     const fwd = fastForward(net, x, n);
     const bwd = fastBackward(net, fwd, labels);
     if (counters) addCounters(counters, fastPathCounters(net, this.fans, fwd, bwd, this.config.inputTicks));
-    const scale = net.config.thetaBp / (net.config.errorScale * n);
-    net.weights.forEach((w, i) => {
-      const g = new Float32Array(w.size), r = bwd.rawGradients[i];
-      for (let j = 0; j < g.length; j++) g[j] = r[j] * scale;
-      w.grad = new Tensor(g, w.shape);
-    });
-    this.optimizer.step();
-    this.optimizer.zeroGrad();
+    optimizeFromCounts(net, this.optimizer, bwd.rawGradients, n);
     const pred = predict(fwd.logits, n);
     let correct = 0;
     for (let b = 0; b < n; b++) if (pred[b] === labels[b]) correct++;
