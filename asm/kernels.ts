@@ -8,7 +8,9 @@
 // sgemm blocking (see docs: 4×8 micro-tile in 8 f32x4 accumulators; KC×NC B block, MC×KC A block).
 const MR: i32 = 4;
 const NR: i32 = 8;
-const KC: i32 = 256;
+// KC is the largest k block; K is cut into equal blocks (288 = one block, not 256 + 32), so short
+// trailing blocks don't pay a full pass over C for little work.
+const KC: i32 = 320;
 const MC: i32 = 128;
 const NC: i32 = 512;
 const PACK_A_BYTES: usize = <usize>(MC * KC * 4);
@@ -214,13 +216,14 @@ export function sgemm(transA: i32, transB: i32, M: i32, N: i32, K: i32, A: usize
     if (!accumulate) for (let i = 0; i < M; i++) memory.fill(C + <usize>i * <usize>ldc * 4, 0, <usize>N * 4);
     return;
   }
+  const kb = (K + (K + KC - 1) / KC - 1) / ((K + KC - 1) / KC); // ceil(K / number of blocks)
   const pa = ws;
   const pb = ws + PACK_A_BYTES;
   const tile = pb + PACK_B_BYTES;
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min<i32>(NC, N - jc);
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = min<i32>(KC, K - pc);
+    for (let pc = 0; pc < K; pc += kb) {
+      const kc = min<i32>(kb, K - pc);
       const overwrite = pc == 0 && !accumulate;
       packB(transB != 0, B, ldb, pc, kc, jc, nc, pb);
       for (let ic = 0; ic < M; ic += MC) {
@@ -246,6 +249,23 @@ export function sgemm(transA: i32, transB: i32, M: i32, N: i32, K: i32, A: usize
 
 // @ts-ignore: decorator
 @inline function gi(g: usize, i: i32): i32 { return load<i32>(g + <usize>i * 4); }
+
+// Short runs (one image row, 10–100 floats) dominate im2col; an inline v128 loop beats the
+// memory.copy/memory.fill builtins there, whose per-call overhead on shared memory is large.
+// @ts-ignore: decorator
+@inline function copyF32(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + <usize>i * 4, v128.load(src + <usize>i * 4));
+  for (; i < n; i++) store<f32>(dst + <usize>i * 4, load<f32>(src + <usize>i * 4));
+}
+
+// @ts-ignore: decorator
+@inline function zeroF32(dst: usize, n: i32): void {
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + <usize>i * 4, z);
+  for (; i < n; i++) store<f32>(dst + <usize>i * 4, 0);
+}
 
 /** Scratch bytes per thread for the conv kernels (col buffer + gathered dy/y + sgemm scratch). */
 export function convScratchBytes(g: usize): i32 {
@@ -279,16 +299,16 @@ function im2col(g: usize, x: usize, grp: i32, r0: i32, r1: i32, n0: i32, nb: i32
       for (let oh = 0; oh < OH; oh++) {
         const ih = oh * sh - ph + kh * dh;
         if (ih < 0 || ih >= H) {
-          memory.fill(d, 0, <usize>OW * 4);
+          zeroF32(d, OW);
         } else {
-          if (owLo > 0) memory.fill(d, 0, <usize>owLo * 4);
+          if (owLo > 0) zeroF32(d, owLo);
           const srow = plane + <usize>(ih * W) * 4;
           if (sw == 1) {
-            memory.copy(d + <usize>owLo * 4, srow + <usize>(owLo + offW) * 4, <usize>(owHi - owLo) * 4);
+            copyF32(d + <usize>owLo * 4, srow + <usize>(owLo + offW) * 4, owHi - owLo);
           } else {
             for (let ow = owLo; ow < owHi; ow++) store<f32>(d + <usize>ow * 4, load<f32>(srow + <usize>(ow * sw + offW) * 4));
           }
-          if (owHi < OW) memory.fill(d + <usize>owHi * 4, 0, <usize>(OW - owHi) * 4);
+          if (owHi < OW) zeroF32(d + <usize>owHi * 4, OW - owHi);
         }
         d += <usize>OW * 4;
       }
@@ -348,18 +368,52 @@ function col2im(g: usize, dx: usize, grp: i32, n0: i32, nb: i32, col: usize): vo
 function gatherChannels(g: usize, img: usize, grp: i32, n0: i32, nb: i32, t: usize, toImage: bool): void {
   const OC = gi(g, 4), G = gi(g, 13), OHW = gi(g, 14) * gi(g, 15);
   const OCg = OC / G, cols = nb * OHW;
-  const bytes = <usize>OHW * 4;
   for (let oc = 0; oc < OCg; oc++) {
     for (let b = 0; b < nb; b++) {
       const pi = img + (<usize>((n0 + b) * OC + grp * OCg + oc) * <usize>OHW) * 4;
       const pt = t + (<usize>oc * <usize>cols + <usize>(b * OHW)) * 4;
-      if (toImage) memory.copy(pi, pt, bytes); else memory.copy(pt, pi, bytes);
+      if (toImage) copyF32(pi, pt, OHW); else copyF32(pt, pi, OHW);
     }
   }
 }
 
 /** y = conv2d(x, w) for images [n0, n1). */
-export function conv2dForward(g: usize, x: usize, w: usize, y: usize, n0: i32, n1: i32, ws: usize): void {
+// y planes of images [n0, n1) += bias[channel].
+function addBias(g: usize, y: usize, bias: usize, n0: i32, n1: i32): void {
+  const OC = gi(g, 4), OHW = gi(g, 14) * gi(g, 15);
+  for (let n = n0; n < n1; n++) {
+    for (let c = 0; c < OC; c++) {
+      const b = load<f32>(bias + <usize>c * 4);
+      const bv = f32x4.splat(b);
+      const p = y + (<usize>(n * OC + c) * <usize>OHW) * 4;
+      let i = 0;
+      for (; i + 4 <= OHW; i += 4) { const q = p + <usize>i * 4; v128.store(q, f32x4.add(v128.load(q), bv)); }
+      for (; i < OHW; i++) { const q = p + <usize>i * 4; store<f32>(q, load<f32>(q) + b); }
+    }
+  }
+}
+
+// db[c] = Σ over images and positions of dy[n][c] for channels [c0, c1): each plane is summed in
+// four f32 lanes, planes are added in f64 in image order (independent of the thread split).
+function biasGrad(g: usize, dy: usize, db: usize, c0: i32, c1: i32): void {
+  const N = gi(g, 0), OC = gi(g, 4), OHW = gi(g, 14) * gi(g, 15);
+  for (let c = c0; c < c1; c++) {
+    let s: f64 = 0;
+    for (let n = 0; n < N; n++) {
+      const p = dy + (<usize>(n * OC + c) * <usize>OHW) * 4;
+      let acc = f32x4.splat(0);
+      let i = 0;
+      for (; i + 4 <= OHW; i += 4) acc = f32x4.add(acc, v128.load(p + <usize>i * 4));
+      let t: f32 = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+      for (; i < OHW; i++) t += load<f32>(p + <usize>i * 4);
+      s += <f64>t;
+    }
+    store<f32>(db + <usize>c * 4, <f32>s);
+  }
+}
+
+/** y = conv2d(x, w) (+ bias[oc] when bias ≠ 0) for images [n0, n1). */
+export function conv2dForward(g: usize, x: usize, w: usize, y: usize, n0: i32, n1: i32, ws: usize, bias: usize): void {
   const C = gi(g, 1), OC = gi(g, 4), KH = gi(g, 5), KW = gi(g, 6), G = gi(g, 13);
   const OHW = gi(g, 14) * gi(g, 15), chunk = gi(g, 16);
   const OCg = OC / G, kdim = (C / G) * KH * KW;
@@ -379,6 +433,7 @@ export function conv2dForward(g: usize, x: usize, w: usize, y: usize, n0: i32, n
         gatherChannels(g, y, grp, n, nb, t, true);
       }
     }
+    if (bias) addBias(g, y, bias, n, n + nb); // while the chunk is still in cache
   }
 }
 
@@ -438,6 +493,68 @@ export function conv2dBackwardFilter(g: usize, x: usize, dy: usize, dw: usize, r
   }
 }
 
+/**
+ * Filter-gradient partials for image chunks [k0, k1): part[k] (OC·Cg·KH·KW floats) = the gradient
+ * from images [k·chunk, (k+1)·chunk) only. Chunks are fixed by the geometry, not by the thread
+ * split, and reduceChunks adds them in chunk order, so the sum is the same for any thread count.
+ * Splitting images rather than filter columns keeps both threads busy when C·KH·KW is small
+ * (9 for a first layer on one channel).
+ */
+function filterPartials(g: usize, x: usize, dy: usize, part: usize, k0: i32, k1: i32, ws: usize): void {
+  const N = gi(g, 0), C = gi(g, 1), OC = gi(g, 4), KH = gi(g, 5), KW = gi(g, 6), G = gi(g, 13);
+  const OHW = gi(g, 14) * gi(g, 15), chunk = gi(g, 16);
+  const OCg = OC / G, kdim = (C / G) * KH * KW;
+  const col = ws;
+  const t = col + <usize>(kdim * chunk * OHW) * 4;
+  const gws = t + <usize>(OCg * chunk * OHW) * 4;
+  const dwLen = <usize>(OC * kdim);
+  for (let k = k0; k < k1; k++) {
+    const n = k * chunk;
+    const nb = min<i32>(chunk, N - n);
+    const cols = nb * OHW;
+    for (let grp = 0; grp < G; grp++) {
+      const dst = part + (<usize>k * dwLen + <usize>(grp * OCg * kdim)) * 4;
+      im2col(g, x, grp, 0, kdim, n, nb, col);
+      if (nb == 1) {
+        sgemm(0, 1, OCg, kdim, cols, dy + (<usize>(n * OC + grp * OCg) * <usize>OHW) * 4, OHW, col, cols, dst, kdim, 0, gws);
+      } else {
+        gatherChannels(g, dy, grp, n, nb, t, false);
+        sgemm(0, 1, OCg, kdim, cols, t, cols, col, cols, dst, kdim, 0, gws);
+      }
+    }
+  }
+}
+
+/** dst[i] = Σ_k src[k·len + i] for k = 0 … parts − 1, added in k order, for i in [i0, i1). */
+export function reduceChunks(src: usize, parts: i32, len: i32, dst: usize, i0: i32, i1: i32): void {
+  const stride = <usize>len * 4;
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i * 4;
+    let acc = v128.load(src + o);
+    for (let k = 1; k < parts; k++) acc = f32x4.add(acc, v128.load(src + <usize>k * stride + o));
+    v128.store(dst + o, acc);
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i * 4;
+    let acc = load<f32>(src + o);
+    for (let k = 1; k < parts; k++) acc += load<f32>(src + <usize>k * stride + o);
+    store<f32>(dst + o, acc);
+  }
+}
+
+/**
+ * All conv gradients from one staging of the operands: dx for images [n0, n1) (when dx ≠ 0), the
+ * filter-gradient partials of image chunks [k0, k1) into `part` (when part ≠ 0; the host then runs
+ * reduceChunks) and db for channels [c0, c1) (when db ≠ 0).
+ */
+export function conv2dBackward(g: usize, x: usize, w: usize, dy: usize, dx: usize, part: usize, db: usize,
+  n0: i32, n1: i32, k0: i32, k1: i32, c0: i32, c1: i32, ws: usize): void {
+  if (dx && n1 > n0) conv2dBackwardInput(g, dy, w, dx, n0, n1, ws);
+  if (part && k1 > k0) filterPartials(g, x, dy, part, k0, k1, ws);
+  if (db && c1 > c0) biasGrad(g, dy, db, c0, c1);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pooling over planes [p0, p1) of the N·C planes. `g` points at 12 i32 fields:
 // N C H W KH KW strideH strideW padH padW OH OW.
@@ -445,6 +562,10 @@ export function conv2dBackwardFilter(g: usize, x: usize, dy: usize, dw: usize, r
 export function maxPool2d(g: usize, x: usize, y: usize, argmax: usize, p0: i32, p1: i32): void {
   const H = gi(g, 2), W = gi(g, 3), KH = gi(g, 4), KW = gi(g, 5);
   const sh = gi(g, 6), sw = gi(g, 7), ph = gi(g, 8), pw = gi(g, 9), OH = gi(g, 10), OW = gi(g, 11);
+  if (KH == 2 && KW == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && 2 * OH <= H && 2 * OW <= W) {
+    maxPool2x2(H, W, OH, OW, x, y, argmax, p0, p1);
+    return;
+  }
   const HW = H * W;
   for (let p = p0; p < p1; p++) {
     const base = p * HW;
@@ -456,17 +577,70 @@ export function maxPool2d(g: usize, x: usize, y: usize, argmax: usize, p0: i32, 
       for (let ow = 0; ow < OW; ow++) {
         const w0 = ow * sw - pw;
         const wa = max<i32>(w0, 0), wb = min<i32>(w0 + KW, W);
-        let best: f32 = -Infinity;
-        let idx = -1;
+        // Windows always hold at least one cell (validatePool); later cells win only when strictly
+        // greater, so the first maximum wins. Selects instead of branches: maxima are unpredictable.
+        let best = load<f32>(xp + <usize>(ha * W + wa) * 4);
+        let idx = ha * W + wa;
         for (let ih = ha; ih < hb; ih++) {
           const row = xp + <usize>(ih * W) * 4;
-          for (let iw = wa; iw < wb; iw++) {
+          for (let iw = ih == ha ? wa + 1 : wa; iw < wb; iw++) {
             const v = load<f32>(row + <usize>iw * 4);
-            if (idx < 0 || v > best) { best = v; idx = ih * W + iw; }
+            const gt = v > best;
+            best = select<f32>(v, best, gt);
+            idx = select<i32>(ih * W + iw, idx, gt);
           }
         }
         store<f32>(y + o, best);
-        store<i32>(argmax + o, idx < 0 ? -1 : base + idx);
+        store<i32>(argmax + o, base + idx);
+        o += 4;
+      }
+    }
+  }
+}
+
+// The common 2×2, stride-2, unpadded case, four outputs at a time: deinterleave two input rows into
+// the four window corners and keep the first strict maximum in scan order (same rule as above).
+function maxPool2x2(H: i32, W: i32, OH: i32, OW: i32, x: usize, y: usize, argmax: usize, p0: i32, p1: i32): void {
+  const HW = H * W;
+  const lane = i32x4(0, 2, 4, 6);
+  const one = i32x4.splat(1), wv = i32x4.splat(W), w1 = i32x4.splat(W + 1);
+  for (let p = p0; p < p1; p++) {
+    const base = p * HW;
+    let o = <usize>(p * OH * OW) * 4;
+    for (let oh = 0; oh < OH; oh++) {
+      const i0 = base + 2 * oh * W;
+      const r0 = x + <usize>i0 * 4, r1 = r0 + <usize>W * 4;
+      let ow = 0;
+      for (; ow + 4 <= OW; ow += 4) {
+        const q = <usize>ow * 8;
+        const a0 = v128.load(r0 + q), a1 = v128.load(r0 + q, 16);
+        const b0 = v128.load(r1 + q), b1 = v128.load(r1 + q, 16);
+        const v00 = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), v01 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+        const v10 = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6), v11 = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+        const i00 = i32x4.add(i32x4.splat(i0 + 2 * ow), lane);
+        let best = v00, idx = i00;
+        let m = f32x4.gt(v01, best);
+        best = v128.bitselect(v01, best, m); idx = v128.bitselect(i32x4.add(i00, one), idx, m);
+        m = f32x4.gt(v10, best);
+        best = v128.bitselect(v10, best, m); idx = v128.bitselect(i32x4.add(i00, wv), idx, m);
+        m = f32x4.gt(v11, best);
+        best = v128.bitselect(v11, best, m); idx = v128.bitselect(i32x4.add(i00, w1), idx, m);
+        v128.store(y + o, best);
+        v128.store(argmax + o, idx);
+        o += 16;
+      }
+      for (; ow < OW; ow++) {
+        const i = i0 + 2 * ow;
+        let best = load<f32>(x + <usize>i * 4), idx = i;
+        for (let k = 1; k < 4; k++) {
+          const j = i + (k >> 1) * W + (k & 1);
+          const v = load<f32>(x + <usize>j * 4);
+          const gt = v > best;
+          best = select<f32>(v, best, gt);
+          idx = select<i32>(j, idx, gt);
+        }
+        store<f32>(y + o, best);
+        store<i32>(argmax + o, idx);
         o += 4;
       }
     }
@@ -608,7 +782,40 @@ export function bgemm(N: i32, K: i32, words: i32, A: usize, B: usize, C: usize, 
       const b0 = B + <usize>n * rowB, b1 = b0 + rowB;
       let s00: u64 = 0, s01: u64 = 0, s10: u64 = 0, s11: u64 = 0;
       let s20: u64 = 0, s21: u64 = 0, s30: u64 = 0, s31: u64 = 0;
-      for (let i = 0; i < q; i++) {
+      // Four words per iteration: the later loads use immediate offsets, cutting the address
+      // arithmetic and loop overhead that compete with the popcounts (192 → 236 G bit-ops/s on
+      // 64×1024×4608; unrolling by 8 was slower).
+      let i = 0;
+      for (; i + 4 <= q; i += 4) {
+        const o = <usize>i * 8;
+        const pb0 = b0 + o, pb1 = b1 + o, pa0 = a0 + o, pa1 = a1 + o, pa2 = a2 + o, pa3 = a3 + o;
+        let w0: u64, w1: u64, x0: u64, x1: u64, x2: u64, x3: u64;
+        w0 = load<u64>(pb0, 0); w1 = load<u64>(pb1, 0);
+        x0 = load<u64>(pa0, 0); x1 = load<u64>(pa1, 0); x2 = load<u64>(pa2, 0); x3 = load<u64>(pa3, 0);
+        s00 += popcnt<u64>(x0 ^ w0); s01 += popcnt<u64>(x0 ^ w1);
+        s10 += popcnt<u64>(x1 ^ w0); s11 += popcnt<u64>(x1 ^ w1);
+        s20 += popcnt<u64>(x2 ^ w0); s21 += popcnt<u64>(x2 ^ w1);
+        s30 += popcnt<u64>(x3 ^ w0); s31 += popcnt<u64>(x3 ^ w1);
+        w0 = load<u64>(pb0, 8); w1 = load<u64>(pb1, 8);
+        x0 = load<u64>(pa0, 8); x1 = load<u64>(pa1, 8); x2 = load<u64>(pa2, 8); x3 = load<u64>(pa3, 8);
+        s00 += popcnt<u64>(x0 ^ w0); s01 += popcnt<u64>(x0 ^ w1);
+        s10 += popcnt<u64>(x1 ^ w0); s11 += popcnt<u64>(x1 ^ w1);
+        s20 += popcnt<u64>(x2 ^ w0); s21 += popcnt<u64>(x2 ^ w1);
+        s30 += popcnt<u64>(x3 ^ w0); s31 += popcnt<u64>(x3 ^ w1);
+        w0 = load<u64>(pb0, 16); w1 = load<u64>(pb1, 16);
+        x0 = load<u64>(pa0, 16); x1 = load<u64>(pa1, 16); x2 = load<u64>(pa2, 16); x3 = load<u64>(pa3, 16);
+        s00 += popcnt<u64>(x0 ^ w0); s01 += popcnt<u64>(x0 ^ w1);
+        s10 += popcnt<u64>(x1 ^ w0); s11 += popcnt<u64>(x1 ^ w1);
+        s20 += popcnt<u64>(x2 ^ w0); s21 += popcnt<u64>(x2 ^ w1);
+        s30 += popcnt<u64>(x3 ^ w0); s31 += popcnt<u64>(x3 ^ w1);
+        w0 = load<u64>(pb0, 24); w1 = load<u64>(pb1, 24);
+        x0 = load<u64>(pa0, 24); x1 = load<u64>(pa1, 24); x2 = load<u64>(pa2, 24); x3 = load<u64>(pa3, 24);
+        s00 += popcnt<u64>(x0 ^ w0); s01 += popcnt<u64>(x0 ^ w1);
+        s10 += popcnt<u64>(x1 ^ w0); s11 += popcnt<u64>(x1 ^ w1);
+        s20 += popcnt<u64>(x2 ^ w0); s21 += popcnt<u64>(x2 ^ w1);
+        s30 += popcnt<u64>(x3 ^ w0); s31 += popcnt<u64>(x3 ^ w1);
+      }
+      for (; i < q; i++) {
         const o = <usize>i * 8;
         const w0 = load<u64>(b0 + o), w1 = load<u64>(b1 + o);
         const x0 = load<u64>(a0 + o), x1 = load<u64>(a1 + o), x2 = load<u64>(a2 + o), x3 = load<u64>(a3 + o);
@@ -659,4 +866,143 @@ export function popcountRows(src: usize, words: i32, dst: usize, r0: i32, r1: i3
     for (let i = 0; i < q; i++) c += popcnt<u64>(load<u64>(s + <usize>i * 8));
     store<i32>(dst + <usize>r * 4, <i32>c);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batch normalization over x = [N, C, P] (P = H·W, 1 for dense inputs), channels [c0, c1) per
+// call: every channel's statistics and outputs come from one thread, in a fixed order. Plane sums
+// run in four f32 lanes and are accumulated over images in f64.
+
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/**
+ * Forward. training ≠ 0: writes mean[c], variance[c] (biased) and invStd[c] = 1/√(var + eps);
+ * otherwise reads mean and invStd. y = (x − mean)·invStd·γ + β (γ = 1 / β = 0 when the pointer is 0).
+ * `eps` points at one f64.
+ */
+export function batchNormForward(N: i32, C: i32, P: i32, x: usize, gamma: usize, beta: usize, eps: usize, training: i32,
+  mean: usize, variance: usize, invStd: usize, y: usize, c0: i32, c1: i32): void {
+  const M = <f64>N * <f64>P;
+  for (let c = c0; c < c1; c++) {
+    if (training) {
+      let s: f64 = 0;
+      for (let n = 0; n < N; n++) {
+        const p = x + (<usize>(n * C + c) * <usize>P) * 4;
+        let acc = f32x4.splat(0);
+        let i = 0;
+        for (; i + 4 <= P; i += 4) acc = f32x4.add(acc, v128.load(p + <usize>i * 4));
+        let t = hsum(acc);
+        for (; i < P; i++) t += load<f32>(p + <usize>i * 4);
+        s += <f64>t;
+      }
+      const m = <f32>(s / M);
+      const mv = f32x4.splat(m);
+      let q: f64 = 0;
+      for (let n = 0; n < N; n++) {
+        const p = x + (<usize>(n * C + c) * <usize>P) * 4;
+        let acc = f32x4.splat(0);
+        let i = 0;
+        for (; i + 4 <= P; i += 4) { const d = f32x4.sub(v128.load(p + <usize>i * 4), mv); acc = f32x4.add(acc, f32x4.mul(d, d)); }
+        let t = hsum(acc);
+        for (; i < P; i++) { const d = load<f32>(p + <usize>i * 4) - m; t += d * d; }
+        q += <f64>t;
+      }
+      const v = q / M;
+      store<f32>(mean + <usize>c * 4, m);
+      store<f32>(variance + <usize>c * 4, <f32>v);
+      store<f32>(invStd + <usize>c * 4, <f32>(1 / Math.sqrt(v + load<f64>(eps))));
+    }
+    const m = load<f32>(mean + <usize>c * 4), sd = load<f32>(invStd + <usize>c * 4);
+    const gm: f32 = gamma ? load<f32>(gamma + <usize>c * 4) : 1, bt: f32 = beta ? load<f32>(beta + <usize>c * 4) : 0;
+    const mv = f32x4.splat(m), sv = f32x4.splat(sd), gv = f32x4.splat(gm), bv = f32x4.splat(bt);
+    for (let n = 0; n < N; n++) {
+      const off = (<usize>(n * C + c) * <usize>P) * 4;
+      const p = x + off, o = y + off;
+      let i = 0;
+      for (; i + 4 <= P; i += 4) {
+        const h = f32x4.mul(f32x4.sub(v128.load(p + <usize>i * 4), mv), sv);
+        v128.store(o + <usize>i * 4, f32x4.add(f32x4.mul(h, gv), bv));
+      }
+      for (; i < P; i++) store<f32>(o + <usize>i * 4, (load<f32>(p + <usize>i * 4) - m) * sd * gm + bt);
+    }
+  }
+}
+
+/**
+ * Backward with x̂ = (x − mean)·invStd recomputed as in the forward. dbeta[c] = Σ dy,
+ * dgamma[c] = Σ dy·x̂; dx = γ·invStd·(dy − Σdy/M − x̂·Σdy·x̂/M) when training, γ·invStd·dy otherwise.
+ * Output pointers may be 0 (not wanted).
+ */
+export function batchNormBackward(N: i32, C: i32, P: i32, x: usize, dy: usize, mean: usize, invStd: usize, gamma: usize,
+  training: i32, dx: usize, dgamma: usize, dbeta: usize, c0: i32, c1: i32): void {
+  const M = <f64>N * <f64>P;
+  for (let c = c0; c < c1; c++) {
+    const m = load<f32>(mean + <usize>c * 4), sd = load<f32>(invStd + <usize>c * 4);
+    const mv = f32x4.splat(m), sv = f32x4.splat(sd);
+    let sDy: f64 = 0, sDyX: f64 = 0;
+    for (let n = 0; n < N; n++) {
+      const off = (<usize>(n * C + c) * <usize>P) * 4;
+      const p = x + off, g = dy + off;
+      let a = f32x4.splat(0), b = f32x4.splat(0);
+      let i = 0;
+      for (; i + 4 <= P; i += 4) {
+        const gv = v128.load(g + <usize>i * 4);
+        const h = f32x4.mul(f32x4.sub(v128.load(p + <usize>i * 4), mv), sv);
+        a = f32x4.add(a, gv);
+        b = f32x4.add(b, f32x4.mul(gv, h));
+      }
+      let ta = hsum(a), tb = hsum(b);
+      for (; i < P; i++) {
+        const gv = load<f32>(g + <usize>i * 4);
+        ta += gv;
+        tb += gv * ((load<f32>(p + <usize>i * 4) - m) * sd);
+      }
+      sDy += <f64>ta; sDyX += <f64>tb;
+    }
+    if (dbeta) store<f32>(dbeta + <usize>c * 4, <f32>sDy);
+    if (dgamma) store<f32>(dgamma + <usize>c * 4, <f32>sDyX);
+    if (!dx) continue;
+    const k: f32 = (gamma ? load<f32>(gamma + <usize>c * 4) : 1) * sd;
+    const am: f32 = training ? <f32>(sDy / M) : 0, bm: f32 = training ? <f32>(sDyX / M) : 0;
+    const kv = f32x4.splat(k), av = f32x4.splat(am), bv = f32x4.splat(bm);
+    for (let n = 0; n < N; n++) {
+      const off = (<usize>(n * C + c) * <usize>P) * 4;
+      const p = x + off, g = dy + off, o = dx + off;
+      let i = 0;
+      for (; i + 4 <= P; i += 4) {
+        const h = f32x4.mul(f32x4.sub(v128.load(p + <usize>i * 4), mv), sv);
+        const t = f32x4.sub(f32x4.sub(v128.load(g + <usize>i * 4), av), f32x4.mul(h, bv));
+        v128.store(o + <usize>i * 4, f32x4.mul(kv, t));
+      }
+      for (; i < P; i++) {
+        const h = (load<f32>(p + <usize>i * 4) - m) * sd;
+        store<f32>(o + <usize>i * 4, k * (load<f32>(g + <usize>i * 4) - am - h * bm));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Element-wise glue, elements [i0, i1) per call.
+
+/** y = max(x, 0) (NaN stays NaN, −0 becomes +0). */
+export function relu(x: usize, y: usize, i0: i32, i1: i32): void {
+  const z = f32x4.splat(0);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) v128.store(y + <usize>i * 4, f32x4.max(v128.load(x + <usize>i * 4), z));
+  for (; i < i1; i++) store<f32>(y + <usize>i * 4, max<f32>(load<f32>(x + <usize>i * 4), 0));
+}
+
+/** dx = dy where y > 0, else +0. */
+export function reluBackward(y: usize, dy: usize, dx: usize, i0: i32, i1: i32): void {
+  const z = f32x4.splat(0);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i * 4;
+    v128.store(dx + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(y + o), z)));
+  }
+  for (; i < i1; i++) store<f32>(dx + <usize>i * 4, load<f32>(y + <usize>i * 4) > 0 ? load<f32>(dy + <usize>i * 4) : 0);
 }

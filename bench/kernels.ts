@@ -1,5 +1,6 @@
-// Kernel microbenchmarks: float GEMM shapes from the small CNN, the binary GEMM and the conv2 layer,
-// for the reference backend, wasm on one thread and wasm on ctx.threads threads.
+// Kernel microbenchmarks: float GEMM shapes from the small CNN, the binary GEMM, the small CNN's conv
+// layers (plain, fused bias, one-pass backward) and ResNet-8's batch norm, for the reference
+// backend, wasm on one thread and wasm on ctx.threads threads.
 import { emit, measure, round, type BenchContext } from './harness.js';
 import { Rng } from '../src/engine/random.js';
 import { referenceKernels } from '../src/engine/kernels/reference.js';
@@ -21,6 +22,12 @@ const CONV2: ConvGeometry = {
   dilationH: 1, dilationW: 1, groups: 1, OH: 11, OW: 11,
 };
 
+// Small-CNN conv1: 64 images of 1×28×28 → 32 channels, 3×3 valid.
+const CONV1: ConvGeometry = {
+  N: 64, C: 1, H: 28, W: 28, OC: 32, KH: 3, KW: 3, strideH: 1, strideW: 1, padH: 0, padW: 0,
+  dilationH: 1, dilationW: 1, groups: 1, OH: 26, OW: 26,
+};
+
 function randn(rng: Rng, n: number): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = rng.normal();
@@ -29,7 +36,8 @@ function randn(rng: Rng, n: number): Float32Array {
 
 export async function runKernelBench(ctx: BenchContext): Promise<void> {
   const rng = new Rng(2024);
-  const backends: [Kernels, number][] = [[referenceKernels, 1], [createWasmKernels(), 1]];
+  // The plain-TS reference takes seconds per conv call; --quick leaves it out.
+  const backends: [Kernels, number][] = ctx.quick ? [[createWasmKernels(), 1]] : [[referenceKernels, 1], [createWasmKernels(), 1]];
   let pool: (Kernels & { dispose(): void }) | undefined;
   if (ctx.threads > 1) {
     pool = await createThreadedWasmKernels(ctx.threads);
@@ -66,10 +74,41 @@ export async function runKernelBench(ctx: BenchContext): Promise<void> {
       ['conv2d bwd-input 64x32x13x13 -> 64@3x3', (k) => k.conv2dBackwardInput(g, dy, w, dx)],
       ['conv2d bwd-filter 64x32x13x13 -> 64@3x3', (k) => k.conv2dBackwardFilter(g, x, dy, dw)],
     ];
+    const b = randn(rng, g.OC), db = new Float32Array(g.OC);
+    convs.push(
+      ['conv2d fwd+bias 64x32x13x13 -> 64@3x3', (k) => k.conv2d(g, x, w, y, b)],
+      // The training path: dx, dw and db from one staging of x, w and dy (flops: dx + dw).
+      ['conv2d bwd dx+dw+db 64x32x13x13 -> 64@3x3', (k) => k.conv2dBackward(g, x, w, dy, dx, dw, db)],
+    );
     for (const [name, fn] of convs) {
+      const f = name.includes('dx+dw') ? 2 * flops : flops;
       for (const [k, threads] of backends) {
         const r = await measure(() => fn(k), opts(k));
-        emit({ name, ...r, gflops: round(flops / r.median_ms / 1e6, 1), threads, backend: k.name });
+        emit({ name, ...r, gflops: round(f / r.median_ms / 1e6, 1), threads, backend: k.name });
+      }
+    }
+
+    // Small-CNN conv1 (one input channel: 9 filter columns, the shape the image-chunk split of the
+    // filter gradient is for) and ResNet-8's batch norm at 32×32.
+    const g1 = CONV1, f1 = 2 * g1.N * g1.OC * g1.OH * g1.OW * g1.C * g1.KH * g1.KW;
+    const x1 = randn(rng, g1.N * g1.C * g1.H * g1.W), w1 = randn(rng, g1.OC * g1.C * 9), dy1 = randn(rng, g1.N * g1.OC * g1.OH * g1.OW);
+    const y1 = new Float32Array(dy1.length), dw1 = new Float32Array(w1.length), b1 = randn(rng, g1.OC), db1 = new Float32Array(g1.OC);
+    const [bn, bc, bp] = [64, 16, 32 * 32];
+    const xb = randn(rng, bn * bc * bp), dyb = randn(rng, bn * bc * bp), yb = new Float32Array(bn * bc * bp), dxb = new Float32Array(bn * bc * bp);
+    const gam = randn(rng, bc), bet = randn(rng, bc), mean = new Float32Array(bc), vari = new Float32Array(bc), inv = new Float32Array(bc);
+    const dg = new Float32Array(bc), dbb = new Float32Array(bc);
+    const more: [string, number, (k: Kernels) => void][] = [
+      ['conv2d fwd+bias 64x1x28x28 -> 32@3x3', f1, (k) => k.conv2d(g1, x1, w1, y1, b1)],
+      ['conv2d bwd dw+db 64x1x28x28 -> 32@3x3', f1, (k) => k.conv2dBackward(g1, x1, w1, dy1, null, dw1, db1)],
+      ['batchNorm fwd+bwd 64x16x32x32 (train)', 0, (k) => {
+        k.batchNormForward(bn, bc, bp, xb, gam, bet, 1e-5, true, mean, vari, inv, yb);
+        k.batchNormBackward(bn, bc, bp, xb, dyb, mean, inv, gam, true, dxb, dg, dbb);
+      }],
+    ];
+    for (const [name, fl, fn] of more) {
+      for (const [k, threads] of backends) {
+        const r = await measure(() => fn(k), opts(k));
+        emit({ name, ...r, ...(fl ? { gflops: round(fl / r.median_ms / 1e6, 1) } : {}), threads, backend: k.name });
       }
     }
   } finally {

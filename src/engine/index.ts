@@ -7,6 +7,7 @@ export * from './gradcheck.js';
 export * from './serialize.js';
 export * from './ops/index.js';
 export * from './optim/index.js';
-export { getKernels, setKernels, setThreads, useReferenceKernels } from './kernels/index.js';
+export { getKernels, setKernels, setThreads, useReferenceKernels, webThreadsUnavailableReason, webWorkerSpawner, type ThreadOptions } from './kernels/index.js';
+export { clearBufferPool } from './buffer-pool.js';
 export { packedWords, type Kernels, type ConvGeometry, type PoolGeometry } from './kernels/types.js';
 export * from './bits.js';

@@ -2,6 +2,7 @@
 // the reverse-mode autodiff graph. Each op that sees an input requiring a gradient records a node
 // {inputs, backward}; `backward()` walks the nodes in reverse topological order (the tape) and frees
 // them afterwards so intermediate activations can be collected.
+import { recycleGrad } from './buffer-pool.js';
 import { checkFinite, nanCheckEnabled } from './debug.js';
 import type { Rng } from './random.js';
 import { assertShape, fmt, sizeOf, ShapeError, type Shape } from './shape.js';
@@ -16,6 +17,8 @@ interface GradNode {
   readonly op: string;
   readonly inputs: readonly Tensor[];
   readonly backward: BackwardFn;
+  /** User code (customOp) may keep the output gradient it is given, so it is never recycled. */
+  opaque?: boolean;
 }
 
 export class Tensor {
@@ -172,7 +175,7 @@ export function customOp(
   const xs = inputs.map((t) => t.f32);
   const y = forward(xs);
   const out = new Tensor(y, outShape);
-  return record(name, out, inputs, (gy) => {
+  record(name, out, inputs, (gy) => {
     const gs = backward(gy, xs, y);
     if (gs.length !== inputs.length) throw new Error(`${name}: backward returned ${gs.length} gradients for ${inputs.length} inputs`);
     gs.forEach((g, i) => {
@@ -182,6 +185,8 @@ export function customOp(
     });
     return gs;
   });
+  if (out.node) out.node.opaque = true;
+  return out;
 }
 
 function runBackward(root: Tensor, gradOutput?: Float32Array): void {
@@ -214,7 +219,8 @@ function runBackward(root: Tensor, gradOutput?: Float32Array): void {
   // Backward fns may pass their incoming gradient through (add, reshape) or return one array for
   // two inputs; copy such aliases before anything accumulates into them in place.
   const stored = new Set<Float32Array>();
-  grads.set(root, gradOutput ? Float32Array.from(gradOutput) : Float32Array.of(1));
+  const consumed: Float32Array[] = [];
+  grads.set(root, gradOutput ? gradOutput.slice() : Float32Array.of(1));
   for (let k = order.length - 1; k >= 0; k--) {
     const t = order[k];
     const g = grads.get(t);
@@ -230,19 +236,32 @@ function runBackward(root: Tensor, gradOutput?: Float32Array): void {
     }
     grads.delete(t);
     const inGrads = node.backward(g);
+    // g is dead after this op unless handed on: the first non-leaf input it passes through to
+    // (add, reshape) takes it over instead of a copy.
+    let gTaken = false;
     for (let j = 0; j < node.inputs.length; j++) {
       const x = node.inputs[j];
       const gx = inGrads[j];
       if (!gx || !x.requiresGrad) continue;
       if (nanCheckEnabled()) checkFinite(node.op, `gradient of input ${j}`, gx);
       const prev = grads.get(x);
+      let own: Float32Array | undefined;
       if (prev) for (let q = 0; q < prev.length; q++) prev[q] += gx[q];
       else {
-        const own = gx === g || stored.has(gx) || !x.node ? Float32Array.from(gx) : gx;
+        if (gx === g && !gTaken && !node.opaque && x.node) { own = g; gTaken = true; }
+        else own = gx === g || stored.has(gx) || !x.node ? gx.slice() : gx;
         stored.add(own);
         grads.set(x, own);
       }
+      if (own !== gx) consumed.push(gx);
     }
+    // Recycle (see buffer-pool.ts) what no tensor holds as its gradient any more: input gradients
+    // that were added into another one or copied, and this op's output gradient, unless user code
+    // (customOp) may have kept that.
+    if (!gTaken) stored.delete(g);
+    for (const a of consumed) if (a !== g && !stored.has(a)) recycleGrad(a);
+    consumed.length = 0;
+    if (!gTaken && !node.opaque) recycleGrad(g);
     t.node = null; // free the graph: saved activations become collectable
   }
 }

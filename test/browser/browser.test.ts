@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
-import { trainTiny } from './tiny-training.js';
+import { trainSplit, trainTiny } from './tiny-training.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..', '..');
@@ -28,22 +28,53 @@ async function serve(files: Record<string, { type: string; body: string | Uint8A
   return { server, url: `http://127.0.0.1:${addr.port}` };
 }
 
-test('a Web Worker in headless Chromium trains bit-identically to Node', { skip: chromiumPath || process.env.CI ? false : 'no Chromium found (.ci/run installs Debian chromium)', timeout: 120_000 }, async () => {
+interface RunResult { error?: string; backend: string; threads: number; isolated: boolean; weights: number[][] }
+
+function assertSameWeights(fromBrowser: number[][], fromNode: Float32Array[], what: string): void {
+  assert.equal(fromBrowser.length, fromNode.length, `${what}: parameter count`);
+  fromNode.forEach((w, i) => {
+    const b = new Uint32Array(Float32Array.from(fromBrowser[i]).buffer);
+    const n = new Uint32Array(w.buffer);
+    assert.deepEqual(b, n, `${what}: parameter ${i} differs between the browser and Node`);
+  });
+}
+
+test('a Web Worker in headless Chromium trains bit-identically to Node on 1 and 2 threads; the main thread is refused threads', { skip: chromiumPath || process.env.CI ? false : 'no Chromium found (.ci/run installs Debian chromium)', timeout: 180_000 }, async () => {
   assert.ok(chromiumPath, 'CI must provide Chromium: .ci/run installs the Debian chromium package');
-  const bundle = await build({
-    entryPoints: [join(here, 'worker.js')], bundle: true, format: 'esm', platform: 'browser', write: false,
+  const bundle = (entry: string) => build({
+    entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', write: false,
     external: ['node:*'], logLevel: 'silent',
   });
+  // The engine's Worker, and the kernel worker its helper threads run (a separate bundle, served
+  // at the URL the engine Worker passes to setThreads).
+  const [engineWorker, kernelWorker, kernelsModule] = await Promise.all([
+    bundle(join(here, 'worker.js')), bundle(join(root, 'build', 'src', 'engine', 'kernels', 'worker.js')),
+    bundle(join(root, 'build', 'src', 'engine', 'kernels', 'index.js')),
+  ]);
   const page = `<!doctype html><meta charset="utf-8"><title>bitspike worker test</title><body><pre id="out">training…</pre>
 <script type="module">
-const w = new Worker('/worker.js', { type: 'module' });
-window.result = new Promise((resolve) => { w.onmessage = (e) => { resolve(e.data);
-  document.getElementById('out').textContent = e.data.error ?? ('trained in a Web Worker, backend ' + e.data.backend + ', ' + e.data.weights.length + ' tensors'); }; });
-w.postMessage({ seed: 2024 });
+const out = document.getElementById('out');
+function run(job) {
+  const w = new Worker('/worker.js', { type: 'module' });
+  return new Promise((resolve) => { w.onmessage = (e) => { resolve(e.data); w.terminate();
+    out.textContent += '\\n' + (e.data.error ?? (job.run + ': backend ' + e.data.backend + ', ' + e.data.threads + ' thread(s), ' + e.data.weights.length + ' tensors')); }; w.postMessage(job); });
+}
+// The page's main thread may not block, so threads must be refused there with a reason.
+async function mainThreadThreads() {
+  const k = await import('/kernels.js');
+  try { await k.setThreads(2, { workerUrl: '/kernel-worker.js' }); return 'no error'; } catch (e) { return e.message; }
+}
+window.results = (async () => [
+  await run({ seed: 2024, run: 'tiny', threads: 1 }),
+  await run({ seed: 7, run: 'split', threads: 2, kernelWorkerUrl: '/kernel-worker.js' }),
+  await mainThreadThreads(),
+])();
 </script>`;
   const { server, url } = await serve({
     '/': { type: 'text/html', body: page },
-    '/worker.js': { type: 'text/javascript', body: bundle.outputFiles[0].text },
+    '/worker.js': { type: 'text/javascript', body: engineWorker.outputFiles[0].text },
+    '/kernel-worker.js': { type: 'text/javascript', body: kernelWorker.outputFiles[0].text },
+    '/kernels.js': { type: 'text/javascript', body: kernelsModule.outputFiles[0].text },
   });
   const browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -52,19 +83,19 @@ w.postMessage({ seed: 2024 });
   try {
     const p = await browser.newPage();
     await p.goto(url);
-    const result = await p.evaluate(() => (window as unknown as { result: Promise<{ error?: string; backend: string; weights: number[][] }> }).result);
-    assert.equal(result.error, undefined, result.error);
-    assert.equal(result.backend, 'wasm', 'the browser should run the wasm SIMD kernels');
+    const [tiny, split, mainThread] = await p.evaluate(() => (window as unknown as { results: Promise<[RunResult, RunResult, string]> }).results);
+    assert.match(mainThread, /setThreads\(2\).*the browser main thread cannot block in Atomics\.wait; run the engine inside a Web Worker/);
+    assert.equal(tiny.error, undefined, tiny.error);
+    assert.equal(tiny.backend, 'wasm', 'the browser should run the wasm SIMD kernels');
+    assert.equal(split.error, undefined, split.error);
+    assert.equal(split.isolated, true, 'the page must be cross-origin isolated for shared memory');
+    assert.equal(split.threads, 2, 'the engine Worker should run its kernels on itself plus one helper Web Worker');
     const artifacts = join(root, 'test-artifacts');
     mkdirSync(artifacts, { recursive: true });
     await p.screenshot({ path: join(artifacts, 'browser-worker.png') });
-    const node = trainTiny(2024);
-    assert.equal(result.weights.length, node.length);
-    node.forEach((w, i) => {
-      const fromBrowser = new Uint32Array(Float32Array.from(result.weights[i]).buffer);
-      const fromNode = new Uint32Array(w.buffer);
-      assert.deepEqual(fromBrowser, fromNode, `parameter ${i} differs between the browser and Node`);
-    });
+    assertSameWeights(tiny.weights, trainTiny(2024), 'tiny network, 1 thread');
+    // Node on one thread: the browser's 2-thread result must not depend on the thread count either.
+    assertSameWeights(split.weights, trainSplit(7), 'split network, 2 browser threads vs 1 Node thread');
   } finally {
     await browser.close();
     server.close();

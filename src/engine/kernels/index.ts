@@ -3,12 +3,14 @@
 
 import { referenceKernels } from './reference.js';
 import type { Kernels } from './types.js';
+import { isBrowser, webWorkerSpawner } from './threads-web.js';
 import { createThreadedWasmKernels, createWasmKernels } from './wasm.js';
 
 export type { ConvGeometry, Kernels, PoolGeometry } from './types.js';
 export { packedWords } from './types.js';
 export { referenceKernels } from './reference.js';
-export { createThreadedWasmKernels, createWasmKernels, wasmKernelsSupported } from './wasm.js';
+export { createThreadedWasmKernels, createWasmKernels, wasmKernelsSupported, type WorkerSpawner } from './wasm.js';
+export { webThreadsUnavailableReason, webWorkerSpawner } from './threads-web.js';
 
 let active: Kernels | undefined;
 // A threaded backend this module created; it is disposed when replaced.
@@ -45,11 +47,22 @@ export function useReferenceKernels(): void {
   install(referenceKernels);
 }
 
+export interface ThreadOptions {
+  /**
+   * Browser only: URL of the kernel worker script (src/engine/kernels/worker.js, or the bundle an
+   * app builds from it). Default: worker.js next to the engine's kernels module, which is right
+   * for unbundled ES modules; bundled apps must pass where they serve it.
+   */
+  workerUrl?: string | URL;
+}
+
 /**
  * Installs wasm kernels running on `n` threads (the caller plus n − 1 workers); n = 1 is the
- * single-thread wasm backend. Throws for n > 1 where wasm threads are unavailable.
+ * single-thread wasm backend. Node uses worker_threads; a browser uses module Web Workers and needs
+ * the engine to run inside a Worker of a cross-origin-isolated page. Throws, saying why, for n > 1
+ * where wasm threads are unavailable.
  */
-export async function setThreads(n: number): Promise<void> {
+export async function setThreads(n: number, opts: ThreadOptions = {}): Promise<void> {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`setThreads: n must be an integer ≥ 1, got ${n}`);
   if (n === 1) {
     install(singleThread());
@@ -57,7 +70,8 @@ export async function setThreads(n: number): Promise<void> {
   }
   let k: Kernels & { dispose(): void };
   try {
-    k = await createThreadedWasmKernels(n);
+    const spawner = isBrowser() ? webWorkerSpawner(opts.workerUrl) : undefined;
+    k = await createThreadedWasmKernels(n, spawner);
   } catch (e) {
     throw new Error(`setThreads(${n}): wasm kernels cannot run on threads here: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }

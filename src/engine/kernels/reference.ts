@@ -95,6 +95,25 @@ export function validatePopcount(rows: number, bits: number, src: Uint32Array, d
   checkLen('popcountRows', 'dst', dst, rows, sizes);
 }
 
+export function validateBias(kernel: string, g: ConvGeometry, b: Float32Array | null | undefined, name = 'bias'): void {
+  if (b) checkLen(kernel, name, b, g.OC, describeConv(g));
+}
+
+export function validateBatchNorm(kernel: string, N: number, C: number, P: number,
+  big: [string, Float32Array | null][], perChannel: [string, Float32Array | null][]): void {
+  checkDims(kernel, { N, C, P }, false);
+  const sizes = `N=${N} C=${C} P=${P}`;
+  for (const [name, a] of big) if (a) checkLen(kernel, name, a, N * C * P, sizes);
+  for (const [name, a] of perChannel) if (a) checkLen(kernel, name, a, C, sizes);
+}
+
+export function validateElementwise(kernel: string, arrays: [string, Float32Array][]): void {
+  const [first, a0] = arrays[0];
+  for (const [name, a] of arrays) {
+    if (a.length !== a0.length) fail(kernel, `${name} has length ${a.length}, ${first} has ${a0.length}; they must match`);
+  }
+}
+
 /** Number of cells of a pooling window inside the padded input (the avg-pool divisor). */
 function poolCount(h0: number, w0: number, g: PoolGeometry): number {
   return (Math.min(h0 + g.KH, g.H + g.padH) - h0) * (Math.min(w0 + g.KW, g.W + g.padW) - w0);
@@ -124,8 +143,9 @@ export const referenceKernels: Kernels = {
     }
   },
 
-  conv2d(g, x, w, y) {
+  conv2d(g, x, w, y, bias) {
     validateConv('conv2d', g, x, w, y);
+    validateBias('conv2d', g, bias);
     const Cg = g.C / g.groups, OCg = g.OC / g.groups;
     for (let n = 0; n < g.N; n++) {
       for (let oc = 0; oc < g.OC; oc++) {
@@ -146,7 +166,8 @@ export const referenceKernels: Kernels = {
                 }
               }
             }
-            y[((n * g.OC + oc) * g.OH + oh) * g.OW + ow] = s;
+            // Bias after the rounded sum, as the wasm kernel (and every framework) adds it.
+            y[((n * g.OC + oc) * g.OH + oh) * g.OW + ow] = bias ? Math.fround(s) + bias[oc] : s;
           }
         }
       }
@@ -211,6 +232,71 @@ export const referenceKernels: Kernels = {
       }
     }
     dw.set(acc);
+  },
+
+  conv2dBackward(g, x, w, dy, dx, dw, db) {
+    validateConv('conv2dBackward', g, x, w, dy, ['x', 'w', 'dy']);
+    if (dx) referenceKernels.conv2dBackwardInput(g, dy, w, dx);
+    if (dw) referenceKernels.conv2dBackwardFilter(g, x, dy, dw);
+    if (db) {
+      validateBias('conv2dBackward', g, db, 'db');
+      const plane = g.OH * g.OW;
+      for (let oc = 0; oc < g.OC; oc++) {
+        let s = 0;
+        for (let n = 0; n < g.N; n++) for (let i = 0, o = (n * g.OC + oc) * plane; i < plane; i++) s += dy[o + i];
+        db[oc] = s;
+      }
+    }
+  },
+
+  batchNormForward(N, C, P, x, gamma, beta, eps, training, mean, variance, invStd, y) {
+    validateBatchNorm('batchNormForward', N, C, P, [['x', x], ['y', y]],
+      [['gamma', gamma], ['beta', beta], ['mean', mean], ['variance', variance], ['invStd', invStd]]);
+    const M = N * P;
+    for (let c = 0; c < C; c++) {
+      if (training) {
+        let s = 0;
+        for (let n = 0; n < N; n++) for (let p = 0, o = (n * C + c) * P; p < P; p++) s += x[o + p];
+        const m = s / M;
+        let q = 0;
+        for (let n = 0; n < N; n++) for (let p = 0, o = (n * C + c) * P; p < P; p++) { const d = x[o + p] - m; q += d * d; }
+        mean[c] = m;
+        variance[c] = q / M;
+        invStd[c] = 1 / Math.sqrt(q / M + eps);
+      }
+      const m = mean[c], sd = invStd[c], gm = gamma ? gamma[c] : 1, bt = beta ? beta[c] : 0;
+      for (let n = 0; n < N; n++) for (let p = 0, o = (n * C + c) * P; p < P; p++) y[o + p] = (x[o + p] - m) * sd * gm + bt;
+    }
+  },
+
+  batchNormBackward(N, C, P, x, dy, mean, invStd, gamma, training, dx, dgamma, dbeta) {
+    validateBatchNorm('batchNormBackward', N, C, P, [['x', x], ['dy', dy], ['dx', dx]],
+      [['mean', mean], ['invStd', invStd], ['gamma', gamma], ['dgamma', dgamma], ['dbeta', dbeta]]);
+    const M = N * P;
+    for (let c = 0; c < C; c++) {
+      const m = mean[c], sd = invStd[c];
+      let a = 0, b = 0;
+      for (let n = 0; n < N; n++) {
+        for (let p = 0, o = (n * C + c) * P; p < P; p++) { a += dy[o + p]; b += dy[o + p] * (x[o + p] - m) * sd; }
+      }
+      if (dbeta) dbeta[c] = a;
+      if (dgamma) dgamma[c] = b;
+      if (!dx) continue;
+      const k = (gamma ? gamma[c] : 1) * sd, am = training ? a / M : 0, bm = training ? b / M : 0;
+      for (let n = 0; n < N; n++) {
+        for (let p = 0, o = (n * C + c) * P; p < P; p++) dx[o + p] = k * (dy[o + p] - am - (x[o + p] - m) * sd * bm);
+      }
+    }
+  },
+
+  relu(x, y) {
+    validateElementwise('relu', [['x', x], ['y', y]]);
+    for (let i = 0; i < x.length; i++) y[i] = Math.max(x[i], 0);
+  },
+
+  reluBackward(y, dy, dx) {
+    validateElementwise('reluBackward', [['y', y], ['dy', dy], ['dx', dx]]);
+    for (let i = 0; i < y.length; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
   },
 
   maxPool2d(g, x, y, argmax) {

@@ -3,8 +3,9 @@
 // SIMD128, optionally split over worker threads). All arrays are row-major; images are NCHW;
 // conv weights are [OC, C/groups, KH, KW]. Kernels never allocate their outputs: callers pass them.
 //
-// Results must not depend on the thread count: work is split over output elements, never over a
-// reduction, so a run with 1 or N threads is bit-identical.
+// Results must not depend on the thread count: work is split over output elements, and a reduction
+// only over chunks fixed by the shapes (summed in a fixed order), so a run with 1 or N threads is
+// bit-identical.
 
 export interface ConvGeometry {
   readonly N: number; readonly C: number; readonly H: number; readonly W: number;
@@ -39,12 +40,18 @@ export interface Kernels {
   /** C (M×N) = op(A) · op(B) (+ C when accumulate). op(A) is M×K, op(B) is K×N. */
   sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
     A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void;
-  /** y = conv2d(x, w) without bias. x: N×C×H×W, y: N×OC×OH×OW. */
-  conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, y: Float32Array): void;
+  /** y = conv2d(x, w) (+ bias[oc], added after the sum, when given). x: N×C×H×W, y: N×OC×OH×OW. */
+  conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, y: Float32Array, bias?: Float32Array | null): void;
   /** dx = ∂L/∂x given dy (overwrites dx). */
   conv2dBackwardInput(g: ConvGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
   /** dw = ∂L/∂w given x and dy (overwrites dw). */
   conv2dBackwardFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array, dw: Float32Array): void;
+  /**
+   * Every wanted conv gradient from one staging of the operands: dx (needs w), dw (needs x) and the
+   * bias gradient db[oc] = Σ dy over images and positions. Pass null for gradients not wanted.
+   */
+  conv2dBackward(g: ConvGeometry, x: Float32Array, w: Float32Array, dy: Float32Array,
+    dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null): void;
   /** Max pooling; argmax receives the flat index into x of each output's maximum (first max wins; padding never wins). */
   maxPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array, argmax: Int32Array): void;
   /** dx = scatter-add of dy at argmax (overwrites dx). */
@@ -52,6 +59,23 @@ export interface Kernels {
   /** Average pooling; padded cells count in the divisor (PyTorch's count_include_pad=True). */
   avgPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array): void;
   avgPool2dBackward(g: PoolGeometry, dy: Float32Array, dx: Float32Array): void;
+  /**
+   * Batch-norm forward over x = [N, C, P] (P = H·W). training: writes mean, variance (biased) and
+   * invStd = 1/√(variance + eps) per channel; otherwise reads mean and invStd (variance unused).
+   * y = (x − mean)·invStd·γ + β, with γ = 1 and β = 0 when null.
+   */
+  batchNormForward(N: number, C: number, P: number, x: Float32Array, gamma: Float32Array | null, beta: Float32Array | null,
+    eps: number, training: boolean, mean: Float32Array, variance: Float32Array, invStd: Float32Array, y: Float32Array): void;
+  /**
+   * Batch-norm backward (x̂ = (x − mean)·invStd): dbeta = Σ dy, dgamma = Σ dy·x̂ per channel and
+   * dx = γ·invStd·(dy − mean(dy) − x̂·mean(dy·x̂)) when training, γ·invStd·dy otherwise. Null outputs are skipped.
+   */
+  batchNormBackward(N: number, C: number, P: number, x: Float32Array, dy: Float32Array, mean: Float32Array, invStd: Float32Array,
+    gamma: Float32Array | null, training: boolean, dx: Float32Array | null, dgamma: Float32Array | null, dbeta: Float32Array | null): void;
+  /** y = max(x, 0): negatives and −0 become +0, NaN stays NaN. */
+  relu(x: Float32Array, y: Float32Array): void;
+  /** dx = dy where y > 0, +0 elsewhere (y is relu's output). */
+  reluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array): void;
   /** Packs rows×cols signs (x ≥ 0 → 1) into dst with the layout above. */
   packSigns(src: Float32Array, rows: number, cols: number, dst: Uint32Array): void;
   /** Unpacks to ±1 floats. */

@@ -4,20 +4,24 @@
 //
 // Threads: every worker instantiates the same module on the same shared memory and waits on its
 // slot of a small Int32Array control block. A call splits its *output* range (rows, images, planes,
-// filter columns) over the main thread and the workers; reductions are never split, so results are
-// bit-identical for any thread count. Platform glue (spawning workers) is injected as a
-// WorkerSpawner; Node's lives in threads-node.ts and is loaded only on demand.
+// channels, elements) over the main thread and the workers. The one split reduction, the conv filter
+// gradient over images, is cut into chunks fixed by the geometry and summed in chunk order, so
+// results are bit-identical for any thread count. Platform glue (spawning workers) is injected as a
+// WorkerSpawner: Node's lives in threads-node.ts (loaded only on demand), the browser's (Web Workers,
+// usable inside a Worker of a cross-origin-isolated page) in threads-web.ts.
 
 import { wasmBase64 } from './kernels.wasm.generated.js';
 import {
-  validateBgemm, validateConv, validatePool, validatePopcount, validateSgemm, validateSigns,
+  validateBatchNorm, validateBgemm, validateBias, validateElementwise, validateConv, validatePool, validatePopcount, validateSgemm, validateSigns,
 } from './reference.js';
 import { packedWords, type ConvGeometry, type Kernels, type PoolGeometry } from './types.js';
+import { isBrowser, webThreadsUnavailableReason, webWorkerSpawner } from './threads-web.js';
 
-/** Kernel exports a worker may be asked to run, by index in the control block. */
+/** Kernel exports a worker may be asked to run, by index in the control block (reduceChunks runs on the caller only). */
 export const WORKER_FUNCTIONS = [
   'sgemm', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardFilter', 'maxPool2d', 'maxPool2dBackward',
-  'avgPool2d', 'avgPool2dBackward', 'packSigns', 'unpackSigns', 'bgemm', 'popcountRows',
+  'avgPool2d', 'avgPool2dBackward', 'packSigns', 'unpackSigns', 'bgemm', 'popcountRows', 'conv2dBackward',
+  'batchNormForward', 'batchNormBackward', 'relu', 'reluBackward', 'reduceChunks',
 ] as const;
 type KernelName = typeof WORKER_FUNCTIONS[number];
 
@@ -55,7 +59,7 @@ const PAGE = 65536;
 const INITIAL_PAGES = 32; // must be ≥ the module's declared minimum (scripts/build-wasm.mjs)
 const ARENA_BASE = 1024; // the module has no data segment; keep address 0 unused
 // Columns of the im2col matrix per chunk: big enough for an efficient GEMM, small enough for cache.
-const CONV_CHUNK_COLS = 2048;
+const CONV_CHUNK_COLS = 1024;
 // Below these sizes a thread round trip (~50 µs) costs more than it saves.
 const MIN_SPLIT_FLOPS = 1 << 23;
 const MIN_SPLIT_BYTES = 1 << 21;
@@ -211,6 +215,15 @@ class WasmKernels implements Kernels {
     new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength).set(new Uint8Array(this.memory.buffer, p, dst.byteLength));
   }
 
+  /** Stages an optional operand; 0 (the kernels' "absent") when null. */
+  private putOpt(src: Float32Array | null | undefined): number {
+    return src ? this.put(src) : 0;
+  }
+
+  private allocOpt(dst: Float32Array | null | undefined): number {
+    return dst ? this.alloc(dst.byteLength) : 0;
+  }
+
   private putInts(values: number[]): number {
     const p = this.alloc(values.length * 4);
     new Int32Array(this.memory.buffer, p, values.length).set(values);
@@ -280,15 +293,53 @@ class WasmKernels implements Kernels {
     return 2 * g.N * g.OC * g.OH * g.OW * (g.C / g.groups) * g.KH * g.KW;
   }
 
-  conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, y: Float32Array): void {
+  conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, y: Float32Array, bias?: Float32Array | null): void {
     validateConv('conv2d', g, x, w, y);
+    validateBias('conv2d', g, bias);
     this.reset();
     const pg = this.convGeometry(g);
-    const px = this.put(x), pw = this.put(w), py = this.alloc(y.byteLength);
+    const px = this.put(x), pw = this.put(w), pb = this.putOpt(bias), py = this.alloc(y.byteLength);
     const parts = partition(g.N, this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS), 1);
     const ws = this.scratch(parts.length, this.ex.convScratchBytes(pg));
-    this.run('conv2dForward', parts.map(([lo, hi], t) => [pg, px, pw, py, lo, hi, ws[t]]));
+    this.run('conv2dForward', parts.map(([lo, hi], t) => [pg, px, pw, py, lo, hi, ws[t], pb]));
     this.get(py, y);
+  }
+
+  conv2dBackward(g: ConvGeometry, x: Float32Array, w: Float32Array, dy: Float32Array,
+    dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null): void {
+    validateConv('conv2dBackward', g, x, w, dy, ['x', 'w', 'dy']);
+    validateBias('conv2dBackward', g, db, 'db');
+    if (dx) validateConv('conv2dBackward', g, dx, w, dy, ['dx', 'w', 'dy']);
+    if (dw) validateConv('conv2dBackward', g, x, dw, dy, ['x', 'dw', 'dy']);
+    if (!dx && !dw && !db) return;
+    this.reset();
+    const pg = this.convGeometry(g);
+    const chunk = new Int32Array(this.memory.buffer, pg, 17)[16];
+    const nChunks = Math.ceil(g.N / chunk);
+    // Stage only what the wanted gradients read: dx needs w, dw needs x, all need dy.
+    const pdy = this.put(dy), pw = dx ? this.put(w) : 0, px = dw ? this.put(x) : 0;
+    const pdx = this.allocOpt(dx), pdb = this.allocOpt(db);
+    const pdw = this.allocOpt(dw), part = dw ? this.alloc(nChunks * dw.byteLength) : 0;
+    const T = this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS || (!dx && !dw && dy.byteLength >= MIN_SPLIT_BYTES));
+    // Each thread takes a share of the images (dx), of the image chunks (dw partials) and of the
+    // channels (db).
+    const imgs = partition(g.N, T, 1), chunks = partition(nChunks, T, 1), chans = partition(g.OC, T, 1);
+    const n = Math.max(dx ? imgs.length : 0, dw ? chunks.length : 0, db ? chans.length : 0);
+    const ws = this.scratch(n, dx || dw ? this.ex.convScratchBytes(pg) : 0);
+    const none: [number, number] = [0, 0];
+    const jobs: number[][] = [];
+    for (let t = 0; t < n; t++) {
+      const [n0, n1] = (dx && imgs[t]) || none, [k0, k1] = (dw && chunks[t]) || none, [c0, c1] = (db && chans[t]) || none;
+      jobs.push([pg, px, pw, pdy, pdx, part, pdb, n0, n1, k0, k1, c0, c1, ws[t]]);
+    }
+    this.run('conv2dBackward', jobs);
+    if (dw) {
+      // The partial sums are small (chunks × filter size): reduce them here, in chunk order.
+      this.ex.reduceChunks(part, nChunks, dw.length, pdw, 0, dw.length);
+      this.get(pdw, dw);
+    }
+    if (dx) this.get(pdx, dx);
+    if (db) this.get(pdb, db);
   }
 
   conv2dBackwardInput(g: ConvGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void {
@@ -360,6 +411,62 @@ class WasmKernels implements Kernels {
     this.get(pdx, dx);
   }
 
+  private channels(C: number, bytes: number): [number, number][] {
+    return partition(C, this.fanout(bytes >= MIN_SPLIT_BYTES), 1);
+  }
+
+  batchNormForward(N: number, C: number, P: number, x: Float32Array, gamma: Float32Array | null, beta: Float32Array | null,
+    eps: number, training: boolean, mean: Float32Array, variance: Float32Array, invStd: Float32Array, y: Float32Array): void {
+    validateBatchNorm('batchNormForward', N, C, P, [['x', x], ['y', y]],
+      [['gamma', gamma], ['beta', beta], ['mean', mean], ['variance', variance], ['invStd', invStd]]);
+    this.reset();
+    const peps = this.alloc(8);
+    new Float64Array(this.memory.buffer, peps, 1)[0] = eps;
+    const px = this.put(x), pg = this.putOpt(gamma), pb = this.putOpt(beta);
+    const pm = this.put(mean), pv = this.put(variance), ps = this.put(invStd), py = this.alloc(y.byteLength);
+    this.run('batchNormForward', this.channels(C, x.byteLength).map(([lo, hi]) =>
+      [N, C, P, px, pg, pb, peps, training ? 1 : 0, pm, pv, ps, py, lo, hi]));
+    if (training) { this.get(pm, mean); this.get(pv, variance); this.get(ps, invStd); }
+    this.get(py, y);
+  }
+
+  batchNormBackward(N: number, C: number, P: number, x: Float32Array, dy: Float32Array, mean: Float32Array, invStd: Float32Array,
+    gamma: Float32Array | null, training: boolean, dx: Float32Array | null, dgamma: Float32Array | null, dbeta: Float32Array | null): void {
+    validateBatchNorm('batchNormBackward', N, C, P, [['x', x], ['dy', dy], ['dx', dx]],
+      [['mean', mean], ['invStd', invStd], ['gamma', gamma], ['dgamma', dgamma], ['dbeta', dbeta]]);
+    this.reset();
+    const px = this.put(x), pdy = this.put(dy), pm = this.put(mean), ps = this.put(invStd), pg = this.putOpt(gamma);
+    const pdx = this.allocOpt(dx), pdg = this.allocOpt(dgamma), pdb = this.allocOpt(dbeta);
+    this.run('batchNormBackward', this.channels(C, x.byteLength).map(([lo, hi]) =>
+      [N, C, P, px, pdy, pm, ps, pg, training ? 1 : 0, pdx, pdg, pdb, lo, hi]));
+    if (dx) this.get(pdx, dx);
+    if (dgamma) this.get(pdg, dgamma);
+    if (dbeta) this.get(pdb, dbeta);
+  }
+
+  /** Element ranges for an element-wise kernel over n floats (aligned to whole v128s). */
+  private elements(n: number): [number, number][] {
+    return partition(n, this.fanout(4 * n >= MIN_SPLIT_BYTES), 16);
+  }
+
+  relu(x: Float32Array, y: Float32Array): void {
+    validateElementwise('relu', [['x', x], ['y', y]]);
+    if (x.length === 0) return;
+    this.reset();
+    const px = this.put(x), py = this.alloc(y.byteLength);
+    this.run('relu', this.elements(x.length).map(([lo, hi]) => [px, py, lo, hi]));
+    this.get(py, y);
+  }
+
+  reluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array): void {
+    validateElementwise('reluBackward', [['y', y], ['dy', dy], ['dx', dx]]);
+    if (y.length === 0) return;
+    this.reset();
+    const py = this.put(y), pdy = this.put(dy), pdx = this.alloc(dx.byteLength);
+    this.run('reluBackward', this.elements(y.length).map(([lo, hi]) => [py, pdy, pdx, lo, hi]));
+    this.get(pdx, dx);
+  }
+
   packSigns(src: Float32Array, rows: number, cols: number, dst: Uint32Array): void {
     validateSigns('packSigns', rows, cols, src, dst);
     if (rows === 0) return;
@@ -413,7 +520,8 @@ export function createWasmKernels(): Kernels {
 /**
  * Wasm kernels on the calling thread plus `threads − 1` workers sharing its memory. The caller must
  * be allowed to block (Node's main thread or any Worker; not a browser main thread). `spawner`
- * starts the workers; by default Node's worker_threads are used.
+ * starts the workers; by default Node's worker_threads in Node and module Web Workers (from
+ * ./worker.js next to this module) in a browser Worker.
  */
 export async function createThreadedWasmKernels(threads: number, spawner?: WorkerSpawner): Promise<Kernels & { dispose(): void }> {
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`createThreadedWasmKernels: threads must be an integer ≥ 1, got ${threads}`);
@@ -422,9 +530,15 @@ export async function createThreadedWasmKernels(threads: number, spawner?: Worke
   if (threads === 1) return kernels;
   let spawn = spawner;
   if (!spawn) {
-    const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-    if (!isNode) throw new Error('createThreadedWasmKernels: no worker spawner for this platform; pass one');
-    spawn = (await import('./threads-node.js')).spawnNodeWorkers;
+    if (isBrowser()) {
+      const reason = webThreadsUnavailableReason();
+      if (reason) throw new Error(`createThreadedWasmKernels: ${reason}`);
+      spawn = webWorkerSpawner();
+    } else {
+      const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+      if (!isNode) throw new Error('createThreadedWasmKernels: no worker spawner for this platform; pass one');
+      spawn = (await import('./threads-node.js')).spawnNodeWorkers;
+    }
   }
   const control = new SharedArrayBuffer((threads - 1) * CTRL_SLOT * 4);
   const inits: WorkerInit[] = [];

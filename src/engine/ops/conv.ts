@@ -1,5 +1,6 @@
 // Convolution and pooling over NCHW tensors, dispatched to the active kernels.
 import { getKernels } from '../kernels/index.js';
+import { takeF32, takeGrad } from '../buffer-pool.js';
 import type { ConvGeometry, PoolGeometry } from '../kernels/types.js';
 import { fmt, ShapeError } from '../shape.js';
 import { record, Tensor } from '../tensor.js';
@@ -37,34 +38,15 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
   const g = convGeometry('conv2d', x.shape, w.shape, opts);
   if (b && (b.rank !== 1 || b.shape[0] !== g.OC)) throw new ShapeError('conv2d', `bias ${fmt(b.shape)} must be [${g.OC}]`);
   const k = getKernels();
-  const plane = g.OH * g.OW;
-  const y = new Float32Array(g.N * g.OC * plane);
-  k.conv2d(g, x.f32, w.f32, y);
-  if (b) {
-    const B = b.f32;
-    for (let n = 0; n < g.N; n++) {
-      for (let c = 0; c < g.OC; c++) {
-        const v = B[c], off = (n * g.OC + c) * plane;
-        for (let i = 0; i < plane; i++) y[off + i] += v;
-      }
-    }
-  }
+  const y = takeF32(g.N * g.OC * g.OH * g.OW);
+  k.conv2d(g, x.f32, w.f32, y, b?.f32);
   const inputs = b ? [x, w, b] : [x, w];
   return record('conv2d', new Tensor(y, [g.N, g.OC, g.OH, g.OW]), inputs, (gy) => {
-    let gx: Float32Array | null = null, gw: Float32Array | null = null, gb: Float32Array | null = null;
-    if (x.requiresGrad) { gx = new Float32Array(x.size); k.conv2dBackwardInput(g, gy, w.f32, gx); }
-    if (w.requiresGrad) { gw = new Float32Array(w.size); k.conv2dBackwardFilter(g, x.f32, gy, gw); }
-    if (b?.requiresGrad) {
-      gb = new Float32Array(g.OC);
-      for (let n = 0; n < g.N; n++) {
-        for (let c = 0; c < g.OC; c++) {
-          let s = 0;
-          const off = (n * g.OC + c) * plane;
-          for (let i = 0; i < plane; i++) s += gy[off + i];
-          gb[c] += s;
-        }
-      }
-    }
+    // One kernel call stages dy once for every gradient wanted.
+    const gx = x.requiresGrad ? takeGrad(x.size) : null;
+    const gw = w.requiresGrad ? takeGrad(w.size) : null;
+    const gb = b?.requiresGrad ? new Float32Array(g.OC) : null;
+    k.conv2dBackward(g, x.f32, w.f32, gy, gx, gw, gb);
     return b ? [gx, gw, gb] : [gx, gw];
   });
 }
@@ -89,11 +71,11 @@ function poolGeometry(op: string, xShape: readonly number[], opts: Pool2dOptions
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const g = poolGeometry('maxPool2d', x.shape, opts);
   const k = getKernels();
-  const y = new Float32Array(g.N * g.C * g.OH * g.OW);
+  const y = takeF32(g.N * g.C * g.OH * g.OW);
   const arg = new Int32Array(y.length);
   k.maxPool2d(g, x.f32, y, arg);
   return record('maxPool2d', new Tensor(y, [g.N, g.C, g.OH, g.OW]), [x], (gy) => {
-    const gx = new Float32Array(x.size);
+    const gx = takeGrad(x.size);
     k.maxPool2dBackward(g, gy, arg, gx);
     return [gx];
   });
@@ -102,10 +84,10 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
 export function avgPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const g = poolGeometry('avgPool2d', x.shape, opts);
   const k = getKernels();
-  const y = new Float32Array(g.N * g.C * g.OH * g.OW);
+  const y = takeF32(g.N * g.C * g.OH * g.OW);
   k.avgPool2d(g, x.f32, y);
   return record('avgPool2d', new Tensor(y, [g.N, g.C, g.OH, g.OW]), [x], (gy) => {
-    const gx = new Float32Array(x.size);
+    const gx = takeGrad(x.size);
     k.avgPool2dBackward(g, gy, gx);
     return [gx];
   });

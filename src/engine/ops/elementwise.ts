@@ -1,5 +1,7 @@
 // Element-wise ops with NumPy broadcasting. Binary ops take the same-shape and scalar fast paths
 // that dominate training; the general path walks the output with broadcast strides.
+import { getKernels } from '../kernels/index.js';
+import { takeF32, takeGrad } from '../buffer-pool.js';
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from '../shape.js';
 import { record, Tensor } from '../tensor.js';
 
@@ -149,17 +151,17 @@ export const leakyRelu = (x: Tensor, slope = 0.01): Tensor =>
   unary('leakyRelu', x, (v) => (v > 0 ? v : slope * v), (v) => (v > 0 ? 1 : slope));
 
 /**
- * ReLU (gradient 0 at 0, as PyTorch). Written branch-free: on activations, half positive at
- * random, a `v > 0 ? v : 0` loop mispredicts every other element and runs ~5× slower.
- * (v + |v|)/2 is exact in double precision; only relu(−∞) differs (NaN instead of 0).
+ * ReLU = max(x, 0) with gradient 0 at 0 (as PyTorch), on the active kernels: the wasm pair is
+ * branch-free SIMD (a JS `v > 0 ? v : 0` loop mispredicts on activations, half positive at random)
+ * and splits large tensors over the worker threads.
  */
 export function relu(x: Tensor): Tensor {
-  const X = x.f32;
-  const out = new Float32Array(X.length);
-  for (let i = 0; i < out.length; i++) { const v = X[i]; out[i] = (v + Math.abs(v)) * 0.5; }
+  const k = getKernels();
+  const out = takeF32(x.size);
+  k.relu(x.f32, out);
   return record('relu', new Tensor(out, x.shape), [x], (gy) => {
-    const g = new Float32Array(gy.length);
-    for (let i = 0; i < g.length; i++) g[i] = gy[i] * +(out[i] > 0);
+    const g = takeGrad(gy.length);
+    k.reluBackward(out, gy, g);
     return [g];
   });
 }

@@ -1,0 +1,71 @@
+// Recycling of large float buffers. Every fresh multi-megabyte Float32Array costs page faults on
+// first touch, and V8 answers the external-memory churn of a training step (tens of MB) with extra
+// GC pauses that free the buffers again. Gradient buffers have a lifetime the tape knows exactly:
+// runBackward hands an op's output gradient to that op's backward and never reads it afterwards. So
+// gradients allocated here are returned to the pool there, and the next allocation of the same
+// size (the next step's activations or gradients) reuses them.
+//
+// Safety rules:
+// - only arrays that `takeGrad` handed out can be recycled (an array from anywhere else, e.g. a
+//   user's customOp, is ignored), and each is recycled at most once per hand-out;
+// - callers of takeF32/takeGrad overwrite every element (contents are stale, not zero);
+// - the pool is bounded, so memory stays flat.
+
+const MIN_POOLED = 1 << 14; // elements; below this a fresh array is cheap
+const MAX_POOLED_BYTES = 256 * 1024 * 1024;
+const MAX_PER_SIZE = 8;
+
+const free = new Map<number, Float32Array[]>();
+let pooledBytes = 0;
+// Gradient arrays handed out and not yet recycled.
+const live = new WeakSet<Float32Array>();
+
+function take(n: number): Float32Array {
+  if (n >= MIN_POOLED) {
+    const list = free.get(n);
+    const a = list?.pop();
+    if (a) {
+      pooledBytes -= a.byteLength;
+      return a;
+    }
+  }
+  return new Float32Array(n);
+}
+
+/** A float array of length n with unspecified contents, for an op output it fully overwrites. */
+export function takeF32(n: number): Float32Array {
+  return take(n);
+}
+
+/**
+ * A float array of length n with unspecified contents, for a gradient an op's backward returns
+ * (and never keeps): runBackward may recycle it once it is consumed.
+ */
+export function takeGrad(n: number): Float32Array {
+  const a = take(n);
+  if (n >= MIN_POOLED) live.add(a);
+  return a;
+}
+
+/** Returns a consumed gradient from takeGrad to the pool; any other array is ignored. */
+export function recycleGrad(a: Float32Array): void {
+  if (!live.has(a)) return;
+  live.delete(a);
+  if (pooledBytes + a.byteLength > MAX_POOLED_BYTES) return;
+  const list = free.get(a.length) ?? [];
+  if (list.length >= MAX_PER_SIZE) return;
+  list.push(a);
+  free.set(a.length, list);
+  pooledBytes += a.byteLength;
+}
+
+/** Drops every pooled buffer (e.g. after training, to give the memory back to the GC). */
+export function clearBufferPool(): void {
+  free.clear();
+  pooledBytes = 0;
+}
+
+/** Bytes currently held by the pool. */
+export function pooledBufferBytes(): number {
+  return pooledBytes;
+}

@@ -1,0 +1,64 @@
+// Recycling of gradient buffers between kernel calls (src/engine/buffer-pool.ts, used by the tape):
+// only consumed engine gradients are reused, never arrays user code may still hold.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as E from '../../src/engine/index.js';
+import { clearBufferPool, pooledBufferBytes, recycleGrad, takeF32, takeGrad } from '../../src/engine/buffer-pool.js';
+import { Rng } from '../../src/engine/random.js';
+
+const BIG = 1 << 16;
+
+test('the pool reuses recycled gradients once, ignores foreign arrays and stays bounded', () => {
+  clearBufferPool();
+  const g = takeGrad(BIG);
+  recycleGrad(g);
+  recycleGrad(g); // a second recycle of the same hand-out is ignored
+  recycleGrad(new Float32Array(BIG)); // not from takeGrad: ignored
+  assert.equal(pooledBufferBytes(), BIG * 4);
+  const a = takeF32(BIG), b = takeF32(BIG);
+  assert.equal(a, g, 'the recycled buffer is handed out again');
+  assert.notEqual(b, g, 'and only once');
+  recycleGrad(a); // handed out by takeF32 (an activation): never recycled
+  assert.equal(pooledBufferBytes(), 0);
+  for (let i = 0; i < 20; i++) recycleGrad(takeGrad(BIG));
+  assert.ok(pooledBufferBytes() <= 8 * BIG * 4, 'at most 8 buffers of one size are kept');
+  clearBufferPool();
+  assert.equal(pooledBufferBytes(), 0);
+});
+
+test('a customOp that keeps its output gradient never sees it overwritten by later steps', () => {
+  clearBufferPool();
+  const rng = new Rng(5);
+  const x = E.randn([8, 4, 32, 32], rng);
+  x.requiresGrad = true;
+  const kept: Float32Array[] = [];
+  const snapshot: Float32Array[] = [];
+  const keepGrad = (t: E.Tensor) => E.customOp('keep', [t], t.shape, ([v]) => v.slice(), (gy) => {
+    kept.push(gy);
+    snapshot.push(gy.slice());
+    return [gy.slice()];
+  });
+  for (let step = 0; step < 4; step++) {
+    // relu's backward gradient (a pooled buffer) flows into the customOp's backward.
+    const y = E.relu(keepGrad(E.relu(x)));
+    E.sum(E.mul(y, y)).backward();
+    x.grad = null;
+  }
+  kept.forEach((g, i) => assert.deepEqual(g, snapshot[i], `gradient kept by step ${i} was overwritten`));
+});
+
+test('pass-through and reused gradients stay correct with recycling (add, reshape, a tensor used twice)', () => {
+  clearBufferPool();
+  const rng = new Rng(6);
+  const x = E.randn([4, 8, 16, 16], rng);
+  x.requiresGrad = true;
+  for (let step = 0; step < 3; step++) {
+    const r = E.relu(x);
+    const z = E.add(E.reshape(r, [4, -1]), E.reshape(E.relu(E.add(r, r)), [4, -1]));
+    E.sum(z).backward();
+    // d/dx [relu(x) + relu(2 relu(x))] = 1[x>0]·(1 + 2) for x > 0, else 0.
+    const gx = x.grad!.f32, X = x.f32;
+    for (let i = 0; i < gx.length; i++) assert.equal(gx[i], X[i] > 0 ? 3 : 0, `step ${step} element ${i}`);
+    x.grad = null;
+  }
+});
