@@ -8,6 +8,7 @@ const suites: Record<string, () => Promise<(ctx: BenchContext) => Promise<void>>
   engine: async () => (await import('./engine.js')).runEngineBench,
   kernels: async () => (await import('./kernels.js')).runKernelBench,
   bmm: async () => (await import('./bmm.js')).runBmmBench,
+  bnn: async () => (await import('./bnn.js')).runBnnBench,
   snn: async () => (await import('./snn.js')).runSnnBench,
   data: async () => (await import('./data.js')).runDataBench,
 };

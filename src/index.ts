@@ -8,3 +8,4 @@ export * as gbm from './gbm/index.js';
 export * as snn from './snn/index.js';
 export * as cil from './cil/index.js';
 export * as relational from './relational/index.js';
+export * as bnn from './bnn/index.js';

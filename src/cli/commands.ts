@@ -13,6 +13,7 @@ export const commands: Record<string, () => Promise<CommandModule>> = {
   report: () => import('./commands/report.js'),
   demo: () => import('./commands/demo.js'),
   spikegrad: () => import('./commands/spikegrad.js'),
+  bnn: () => import('./commands/bnn.js'),
   predict: () => import('./commands/predict.js'),
   relational: () => import('./commands/relational.js'),
 };

@@ -1,0 +1,221 @@
+// Bit-packed XNOR-popcount inference of a deployed binary network. Feature maps are stored per pixel
+// as ⌈C/32⌉ words (channels LSB-first, unused high bits zero). A conv becomes binary im2col (copy
+// whole pixel words when channel groups are word-aligned, gather bits otherwise) + the engine's
+// bgemm + a per-channel integer threshold; dense layers are convs whose kernel covers the whole
+// map; max-pool is the OR of pixel words; the output is the argmax of integer scores.
+//
+// Word-aligned im2col rows contain zero bits that are not weights (channel tail of a pixel); the
+// weight rows hold zeros at the same places, each such pair XNORs to +1, so y = bgemm − (K′ − K).
+import { getKernels } from '../engine/kernels/index.js';
+import { packedWords } from '../engine/kernels/types.js';
+import { getBit } from './bits.js';
+import { imageBytes } from './inputEncoding.js';
+import { layerFanIn, type DeployedConv, type DeployedDense, type DeployedModel, type DeployedOutput } from './deploy.js';
+
+interface FeatureMap { n: number; h: number; w: number; c: number; wpp: number; data: Uint32Array }
+
+interface PreparedBinary {
+  kind: 'binary';
+  KH: number; KW: number; stride: number; pad: number; groups: number;
+  C: number; Cg: number; OC: number; OCg: number; inH: number; inW: number; outH: number; outW: number;
+  /** True fan-in K and im2col row length K′ (bits). */
+  K: number; Kp: number; rowWords: number;
+  /** Word-aligned im2col: words per pixel copied per group (0 = bit gather). */
+  groupWords: number;
+  weights: Uint32Array[];
+  thresholds: Int32Array | null;
+}
+
+interface PreparedPool { kind: 'maxpool'; size: number; C: number; inH: number; inW: number; outH: number; outW: number }
+
+type Prepared = PreparedBinary | PreparedPool;
+
+export interface PackedResult {
+  predictions: Int32Array;
+  /** Integer class scores, n × classes (the float simulation's scores() exactly). */
+  scores: Int32Array;
+}
+
+function prepareBinary(l: DeployedConv | DeployedDense | DeployedOutput): PreparedBinary {
+  const conv = l.kind === 'conv';
+  const KH = conv ? l.kernel : l.inH, KW = conv ? l.kernel : l.inW;
+  const groups = conv ? l.groups : 1, C = l.inChannels, Cg = C / groups;
+  const OC = conv ? l.outChannels : l.kind === 'dense' ? l.units : l.classes, OCg = OC / groups;
+  const K = layerFanIn(l);
+  const wpp = Math.ceil(C / 32);
+  const groupWords = groups === 1 ? wpp : Cg % 32 === 0 ? Cg / 32 : 0;
+  const Kp = groupWords ? KH * KW * groupWords * 32 : K;
+  const rowWords = packedWords(Kp);
+  const weights: Uint32Array[] = [];
+  for (let g = 0; g < groups; g++) {
+    const wg = new Uint32Array(OCg * rowWords);
+    for (let j = 0; j < OCg; j++) {
+      const base = (g * OCg + j) * K;
+      for (let t = 0; t < KH * KW; t++) {
+        for (let c = 0; c < Cg; c++) {
+          if (!getBit(l.weights, base + t * Cg + c)) continue;
+          const pos = groupWords ? t * groupWords * 32 + c : t * Cg + c;
+          wg[j * rowWords + (pos >>> 5)] |= 1 << (pos & 31);
+        }
+      }
+    }
+    weights.push(wg);
+  }
+  return {
+    kind: 'binary', KH, KW, stride: conv ? l.stride : 1, pad: conv ? l.padding : 0, groups, C, Cg, OC, OCg,
+    inH: l.inH, inW: l.inW, outH: conv ? l.outH : 1, outW: conv ? l.outW : 1, K, Kp, rowWords, groupWords, weights,
+    thresholds: l.kind === 'output' ? null : l.thresholds,
+  };
+}
+
+export class PackedNet {
+  readonly model: DeployedModel;
+  private readonly layers: Prepared[];
+
+  constructor(model: DeployedModel) {
+    this.model = model;
+    this.layers = model.layers.map((l) => l.kind === 'maxpool'
+      ? { kind: 'maxpool', size: l.size, C: l.channels, inH: l.inH, inW: l.inW, outH: l.outH, outW: l.outW }
+      : prepareBinary(l));
+    const last = this.layers[this.layers.length - 1];
+    if (!last || last.kind !== 'binary' || last.thresholds) throw new Error('PackedNet: the model must end with an output layer');
+  }
+
+  /** Thermometer bits of n NHWC uint8 images (from image index `first`), one ⌈C·L/32⌉-word group per pixel. */
+  encode(images: Uint8Array, first: number, n: number): FeatureMap {
+    const { height: H, width: W, channels: CH, levels: L, thresholds: t } = this.model.input;
+    const c = CH * L, wpp = Math.ceil(c / 32), size = imageBytes(this.model.input);
+    const data = new Uint32Array(n * H * W * wpp);
+    for (let i = 0; i < n; i++) {
+      const src = (first + i) * size;
+      for (let p = 0; p < H * W; p++) {
+        const dst = (i * H * W + p) * wpp;
+        for (let ch = 0; ch < CH; ch++) {
+          const v = images[src + p * CH + ch];
+          for (let k = 0; k < L && v > t[k]; k++) { const b = ch * L + k; data[dst + (b >>> 5)] |= 1 << (b & 31); }
+        }
+      }
+    }
+    return { n, h: H, w: W, c, wpp, data };
+  }
+
+  /** Predicts n NHWC uint8 images; processes `batch` images at a time. */
+  predict(images: Uint8Array, n: number, batch = 64): PackedResult {
+    const size = imageBytes(this.model.input), classes = this.model.classes;
+    if (!Number.isInteger(n) || n < 0 || images.length < n * size) {
+      throw new RangeError(`PackedNet.predict: expected ${n} images of ${size} bytes (${n * size}), got ${images.length} bytes`);
+    }
+    const scores = new Int32Array(n * classes), predictions = new Int32Array(n);
+    for (let s = 0; s < n; s += batch) {
+      const m = Math.min(batch, n - s);
+      const out = this.run(this.encode(images, s, m));
+      scores.set(out, s * classes);
+    }
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let j = 1; j < classes; j++) if (scores[i * classes + j] > scores[i * classes + best]) best = j;
+      predictions[i] = best;
+    }
+    return { predictions, scores };
+  }
+
+  /** Runs every layer on an encoded batch; returns the integer scores. */
+  run(x: FeatureMap): Int32Array {
+    let fm = x;
+    for (const l of this.layers) {
+      if (l.kind === 'maxpool') fm = maxPool(fm, l);
+      else if (l.thresholds) fm = binaryLayer(fm, l).map!;
+      else return binaryLayer(fm, l).scores!;
+    }
+    throw new Error('PackedNet: no output layer');
+  }
+}
+
+function maxPool(x: FeatureMap, l: PreparedPool): FeatureMap {
+  const { n, wpp } = x, k = l.size;
+  const out = new Uint32Array(n * l.outH * l.outW * wpp);
+  for (let i = 0; i < n; i++) {
+    for (let oh = 0; oh < l.outH; oh++) {
+      for (let ow = 0; ow < l.outW; ow++) {
+        const dst = ((i * l.outH + oh) * l.outW + ow) * wpp;
+        for (let a = 0; a < k; a++) {
+          for (let b = 0; b < k; b++) {
+            const src = ((i * l.inH + oh * k + a) * l.inW + ow * k + b) * wpp;
+            for (let q = 0; q < wpp; q++) out[dst + q] |= x.data[src + q];
+          }
+        }
+      }
+    }
+  }
+  return { n, h: l.outH, w: l.outW, c: x.c, wpp, data: out };
+}
+
+function binaryLayer(x: FeatureMap, l: PreparedBinary): { map?: FeatureMap; scores?: Int32Array } {
+  const { n } = x;
+  const rows = n * l.outH * l.outW, rw = l.rowWords, corr = l.Kp - l.K;
+  const cols = new Uint32Array(rows * rw);
+  const acc = new Int32Array(rows * l.OCg);
+  const owpp = Math.ceil(l.OC / 32);
+  const out = l.thresholds ? new Uint32Array(rows * owpp) : null;
+  const scores = l.thresholds ? null : new Int32Array(rows * l.OC);
+  const k = getKernels();
+  const OC = l.OC, OCg = l.OCg, T = l.thresholds;
+  for (let g = 0; g < l.groups; g++) {
+    if (g > 0) cols.fill(0);
+    im2col(x, l, g, cols);
+    k.bgemm(rows, OCg, l.Kp, cols, l.weights[g], acc);
+    const base = g * OCg;
+    if (scores) {
+      for (let r = 0; r < rows; r++) for (let j = 0; j < OCg; j++) scores[r * OC + base + j] = acc[r * OCg + j] - corr;
+    } else {
+      // compare bgemm's value directly against threshold + correction
+      const Tc = new Int32Array(OCg);
+      for (let j = 0; j < OCg; j++) Tc[j] = T![base + j] + corr;
+      const o = out!;
+      for (let r = 0; r < rows; r++) {
+        const a = r * OCg, w0 = r * owpp;
+        // branch-free: (Tc − 1 − y) is negative iff y ≥ Tc, so its sign bit is the output bit
+        let word = 0;
+        for (let j = 0; j < OCg; j++) {
+          const oc = base + j;
+          word |= ((Tc[j] - 1 - acc[a + j]) >>> 31) << (oc & 31);
+          if ((oc & 31) === 31 || j === OCg - 1) { o[w0 + (oc >>> 5)] |= word; word = 0; }
+        }
+      }
+    }
+  }
+  return out ? { map: { n, h: l.outH, w: l.outW, c: l.OC, wpp: owpp, data: out } } : { scores: scores! };
+}
+
+/** Binary im2col of group g into zeroed `cols` (padding cells stay 0 = −1, as in the simulation). */
+function im2col(x: FeatureMap, l: PreparedBinary, g: number, cols: Uint32Array): void {
+  const { wpp, data } = x, rw = l.rowWords, gw = l.groupWords;
+  const { KH, KW, stride, pad, inH, inW, outH, outW, Cg } = l;
+  let r = 0;
+  for (let i = 0; i < x.n; i++) {
+    for (let oh = 0; oh < outH; oh++) {
+      for (let ow = 0; ow < outW; ow++, r++) {
+        const row = r * rw;
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = oh * stride - pad + kh;
+          if (ih < 0 || ih >= inH) continue;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = ow * stride - pad + kw;
+            if (iw < 0 || iw >= inW) continue;
+            const src = ((i * inH + ih) * inW + iw) * wpp, t = kh * KW + kw;
+            if (gw) {
+              const s0 = src + g * gw, d0 = row + t * gw;
+              for (let q = 0; q < gw; q++) cols[d0 + q] = data[s0 + q];
+            } else {
+              const c0 = g * Cg, b0 = t * Cg;
+              for (let c = 0; c < Cg; c++) {
+                const ch = c0 + c;
+                if ((data[src + (ch >>> 5)] >>> (ch & 31)) & 1) { const b = b0 + c; cols[row + (b >>> 5)] |= 1 << (b & 31); }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
