@@ -4,16 +4,18 @@
 import fs from 'node:fs';
 import type { BudgetConfig } from './budget.js';
 import type { TrainingConfig } from './learner.js';
-import type { ModelConfig } from './model.js';
-import { ConfigError, validateObject, type ObjectFields } from './schema.js';
+import { FBNN_DEFAULTS } from './backbones/fbnn.js';
+import { RESNET_DEFAULTS } from './backbones/resnet.js';
+import { MODEL_KINDS, type ModelConfig } from './model.js';
+import { ConfigError, validateObject, type Field, type ObjectFields } from './schema.js';
 import { STRATEGY_NAMES, strategyEntry } from './strategy.js';
 
 export interface DataConfig {
   dataset: string;
   /** 'B<base> Inc<increment>' (B0 Inc2 = Split-MNIST's 5 tasks × 2 classes). */
   scenario: string;
-  /** 'identity', {seed} (bitspike Rng permutation) or an explicit permutation. */
-  classOrder: 'identity' | { seed: number } | number[];
+  /** 'identity', {seed} (bitspike Rng permutation), {numpySeed} (numpy's permutation; 1993 is the CIFAR-100 convention) or an explicit permutation. */
+  classOrder: 'identity' | { seed: number } | { numpySeed: number } | number[];
   /** Keep the first N training / test images of each class (null: all). */
   trainPerClass: number | null;
   testPerClass: number | null;
@@ -36,10 +38,55 @@ const classOrderCheck = (v: unknown, path: string): unknown => {
   if (Array.isArray(v) && v.every(Number.isInteger)) return [...v];
   if (v && typeof v === 'object' && !Array.isArray(v)) {
     const keys = Object.keys(v);
-    const seed = (v as { seed?: unknown }).seed;
+    const { seed, numpySeed } = v as { seed?: unknown; numpySeed?: unknown };
     if (keys.length === 1 && Number.isInteger(seed)) return { seed };
+    if (keys.length === 1 && Number.isInteger(numpySeed)) return { numpySeed };
   }
-  throw new ConfigError(`${path}: expected 'identity', {"seed": <int>} or a permutation list, got ${JSON.stringify(v)}`);
+  throw new ConfigError(`${path}: expected 'identity', {"seed": <int>} or a permutation list (or {"numpySeed": <int>}: numpy's order), got ${JSON.stringify(v)}`);
+};
+
+const imageShapeField: Field = {
+  kind: 'custom', default: null, help: '[height, width, channels] (null: infer a square 1- or 3-channel image)',
+  check: (v: unknown, path: string) => {
+    if (v === null) return null;
+    if (Array.isArray(v) && v.length === 3 && v.every((x) => Number.isInteger(x) && x >= 1)) return [...v];
+    throw new ConfigError(`${path}: expected [height, width, channels] of positive integers or null, got ${JSON.stringify(v)}`);
+  },
+};
+
+/** Model fields per architecture; only the chosen kind's keys are allowed (defaults filled). */
+export const MODEL_FIELDS: Record<ModelConfig['kind'], ObjectFields> = {
+  mlp: {
+    hidden: { kind: 'intList', min: 1, default: [400, 400], help: 'hidden layer widths' },
+  },
+  resnet: {
+    width: { kind: 'number', int: true, min: 1, default: RESNET_DEFAULTS.width, help: 'stem/first-stage channels (ResNet-18: 64)' },
+    blocks: { kind: 'intList', min: 1, default: RESNET_DEFAULTS.blocks, help: 'basic blocks per stage (ResNet-18: [2,2,2,2])' },
+    binarizer: { kind: 'string', enum: ['heaviside', 'thermometer', 'none'], default: RESNET_DEFAULTS.binarizer, help: 'GBM feature binarizer after global pooling' },
+    levels: { kind: 'number', int: true, min: 1, default: RESNET_DEFAULTS.levels, help: 'thermometer levels T (D = features·T)' },
+    hidden: { kind: 'intList', min: 1, default: RESNET_DEFAULTS.hidden, help: 'float dense layers between the embedding and the head' },
+    imageShape: imageShapeField,
+  },
+  fbnn: {
+    widths: { kind: 'intList', min: 1, default: FBNN_DEFAULTS.widths, help: 'binary conv block widths (ISCAS: [128,256,512])' },
+    groups: { kind: 'intList', min: 1, default: FBNN_DEFAULTS.groups, help: 'conv groups per block' },
+    convsPerBlock: { kind: 'number', int: true, min: 1, default: FBNN_DEFAULTS.convsPerBlock, help: 'binary 3×3 convs per block' },
+    latentBits: { kind: 'number', int: true, min: 1, default: FBNN_DEFAULTS.latentBits, help: 'bits of the binary bottleneck (the GBM embedding)' },
+    levels: { kind: 'number', int: true, min: 1, max: 255, default: FBNN_DEFAULTS.levels, help: 'thermometer input levels per channel' },
+    hidden: { kind: 'intList', min: 1, default: FBNN_DEFAULTS.hidden, help: 'binary dense layers between the latent and the head' },
+    learnableGain: { kind: 'boolean', default: FBNN_DEFAULTS.learnableGain, help: 'learnable per-channel gain/bias in ScaledSign' },
+    imageShape: imageShapeField,
+  },
+};
+
+const modelCheck = (v: unknown, path: string): unknown => {
+  if (v === undefined) v = {};
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`${path}: expected an object, got ${JSON.stringify(v)}`);
+  const { kind = 'mlp', ...rest } = v as Record<string, unknown>;
+  if (typeof kind !== 'string' || !(MODEL_KINDS as readonly string[]).includes(kind)) {
+    throw new ConfigError(`${path}.kind: expected one of ${MODEL_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+  }
+  return { kind, ...validateObject(MODEL_FIELDS[kind as ModelConfig['kind']], rest, path, ['kind']) };
 };
 
 export const CONFIG_FIELDS: ObjectFields = {
@@ -56,10 +103,8 @@ export const CONFIG_FIELDS: ObjectFields = {
     },
   },
   model: {
-    kind: 'object', fields: {
-      kind: { kind: 'string', enum: ['mlp'], default: 'mlp', help: 'architecture' },
-      hidden: { kind: 'intList', min: 1, default: [400, 400], help: 'hidden layer widths' },
-    },
+    kind: 'custom', default: { kind: 'mlp' }, check: modelCheck,
+    help: `{"kind": ${MODEL_KINDS.map((k) => `'${k}'`).join(' | ')}, ...}: mlp {hidden}; resnet {${Object.keys(MODEL_FIELDS.resnet).join(', ')}}; fbnn {${Object.keys(MODEL_FIELDS.fbnn).join(', ')}}`,
   },
   strategy: {
     kind: 'custom', default: { name: 'finetune' }, help: '{"name": <strategy>, ...options}',

@@ -87,7 +87,8 @@ export class Learner {
 
   /** Peak fixed memory with `classes` classes (every class present: what the budget must hold). */
   footprint(classes: number): FixedFootprint {
-    const trainable = this.net.bitsWithClasses(classes) / 32 - (this.net.encoderFrozen ? this.net.encoder.parameterCount() : 0);
+    // Optimizer slots are float32 per trainable scalar, whatever the weights' stored bit-width.
+    const trainable = this.net.trainableScalarsWithClasses(classes);
     return {
       modelBits: this.net.bitsWithClasses(classes),
       classMapBits: classes * labelBits(this.numClasses),

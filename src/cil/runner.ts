@@ -77,6 +77,7 @@ export function describeMethod(cfg: ExperimentConfig): string {
     case 'latent-replay': return `latent-replay (${o.format} latents at layer ${o.layer}, ${o.source}${o.source === 'buffer' ? ` ${o.policy}` : ''}${o.lossBalance !== null ? `, λ=${o.lossBalance}` : ''})`;
     case 'icarl': return `icarl (herding, ${o.pixelBits}-bit pixels, NME)`;
     case 'lwf': return `lwf (α=${o.alpha}, T=${o.temperature})`;
+    case 'gbm': return `gbm (K=${o.components}, ${o.precision} prototypes${o.lossBalance !== null ? `, λ=${o.lossBalance}` : ''})`;
     default: return cfg.strategy.name;
   }
 }

@@ -16,4 +16,5 @@ export const commands: Record<string, () => Promise<CommandModule>> = {
   bnn: () => import('./commands/bnn.js'),
   predict: () => import('./commands/predict.js'),
   relational: () => import('./commands/relational.js'),
+  'gbm-study': () => import('./commands/gbm-study.js'),
 };

@@ -1,5 +1,6 @@
-// GBM (methods-cil.md §2): the encoder (and its binarizer, here the sign at the latent layer) is
-// trained on the base task and frozen; one Bernoulli mixture per class is fitted on its binary
+// GBM (methods-cil.md §2): the encoder (and its binarizer: the sign STE at an MLP's latent layer, the
+// ResNet backbone's BN + Heaviside/thermometer after pooling, or the FBNN's natively binary
+// bottleneck) is trained on the base task and frozen; one Bernoulli mixture per class is fitted on its binary
 // training embeddings; every minibatch of a new task mixes the new classes' real embeddings with
 // class-balanced pseudo-embeddings sampled fresh from the mixtures. No exemplars are stored: the
 // memory is the mixture parameters. Built on the latent-replay slot with GBM as its source, so GBM
@@ -11,6 +12,7 @@ export interface GbmOptions {
   layer: number;
   components: number;
   precision: 'f32' | 'u8' | 'u4';
+  restarts: number;
   replayBatch: number | null;
   lossBalance: number | null;
 }
@@ -21,20 +23,21 @@ export const gbm: StrategyEntry<GbmOptions> = {
     layer: { kind: 'number', int: true, min: 1, default: 1, help: 'hidden layers in the frozen binary encoder' },
     components: { kind: 'number', int: true, min: 1, default: 3, help: 'mixture components K per class' },
     precision: { kind: 'string', enum: ['f32', 'u8', 'u4'], default: 'u8', help: 'stored precision of the prototypes μ and weights π' },
+    restarts: { kind: 'number', int: true, min: 1, default: 3, help: 'EM restarts per class (best log-likelihood kept)' },
     replayBatch: { kind: 'number', int: true, min: 1, nullable: true, default: null, help: 'pseudo-embeddings per minibatch (null: B·|C_old|/|C_new|, at most 4B)' },
     lossBalance: { kind: 'number', min: 0, max: 1, nullable: true, default: null, help: 'λ of λ·CE(new) + (1−λ)·CE(replay)' },
   },
   create: (o) => {
     const inner = latentReplay.create({
       layer: o.layer, format: 'binary', source: 'gbm', policy: 'class-balanced', replayBatch: o.replayBatch, lossBalance: o.lossBalance,
-      sourceConfig: { components: o.components, precision: o.precision }, replayRatio: 'classes',
+      sourceConfig: { components: o.components, precision: o.precision, restarts: o.restarts }, replayRatio: 'classes',
     });
     return {
       ...inner,
       name: 'gbm',
       defaults: () => [
-        'encoder + sign binarizer frozen after the first task; only the layers above the latent train afterwards',
-        `K = ${o.components} components per class, ${o.precision} prototypes, EM best of 3 restarts, ε = 1e-4`,
+        'encoder + binarizer frozen after the first task (batch-norm statistics included); only the layers above the latent train afterwards',
+        `K = ${o.components} components per class, ${o.precision} prototypes, EM best of ${o.restarts} restart(s), ≤ 100 iterations, ε = 1e-4`,
         'pseudo-embeddings sampled fresh every minibatch, classes uniform, N_old = B·|C_old|/|C_new| ≤ 4B (§2.6 default)',
       ],
     };

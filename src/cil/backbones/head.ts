@@ -1,0 +1,83 @@
+// Classifier heads that grow by rows as classes arrive (single-head CIL: old rows are kept, new rows
+// initialised). A float head is a linear layer on the features; the binary head is the FBNN's binary
+// dense output (sign of latent weights clipped to [−1, 1], fixed 1/√fanIn output scale, no bias), so
+// an FBNN learner stays binary end to end (methods-cil.md §2.8, §3.3).
+import { initialize } from '../../engine/init.js';
+import { linear, scale } from '../../engine/ops/index.js';
+import type { Rng } from '../../engine/random.js';
+import { Tensor } from '../../engine/tensor.js';
+import { clipInPlace } from '../../bnn/binaryConv.js';
+import { quantize, steSign } from '../../bnn/quantizers.js';
+import { fanInScale } from '../../bnn/scaledSign.js';
+import { Module } from '../../nn/module.js';
+
+export interface GrowableHead extends Module {
+  readonly inFeatures: number;
+  readonly outputs: number;
+  /** Deployed bits of one output row. */
+  readonly rowBits: number;
+  /** Trainable scalars of one output row (float or latent binary weights, bias). */
+  readonly rowScalars: number;
+  /** Adds `n` output rows. */
+  grow(n: number, rng: Rng): void;
+}
+
+/** Linear classifier over seen classes (float32 weights and bias). */
+export class GrowingHead extends Module implements GrowableHead {
+  weight: Tensor;
+  bias: Tensor;
+  constructor(readonly inFeatures: number) {
+    super();
+    this.weight = this.addParam('weight', new Tensor(new Float32Array(0), [0, inFeatures], true));
+    this.bias = this.addParam('bias', new Tensor(new Float32Array(0), [0], true));
+  }
+  get outputs(): number { return this.weight.shape[0]; }
+  get rowBits(): number { return (this.inFeatures + 1) * 32; }
+  get rowScalars(): number { return this.inFeatures + 1; }
+  /** Adds `n` rows, initialised as PyTorch's Linear (U(±1/√fanIn)). */
+  grow(n: number, rng: Rng): void {
+    if (n <= 0) return;
+    const F = this.inFeatures, O = this.outputs;
+    const b = 1 / Math.sqrt(F);
+    const w = initialize([n, F], { kind: 'uniform', lo: -b, hi: b }, rng, false);
+    const bb = initialize([n], { kind: 'uniform', lo: -b, hi: b }, rng, false);
+    const W = new Float32Array((O + n) * F); W.set(this.weight.f32); W.set(w.f32, O * F);
+    const B = new Float32Array(O + n); B.set(this.bias.f32); B.set(bb.f32, O);
+    this.weight = this.addParam('weight', new Tensor(W, [O + n, F], true));
+    this.bias = this.addParam('bias', new Tensor(B, [O + n], true));
+  }
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+}
+
+/** Binary classifier over seen classes: logits = (x · sign(W)ᵀ) / √fanIn, 1 bit per weight. */
+export class GrowingBinaryHead extends Module implements GrowableHead {
+  weight: Tensor;
+  readonly outputScale: number;
+  constructor(readonly inFeatures: number) {
+    super();
+    this.weight = this.addParam('weight', new Tensor(new Float32Array(0), [0, inFeatures], true));
+    this.outputScale = fanInScale(inFeatures);
+  }
+  get outputs(): number { return this.weight.shape[0]; }
+  get rowBits(): number { return this.inFeatures; }
+  get rowScalars(): number { return this.inFeatures; }
+  /**
+   * Adds `n` rows of latent weights U(±1/√fanIn) (their signs are the deployed weights). Small latent
+   * values let a new row's signs flip within tens of optimizer steps; U(−1, 1) would freeze them.
+   */
+  grow(n: number, rng: Rng): void {
+    if (n <= 0) return;
+    const F = this.inFeatures, O = this.outputs, b = 1 / Math.sqrt(F);
+    const w = initialize([n, F], { kind: 'uniform', lo: -b, hi: b }, rng, false);
+    const W = new Float32Array((O + n) * F); W.set(this.weight.f32); W.set(w.f32, O * F);
+    this.weight = this.addParam('weight', new Tensor(W, [O + n, F], true));
+  }
+  forward(x: Tensor): Tensor {
+    // Latent weights are clipped before use: sign() is unchanged, and a weight never drifts so far
+    // that it cannot flip back (the clip-after-step rule of §1.3, applied lazily).
+    if (this.training) clipInPlace(this.weight.f32);
+    return scale(linear(x, quantize(this.weight, steSign()), null), this.outputScale);
+  }
+}

@@ -1,0 +1,90 @@
+// A ResNet-18-style float backbone for GBM (methods-cil.md §2.7): a 3×3 stem, stages of basic blocks
+// (stride 2 between stages, width doubling), global average pooling, then GBM's feature binarizer
+// (BatchNorm + Heaviside or thermometer, trained with the backbone through the STE) so the backbone
+// learns features that binarize well. ResNet-18 for 32×32 images is width 64, blocks [2, 2, 2, 2];
+// the width and block counts are configurable so it trains on a CPU.
+import { globalAvgPool2d } from '../../engine/ops/index.js';
+import type { Rng } from '../../engine/random.js';
+import type { Tensor } from '../../engine/tensor.js';
+import { Binarizer } from '../../gbm/binarizers.js';
+import { BatchNorm, Conv2d, Linear, ReLU } from '../../nn/layers.js';
+import { BasicBlock } from '../../nn/models.js';
+import { Module, Sequential } from '../../nn/module.js';
+import { float32Bits, type Backbone } from './backbone.js';
+import { GrowingHead } from './head.js';
+import { imageGeometry, nhwcToNchw, type ImageGeometry } from './imageShape.js';
+
+export interface ResnetModelConfig {
+  kind: 'resnet';
+  /** Channels of the stem and first stage (ResNet-18: 64). */
+  width: number;
+  /** Basic blocks per stage (ResNet-18: [2, 2, 2, 2]); stage s has width·2^s channels. */
+  blocks: number[];
+  /** Feature binarizer after pooling: 'heaviside' (D = features), 'thermometer' (D = features·levels) or 'none' (float latent). */
+  binarizer: 'heaviside' | 'thermometer' | 'none';
+  /** Thermometer levels T. */
+  levels: number;
+  /** Float dense layers between the latent and the head. */
+  hidden: number[];
+  /** [height, width, channels]; null infers a square 1- or 3-channel image. */
+  imageShape: number[] | null;
+}
+
+export const RESNET_DEFAULTS: Omit<ResnetModelConfig, 'kind'> = {
+  width: 64, blocks: [2, 2, 2, 2], binarizer: 'heaviside', levels: 4, hidden: [], imageShape: null,
+};
+
+/** Stem + stages + global average pool: [N, inputDim] → [N, features]. */
+class ResnetFeatures extends Module {
+  readonly body: Sequential;
+  constructor(readonly geometry: ImageGeometry, width: number, blocks: readonly number[], rng: Rng) {
+    super();
+    const layers: Module[] = [
+      new Conv2d({ inChannels: geometry.channels, outChannels: width, kernel: 3, padding: 1, bias: false, rng }),
+      new BatchNorm({ channels: width }), new ReLU(),
+    ];
+    let c = width;
+    blocks.forEach((n, s) => {
+      const out = width * 2 ** s;
+      for (let b = 0; b < n; b++) { layers.push(new BasicBlock(c, out, b === 0 && s > 0 ? 2 : 1, rng)); c = out; }
+    });
+    this.body = this.addChild('body', new Sequential(layers));
+  }
+  forward(x: Tensor): Tensor {
+    return globalAvgPool2d(this.body.forward(nhwcToNchw(x, this.geometry)));
+  }
+}
+
+export function checkResnetConfig(c: ResnetModelConfig): void {
+  if (!Number.isInteger(c.width) || c.width < 1) throw new RangeError(`model.width: expected a positive integer, got ${JSON.stringify(c.width)}`);
+  if (!Array.isArray(c.blocks) || c.blocks.length === 0 || !c.blocks.every((b) => Number.isInteger(b) && b >= 1)) {
+    throw new RangeError(`model.blocks: expected a non-empty list of positive integers (blocks per stage), got ${JSON.stringify(c.blocks)}`);
+  }
+  if (!['heaviside', 'thermometer', 'none'].includes(c.binarizer)) throw new RangeError(`model.binarizer: expected heaviside, thermometer or none, got ${JSON.stringify(c.binarizer)}`);
+  if (!Number.isInteger(c.levels) || c.levels < 1) throw new RangeError(`model.levels: expected a positive integer, got ${JSON.stringify(c.levels)}`);
+  if (!Array.isArray(c.hidden) || !c.hidden.every((h) => Number.isInteger(h) && h >= 1)) throw new RangeError(`model.hidden: expected a list of positive integer widths, got ${JSON.stringify(c.hidden)}`);
+}
+
+export function resnetBackbone(c: ResnetModelConfig, inputDim: number, rng: Rng): Backbone {
+  checkResnetConfig(c);
+  const geometry = imageGeometry(inputDim, c.imageShape);
+  const features = new ResnetFeatures(geometry, c.width, c.blocks, rng);
+  const F = c.width * 2 ** (c.blocks.length - 1);
+  const enc: Module[] = [features];
+  let latentDim = F;
+  if (c.binarizer !== 'none') {
+    const b = new Binarizer({ kind: c.binarizer, features: F, levels: c.levels });
+    enc.push(b);
+    latentDim = b.bits;
+  }
+  const trunk: Module[] = [];
+  let width = latentDim;
+  for (const h of c.hidden) { trunk.push(new Linear({ inFeatures: width, outFeatures: h, rng }), new ReLU()); width = h; }
+  const encoder = new Sequential(enc), trunkSeq = new Sequential(trunk);
+  return {
+    encoder, latentDim, binaryLatent: c.binarizer !== 'none', trunk: trunkSeq, featureDim: width, head: new GrowingHead(width),
+    bodyBits: () => float32Bits(encoder) + float32Bits(trunkSeq),
+    describe: () => `resnet (width ${c.width}, blocks [${c.blocks.join(', ')}], ${geometry.height}×${geometry.width}×${geometry.channels} input, ` +
+      `${c.binarizer === 'none' ? `${F} float features` : `${c.binarizer}${c.binarizer === 'thermometer' ? ` T=${c.levels}` : ''} binarizer → ${latentDim} bits`})`,
+  };
+}

