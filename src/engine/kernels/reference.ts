@@ -126,6 +126,38 @@ function popcount32(x: number): number {
   return Math.imul(x, 0x01010101) >>> 24;
 }
 
+/**
+ * Visits every (output, input, weight) index triple of a convolution that reads a real input pixel
+ * (padding taps are skipped), in output-major order: for each output, its taps in (c, kh, kw) order.
+ * The three conv kernels below are this one loop with a different accumulation.
+ */
+function forEachTap(g: ConvGeometry, visit: (yi: number, xi: number, wi: number) => void): void {
+  const Cg = g.C / g.groups, OCg = g.OC / g.groups;
+  for (let n = 0; n < g.N; n++) {
+    for (let oc = 0; oc < g.OC; oc++) {
+      const grp = Math.floor(oc / OCg);
+      for (let oh = 0; oh < g.OH; oh++) {
+        for (let ow = 0; ow < g.OW; ow++) {
+          const yi = ((n * g.OC + oc) * g.OH + oh) * g.OW + ow;
+          for (let c = 0; c < Cg; c++) {
+            const xc = ((n * g.C + grp * Cg + c) * g.H) * g.W;
+            const wc = ((oc * Cg + c) * g.KH) * g.KW;
+            for (let kh = 0; kh < g.KH; kh++) {
+              const ih = oh * g.strideH - g.padH + kh * g.dilationH;
+              if (ih < 0 || ih >= g.H) continue;
+              for (let kw = 0; kw < g.KW; kw++) {
+                const iw = ow * g.strideW - g.padW + kw * g.dilationW;
+                if (iw < 0 || iw >= g.W) continue;
+                visit(yi, xc + ih * g.W + iw, wc + kh * g.KW + kw);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 export const referenceKernels: Kernels = {
   name: 'reference',
 
@@ -146,91 +178,24 @@ export const referenceKernels: Kernels = {
   conv2d(g, x, w, y, bias) {
     validateConv('conv2d', g, x, w, y);
     validateBias('conv2d', g, bias);
-    const Cg = g.C / g.groups, OCg = g.OC / g.groups;
-    for (let n = 0; n < g.N; n++) {
-      for (let oc = 0; oc < g.OC; oc++) {
-        const grp = Math.floor(oc / OCg);
-        for (let oh = 0; oh < g.OH; oh++) {
-          for (let ow = 0; ow < g.OW; ow++) {
-            let s = 0;
-            for (let c = 0; c < Cg; c++) {
-              const xc = ((n * g.C + grp * Cg + c) * g.H) * g.W;
-              const wc = ((oc * Cg + c) * g.KH) * g.KW;
-              for (let kh = 0; kh < g.KH; kh++) {
-                const ih = oh * g.strideH - g.padH + kh * g.dilationH;
-                if (ih < 0 || ih >= g.H) continue;
-                for (let kw = 0; kw < g.KW; kw++) {
-                  const iw = ow * g.strideW - g.padW + kw * g.dilationW;
-                  if (iw < 0 || iw >= g.W) continue;
-                  s += x[xc + ih * g.W + iw] * w[wc + kh * g.KW + kw];
-                }
-              }
-            }
-            // Bias after the rounded sum, as the wasm kernel (and every framework) adds it.
-            y[((n * g.OC + oc) * g.OH + oh) * g.OW + ow] = bias ? Math.fround(s) + bias[oc] : s;
-          }
-        }
-      }
-    }
+    const acc = new Float64Array(y.length);
+    forEachTap(g, (yi, xi, wi) => { acc[yi] += x[xi] * w[wi]; });
+    const plane = g.OH * g.OW;
+    // Bias after the rounded sum, as the wasm kernel (and every framework) adds it.
+    for (let i = 0; i < y.length; i++) y[i] = bias ? Math.fround(acc[i]) + bias[Math.floor(i / plane) % g.OC] : acc[i];
   },
 
   conv2dBackwardInput(g, dy, w, dx) {
     validateConv('conv2dBackwardInput', g, dx, w, dy, ['dx', 'w', 'dy']);
-    const Cg = g.C / g.groups, OCg = g.OC / g.groups;
     const acc = new Float64Array(dx.length);
-    for (let n = 0; n < g.N; n++) {
-      for (let oc = 0; oc < g.OC; oc++) {
-        const grp = Math.floor(oc / OCg);
-        for (let oh = 0; oh < g.OH; oh++) {
-          for (let ow = 0; ow < g.OW; ow++) {
-            const d = dy[((n * g.OC + oc) * g.OH + oh) * g.OW + ow];
-            for (let c = 0; c < Cg; c++) {
-              const xc = ((n * g.C + grp * Cg + c) * g.H) * g.W;
-              const wc = ((oc * Cg + c) * g.KH) * g.KW;
-              for (let kh = 0; kh < g.KH; kh++) {
-                const ih = oh * g.strideH - g.padH + kh * g.dilationH;
-                if (ih < 0 || ih >= g.H) continue;
-                for (let kw = 0; kw < g.KW; kw++) {
-                  const iw = ow * g.strideW - g.padW + kw * g.dilationW;
-                  if (iw < 0 || iw >= g.W) continue;
-                  acc[xc + ih * g.W + iw] += d * w[wc + kh * g.KW + kw];
-                }
-              }
-            }
-          }
-        }
-      }
-    }
+    forEachTap(g, (yi, xi, wi) => { acc[xi] += dy[yi] * w[wi]; });
     dx.set(acc);
   },
 
   conv2dBackwardFilter(g, x, dy, dw) {
     validateConv('conv2dBackwardFilter', g, x, dw, dy, ['x', 'dw', 'dy']);
-    const Cg = g.C / g.groups, OCg = g.OC / g.groups;
     const acc = new Float64Array(dw.length);
-    for (let n = 0; n < g.N; n++) {
-      for (let oc = 0; oc < g.OC; oc++) {
-        const grp = Math.floor(oc / OCg);
-        for (let oh = 0; oh < g.OH; oh++) {
-          for (let ow = 0; ow < g.OW; ow++) {
-            const d = dy[((n * g.OC + oc) * g.OH + oh) * g.OW + ow];
-            for (let c = 0; c < Cg; c++) {
-              const xc = ((n * g.C + grp * Cg + c) * g.H) * g.W;
-              const wc = ((oc * Cg + c) * g.KH) * g.KW;
-              for (let kh = 0; kh < g.KH; kh++) {
-                const ih = oh * g.strideH - g.padH + kh * g.dilationH;
-                if (ih < 0 || ih >= g.H) continue;
-                for (let kw = 0; kw < g.KW; kw++) {
-                  const iw = ow * g.strideW - g.padW + kw * g.dilationW;
-                  if (iw < 0 || iw >= g.W) continue;
-                  acc[wc + kh * g.KW + kw] += d * x[xc + ih * g.W + iw];
-                }
-              }
-            }
-          }
-        }
-      }
-    }
+    forEachTap(g, (yi, xi, wi) => { acc[wi] += dy[yi] * x[xi]; });
     dw.set(acc);
   },
 

@@ -1,7 +1,7 @@
 // Node glue for the threaded wasm kernels: spawns worker_threads running worker.ts. Loaded only
 // through a dynamic import so the kernel core has no Node-only static imports.
 
-import type { SpawnedWorker, WorkerInit } from './wasm.js';
+import { allStartedOrNone, type SpawnedWorker, type WorkerInit } from './wasm.js';
 
 export async function spawnNodeWorkers(inits: WorkerInit[]): Promise<SpawnedWorker[]> {
   const { Worker } = await import('node:worker_threads');
@@ -20,12 +20,5 @@ export async function spawnNodeWorkers(inits: WorkerInit[]): Promise<SpawnedWork
     });
     w.postMessage(init);
   }));
-  const results = await Promise.allSettled(started);
-  const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const bad = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (bad) {
-    for (const w of ok) w.terminate();
-    throw bad.reason instanceof Error ? bad.reason : new Error(String(bad.reason));
-  }
-  return ok;
+  return allStartedOrNone(started);
 }

@@ -3,7 +3,7 @@
 // Atomics.wait while helpers work, which a browser allows only inside a Worker, and shared memory
 // needs a cross-origin-isolated page (COOP: same-origin + COEP: require-corp).
 
-import type { SpawnedWorker, WorkerInit, WorkerSpawner } from './wasm.js';
+import { allStartedOrNone, type SpawnedWorker, type WorkerInit, type WorkerSpawner } from './wasm.js';
 
 interface WebWorker {
   postMessage(msg: unknown): void;
@@ -72,13 +72,6 @@ export function webWorkerSpawner(workerUrl: string | URL = new URL('./worker.js'
       });
       w.postMessage(init);
     }));
-    const results = await Promise.allSettled(started);
-    const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    const bad = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (bad) {
-      for (const w of ok) w.terminate();
-      throw bad.reason instanceof Error ? bad.reason : new Error(String(bad.reason));
-    }
-    return ok;
+    return allStartedOrNone(started);
   };
 }

@@ -49,6 +49,18 @@ export interface SpawnedWorker { terminate(): void }
 /** Starts one worker per init (running worker.ts) and resolves once each has instantiated the module. */
 export type WorkerSpawner = (inits: WorkerInit[]) => Promise<SpawnedWorker[]>;
 
+/** Waits for every worker start; if any fails, terminates the ones that started and rethrows. */
+export async function allStartedOrNone(started: Promise<SpawnedWorker>[]): Promise<SpawnedWorker[]> {
+  const results = await Promise.allSettled(started);
+  const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const bad = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (bad) {
+    for (const w of ok) w.terminate();
+    throw bad.reason instanceof Error ? bad.reason : new Error(String(bad.reason));
+  }
+  return ok;
+}
+
 type Fn = (...args: number[]) => void;
 type KernelExports = Record<KernelName, Fn> & {
   gemmScratchBytes(): number;
