@@ -85,3 +85,59 @@ export function xnorMatmul(a: BitTensor, b: BitTensor): Tensor {
   getKernels().bgemm(a.rows, b.rows, a.bits, a.data, b.data, out);
   return new Tensor(out, [a.rows, b.rows]);
 }
+
+export interface XnorConvOptions { stride?: number; padding?: number; groups?: number }
+
+/**
+ * Binary convolution with exact integer results: x and w are read by sign (x ≥ 0 → +1), padding cells
+ * are −1 (bit 0, the fully-binarized networks' convention: a 0 is not a ±1 value), and every output is
+ * Σ over the C/groups·KH·KW taps of x·w = K − 2·popcount(col XOR w) via binary im2col + XNOR-popcount
+ * GEMM. x: [N, C, H, W], w: [OC, C/groups, KH, KW]; returns int32 [N, OC, OH, OW].
+ */
+export function xnorConv2d(x: Tensor, w: Tensor, opts: XnorConvOptions = {}): Tensor {
+  const { stride = 1, padding = 0, groups = 1 } = opts;
+  if (x.rank !== 4 || w.rank !== 4) throw new ShapeError('xnorConv2d', `expects x [N,C,H,W] and w [OC,C/groups,KH,KW], got ${fmt(x.shape)} and ${fmt(w.shape)}`);
+  const [N, C, H, W] = x.shape, [OC, Cg, KH, KW] = w.shape;
+  if (!Number.isInteger(groups) || groups < 1 || C % groups || OC % groups || Cg !== C / groups) {
+    throw new ShapeError('xnorConv2d', `weight ${fmt(w.shape)} does not fit input ${fmt(x.shape)} with groups=${groups}`);
+  }
+  if (!Number.isInteger(stride) || stride < 1 || !Number.isInteger(padding) || padding < 0) {
+    throw new ShapeError('xnorConv2d', `stride must be ≥ 1 and padding ≥ 0 integers, got ${stride}, ${padding}`);
+  }
+  const OH = Math.floor((H + 2 * padding - KH) / stride) + 1, OW = Math.floor((W + 2 * padding - KW) / stride) + 1;
+  if (OH < 1 || OW < 1) throw new ShapeError('xnorConv2d', `kernel ${KH}×${KW} does not fit input ${H}×${W} with padding ${padding}`);
+  const K = Cg * KH * KW, wpr = packedWords(K), rows = N * OH * OW, OCg = OC / groups;
+  const X = x.f32, k = getKernels();
+  const out = new Int32Array(N * OC * OH * OW);
+  const cols = new Uint32Array(rows * wpr), acc = new Int32Array(rows * OCg), wBits = new Uint32Array(OCg * wpr);
+  for (let g = 0; g < groups; g++) {
+    cols.fill(0);
+    // Row r = (n, oh, ow); bit j = (c, kh, kw), the order of a flattened weight row.
+    for (let n = 0, r = 0; n < N; n++) {
+      for (let oh = 0; oh < OH; oh++) {
+        for (let ow = 0; ow < OW; ow++, r++) {
+          for (let c = 0; c < Cg; c++) {
+            const plane = (n * C + g * Cg + c) * H * W;
+            for (let kh = 0; kh < KH; kh++) {
+              const ih = oh * stride - padding + kh;
+              if (ih < 0 || ih >= H) continue;
+              for (let kw = 0; kw < KW; kw++) {
+                const iw = ow * stride - padding + kw;
+                if (iw < 0 || iw >= W || !(X[plane + ih * W + iw] >= 0)) continue;
+                const j = (c * KH + kh) * KW + kw;
+                cols[r * wpr + (j >>> 5)] |= 1 << (j & 31);
+              }
+            }
+          }
+        }
+      }
+    }
+    k.packSigns(w.f32.subarray(g * OCg * K, (g + 1) * OCg * K), OCg, K, wBits);
+    k.bgemm(rows, OCg, K, cols, wBits, acc);
+    for (let r = 0; r < rows; r++) {
+      const n = Math.floor(r / (OH * OW)), p = r % (OH * OW);
+      for (let j = 0; j < OCg; j++) out[(n * OC + g * OCg + j) * OH * OW + p] = acc[r * OCg + j];
+    }
+  }
+  return new Tensor(out, [N, OC, OH, OW]);
+}

@@ -33,3 +33,25 @@ test('BitTensor rejects bad input: size mismatch, dirty padding, mismatched inne
   assert.throws(() => xnorMatmul(BitTensor.fromBits([1, 0], 1, 2), BitTensor.fromBits([1, 0, 1], 1, 3)), /inner sizes differ/);
   assert.throws(() => BitTensor.fromSigns(E.zeros([2, 2, 2])), /expects a 2-D tensor/);
 });
+
+test('xnorConv2d equals the float convolution of ±1 values with −1 padding, exactly', () => {
+  const rng = new Rng(5);
+  const cases: [number[], number[], { stride?: number; padding?: number; groups?: number }][] = [
+    [[2, 3, 7, 6], [4, 3, 3, 3], { padding: 1 }],
+    [[1, 4, 9, 9], [6, 2, 3, 3], { stride: 2, padding: 1, groups: 2 }],
+    [[3, 5, 5, 5], [5, 1, 3, 3], { groups: 5 }],
+    [[1, 40, 4, 4], [3, 40, 2, 2], {}],
+  ];
+  for (const [xs, ws, o] of cases) {
+    const sign = (t: E.Tensor) => new E.Tensor(t.f32.map((v) => (v >= 0 ? 1 : -1)), t.shape);
+    const x = sign(E.randn(xs, rng)), w = sign(E.randn(ws, rng));
+    const p = o.padding ?? 0;
+    const padded = E.pad(x, [[0, 0], [0, 0], [p, p], [p, p]], -1);
+    const want = E.conv2d(padded, w, null, { stride: o.stride, groups: o.groups });
+    const got = E.xnorConv2d(x, w, o);
+    assert.equal(got.dtype, 'int32');
+    assert.deepEqual(got.shape, want.shape);
+    assert.deepEqual([...got.data], [...want.f32].map(Math.round), JSON.stringify([xs, ws, o]));
+  }
+  assert.throws(() => E.xnorConv2d(E.zeros([1, 3, 4, 4]), E.zeros([2, 2, 3, 3])), /does not fit input/);
+});
