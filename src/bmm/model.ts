@@ -59,7 +59,10 @@ export class BernoulliMixture {
       total += w;
     }
     if (!(total > 0)) throw new RangeError('BernoulliMixture: pi must have a positive sum');
-    for (let k = 0; k < K; k++) this.pi[k] = p.pi[k] / total;
+    // Weights that already sum to 1 up to float32 rounding are kept as given, so a stored model reads
+    // back bit-identically and a save → load → save cycle is a fixed point.
+    const scale = Math.abs(total - 1) <= 1e-6 ? 1 : total;
+    for (let k = 0; k < K; k++) this.pi[k] = p.pi[k] / scale;
   }
 
   /** Prototype k as a view (do not modify). */

@@ -17,7 +17,7 @@
 // Payload bits = memoryBits(precision) (+4 padding bits for u4 when K·D is odd).
 import { type Precision, PRECISIONS, precisionBits } from './memory.js';
 import { BernoulliMixture } from './model.js';
-import { quantizeProbability } from './quantize.js';
+import { quantizeProbability, quantizeWeights } from './quantize.js';
 
 export const BMM_FORMAT_VERSION = 1;
 const MAGIC = [0x42, 0x53, 0x42, 0x4d]; // "BSBM"
@@ -64,7 +64,8 @@ export function serializeBmm(model: BernoulliMixture, precision: Precision = 'u8
     for (let i = 0; i < K * D; i++, at += 4) view.setFloat32(at, model.mu[i], true);
   } else {
     const b = precisionBits(precision);
-    for (let k = 0; k < K; k++) out[at++] = quantizeProbability(model.pi[k], 8);
+    out.set(quantizeWeights(model.pi), at);
+    at += K;
     if (b.mu === 8) {
       for (let i = 0; i < K * D; i++) out[at++] = quantizeProbability(model.mu[i], 8);
     } else {
@@ -105,7 +106,7 @@ export function deserializeBmm(bytes: Uint8Array): BernoulliMixture {
     for (let i = 0; i < K * D; i++, at += 4) mu[i] = view.getFloat32(at, true);
   } else {
     const b = precisionBits(precision);
-    for (let k = 0; k < K; k++) pi[k] = bytes[at++];
+    for (let k = 0; k < K; k++) pi[k] = bytes[at++] / 256;
     const L = 1 << b.mu;
     for (let i = 0; i < K * D; i++) {
       const q = b.mu === 8 ? bytes[at + i] : (bytes[at + (i >>> 1)] >>> ((i & 1) << 2)) & 15;

@@ -27,7 +27,7 @@ async function killMidStream(cfgFile: string, out: string, task: number): Promis
   await new Promise((r) => child.on('exit', r));
 }
 
-for (const strategy of [{ name: 'native-replay', policy: 'herding', pixelBits: 4 }, { name: 'icarl', pixelBits: 2 }, { name: 'latent-replay', layer: 1, format: 'binary' }]) {
+for (const strategy of [{ name: 'native-replay', policy: 'herding', pixelBits: 4 }, { name: 'icarl', pixelBits: 2 }, { name: 'latent-replay', layer: 1, format: 'binary' }, { name: 'gbm', components: 3 }]) {
   test(`resume after a SIGKILL mid-task ends with exactly the uninterrupted results (${strategy.name})`, async () => {
     const dir = tmpDir('resume');
     const cfgFile = path.join(dir, 'config.json');
