@@ -6,3 +6,4 @@ export * as dataNode from './data/node.js';
 export * as cilRunner from './cil/runner.js';
 export * as cilConfig from './cil/config.js';
 export * as cilReport from './cil/report.js';
+export * as fbnnReplay from './fbnn/study.js';

@@ -17,4 +17,5 @@ export const commands: Record<string, () => Promise<CommandModule>> = {
   predict: () => import('./commands/predict.js'),
   relational: () => import('./commands/relational.js'),
   'gbm-study': () => import('./commands/gbm-study.js'),
+  'fbnn-er': () => import('./commands/fbnn.js'),
 };
