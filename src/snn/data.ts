@@ -20,9 +20,35 @@ export function toBatchable(ds: ImageDataset, from = 0, to = ds.shape.n): Batcha
   return { x, labels: ds.labels.slice(from, to), n };
 }
 
-/** The last `validation` training images for validation, the rest for training (MNIST: 50k / 10k). */
+/** Rows `idx` of a Batchable (copies). */
+function pick(b: Batchable, idx: readonly number[]): Batchable {
+  const size = b.x.length / b.n;
+  const x = new Float32Array(idx.length * size);
+  idx.forEach((i, j) => x.set(b.x.subarray(i * size, (i + 1) * size), j * size));
+  return { x, labels: Int32Array.from(idx, (i) => b.labels[i]), n: idx.length };
+}
+
+/**
+ * Holds out `validation` training images. In the official MNIST order (classes interleaved) that is
+ * the last `validation` images (the paper's 50k / 10k). A class-grouped copy — an image folder such as
+ * the CIFAR-10 JPEG set, whose files come class by class — would lose whole classes that way, so there
+ * the last ⌊validation / classes⌋ images of every class are held out instead.
+ */
 export function trainValidationSplit(train: ImageDataset, validation: number): { train: Batchable; validation: Batchable } {
   const n = train.shape.n;
   if (!(Number.isInteger(validation) && validation >= 0 && validation < n)) throw new RangeError(`trainValidationSplit: validation size must be an integer in [0, ${n}), got ${validation}`);
-  return { train: toBatchable(train, 0, n - validation), validation: toBatchable(train, n - validation, n) };
+  const labels = train.labels;
+  let grouped = true;
+  for (let i = 1; i < n && grouped; i++) if (labels[i] < labels[i - 1]) grouped = false;
+  if (!grouped || validation === 0) return { train: toBatchable(train, 0, n - validation), validation: toBatchable(train, n - validation, n) };
+  const all = toBatchable(train);
+  const classes = [...new Set(labels)];
+  const per = Math.floor(validation / classes.length);
+  const held: number[] = [], kept: number[] = [];
+  for (const c of classes) {
+    const idx = [...labels.keys()].filter((i) => labels[i] === c);
+    kept.push(...idx.slice(0, idx.length - per));
+    held.push(...idx.slice(idx.length - per));
+  }
+  return { train: pick(all, kept), validation: pick(all, held) };
 }

@@ -151,3 +151,18 @@ test('architecture shorthand, state round-trip and clear errors for bad input', 
   assert.throws(() => simulateExample(net, syn, new Float32Array(64), 0, [], emptyCounters(net), { shuffle: true }), /need an rng/);
   assert.throws(() => simulateExample(net, syn, new Float32Array(64).fill(1), 0, net.weights.map((w) => new Float64Array(w.size)), emptyCounters(net), { maxTicks: 2 }), /did not reach quiescence within maxTicks=2/);
 });
+
+test('train/validation split: official order keeps the tail; a class-grouped folder holds out every class', async () => {
+  const { trainValidationSplit } = await import('../../src/snn/data.js');
+  const make = (labels: number[]) => ({
+    name: 't', split: 'train', images: Uint8Array.from(labels, (l) => l * 10), labels: Int32Array.from(labels),
+    shape: { n: labels.length, h: 1, w: 1, c: 1 }, classNames: ['a', 'b', 'c'],
+  });
+  const interleaved = trainValidationSplit(make([0, 1, 2, 0, 1, 2, 0, 1, 2]), 3);
+  assert.deepEqual([...interleaved.validation.labels], [0, 1, 2]);
+  assert.equal(interleaved.train.n, 6);
+  const grouped = trainValidationSplit(make([0, 0, 0, 1, 1, 1, 2, 2, 2]), 3);
+  assert.deepEqual([...grouped.validation.labels], [0, 1, 2]);
+  assert.deepEqual([...grouped.train.labels], [0, 0, 1, 1, 2, 2]);
+  assert.deepEqual([...grouped.validation.x].map((v) => Math.round(v * 255)), [0, 10, 20]);
+});
