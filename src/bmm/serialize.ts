@@ -18,25 +18,14 @@
 import { type Precision, PRECISIONS, precisionBits } from './memory.js';
 import { BernoulliMixture } from './model.js';
 import { quantizeProbability, quantizeWeights } from './quantize.js';
+import { crc32 } from '../data/crc32.js';
 
 export const BMM_FORMAT_VERSION = 1;
 const MAGIC = [0x42, 0x53, 0x42, 0x4d]; // "BSBM"
 const HEADER_BYTES = 32;
 
-let crcTable: Uint32Array | null = null;
-function crc32(parts: Uint8Array[]): number {
-  if (crcTable === null) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (const p of parts) for (let i = 0; i < p.length; i++) c = crcTable[(c ^ p[i]) & 255] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+/** CRC-32 over the header's first 28 bytes and the payload (the checksum field itself excluded). */
+const checksum = (head: Uint8Array, payload: Uint8Array): number => crc32(payload, crc32(head));
 
 function payloadBytes(K: number, D: number, precision: Precision): number {
   const b = precisionBits(precision);
@@ -72,7 +61,7 @@ export function serializeBmm(model: BernoulliMixture, precision: Precision = 'u8
       for (let i = 0; i < K * D; i++) out[at + (i >>> 1)] |= quantizeProbability(model.mu[i], 4) << ((i & 1) << 2);
     }
   }
-  view.setUint32(28, crc32([out.subarray(0, 28), out.subarray(HEADER_BYTES)]), true);
+  view.setUint32(28, checksum(out.subarray(0, 28), out.subarray(HEADER_BYTES)), true);
   return out;
 }
 
@@ -97,7 +86,7 @@ export function deserializeBmm(bytes: Uint8Array): BernoulliMixture {
   const expected = payloadBytes(K, D, precision);
   if (n !== expected) fail(`payload length field is ${n}, but K = ${K}, D = ${D} at ${precision} needs ${expected}`);
   if (bytes.length !== HEADER_BYTES + n) fail(`truncated or padded: ${bytes.length} bytes, expected ${HEADER_BYTES + n}`);
-  if (crc32([bytes.subarray(0, 28), bytes.subarray(HEADER_BYTES)]) !== view.getUint32(28, true)) fail('checksum mismatch: the data is corrupted');
+  if (checksum(bytes.subarray(0, 28), bytes.subarray(HEADER_BYTES)) !== view.getUint32(28, true)) fail('checksum mismatch: the data is corrupted');
   const mu = new Float64Array(K * D);
   const pi = new Float64Array(K);
   let at = HEADER_BYTES;

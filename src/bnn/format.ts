@@ -122,7 +122,7 @@ export function decodeModel(bytes: Uint8Array, source = 'model'): DeployedModel 
   if (!Array.isArray(man.layers)) fail('manifest.layers must be an array');
   const layers = man.layers.map((e, i): DeployedLayer => {
     const kind = e?.kind as DeployedLayer['kind'];
-    if (!(kind in GEOMETRY)) fail(`layer ${i}: unknown kind ${JSON.stringify(kind)}`);
+    if (typeof kind !== 'string' || !Object.hasOwn(GEOMETRY, kind)) fail(`layer ${i}: unknown kind ${JSON.stringify(kind)}`);
     const l: Record<string, unknown> = { kind };
     for (const k of GEOMETRY[kind]) {
       if (!Number.isInteger(e[k]) || (e[k] as number) < (k === 'padding' ? 0 : 1)) fail(`layer ${i} (${kind}): ${k} must be a ${k === 'padding' ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(e[k])}`);

@@ -29,8 +29,10 @@ export interface TrainOptions {
   /** Plateau reduction factor (default 0.5) and patience in epochs (default 10). */
   factor?: number;
   patience?: number;
-  /** Wall-clock budget in seconds; training stops at the first batch past it. */
+  /** Wall-clock budget in seconds; training stops at the first batch past it (a resume finishes that epoch). */
   timeBudgetSec?: number;
+  /** Checked before every batch; true stops like an exhausted time budget (cancellation, tests). */
+  shouldStop?: () => boolean;
   /** Evaluated (accuracy) after every epoch when given. */
   test?: LabelledImages;
   log?: (line: string) => void;
@@ -50,7 +52,12 @@ export interface TrainCheckpoint {
   schedule: ScheduleState;
   rng: RngState;
   history: EpochRecord[];
+  /** An epoch cut by the time budget: where it stopped, so a resume finishes exactly that epoch. */
+  partial?: PartialEpoch;
 }
+
+/** The unfinished epoch: the RNG state that drew its permutation, the next batch, and running sums. */
+export interface PartialEpoch { rng: RngState; offset: number; lossSum: number; correct: number; seen: number; batches: number; seconds: number }
 
 export interface TrainResult { history: EpochRecord[]; stoppedBy: 'lr-floor' | 'max-epochs' | 'time-budget'; checkpoint: TrainCheckpoint }
 
@@ -90,6 +97,7 @@ export class BnnTrainer {
   rng: Rng;
   epoch = 0;
   history: EpochRecord[] = [];
+  partial: PartialEpoch | undefined;
 
   constructor(net: BinaryNet, seed: number, opts: Pick<TrainOptions, 'lr' | 'factor' | 'patience'> = {}) {
     this.net = net;
@@ -105,6 +113,7 @@ export class BnnTrainer {
     return {
       format: 'bitspike-bnn-checkpoint', version: 1, spec: this.net.spec, seed: this.seed, epoch: this.epoch, weights,
       optimizer: this.optimizer.state(), schedule: this.schedule.state(), rng: this.rng.state(), history: structuredClone(this.history),
+      ...(this.partial ? { partial: { ...this.partial } } : {}),
     };
   }
 
@@ -119,6 +128,7 @@ export class BnnTrainer {
     this.rng = Rng.fromState(c.rng);
     this.epoch = c.epoch;
     this.history = structuredClone(c.history);
+    this.partial = c.partial ? { ...c.partial } : undefined;
   }
 
   fit(train: LabelledImages, o: TrainOptions): TrainResult {
@@ -126,14 +136,25 @@ export class BnnTrainer {
     if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`train: batchSize must be a positive integer, got ${batch}`);
     if (train.labels.length !== train.n) throw new RangeError(`train: ${train.labels.length} labels for ${train.n} images`);
     const t0 = performance.now();
-    const overBudget = () => o.timeBudgetSec !== undefined && (performance.now() - t0) / 1000 > o.timeBudgetSec;
+    const overBudget = () => (o.timeBudgetSec !== undefined && (performance.now() - t0) / 1000 > o.timeBudgetSec) || o.shouldStop?.() === true;
     let stoppedBy: TrainResult['stoppedBy'] = 'max-epochs';
     this.net.train();
     while (this.epoch < o.maxEpochs) {
-      const e0 = performance.now(), perm = this.rng.permutation(train.n);
-      let lossSum = 0, correct = 0, seen = 0, batches = 0;
-      for (let s = 0; s < train.n; s += batch) {
-        if (overBudget()) { stoppedBy = 'time-budget'; break; }
+      // A resumed partial epoch redraws the same permutation and continues at its next batch.
+      const p = this.partial;
+      if (p) this.rng = Rng.fromState(p.rng);
+      const rngBefore = this.rng.state();
+      const e0 = performance.now() - (p ? p.seconds * 1000 : 0), perm = this.rng.permutation(train.n);
+      let lossSum = p?.lossSum ?? 0, correct = p?.correct ?? 0, seen = p?.seen ?? 0, batches = p?.batches ?? 0;
+      this.partial = undefined;
+      for (let s = p?.offset ?? 0; s < train.n; s += batch) {
+        if (overBudget()) {
+          stoppedBy = 'time-budget';
+          this.partial = { rng: rngBefore, offset: s, lossSum, correct, seen, batches, seconds: (performance.now() - e0) / 1000 };
+          log(`epoch ${this.epoch + 1} interrupted after ${batches} batches; a resume finishes it`);
+          o.onCheckpoint?.(this.checkpoint());
+          return { history: this.history, stoppedBy, checkpoint: this.checkpoint() };
+        }
         const idx = perm.subarray(s, Math.min(s + batch, train.n));
         const labels = Int32Array.from(idx, (i) => train.labels[i]);
         const logits = this.net.forward(this.net.encode(train.images, train.n, idx));
@@ -157,7 +178,6 @@ export class BnnTrainer {
       this.history.push(rec);
       log(`epoch ${rec.epoch} lr ${rec.lr.toExponential(2)} loss ${rec.trainLoss.toFixed(4)} train ${(100 * rec.trainAcc).toFixed(2)}%` +
         `${rec.testAcc !== undefined ? ` test ${(100 * rec.testAcc).toFixed(2)}%` : ''} (${rec.seconds.toFixed(1)} s, ${batches} batches)`);
-      if (stoppedBy === 'time-budget') { o.onCheckpoint?.(this.checkpoint()); break; }
       this.schedule.step(rec.trainLoss);
       o.onCheckpoint?.(this.checkpoint());
       if (this.optimizer.lr < minLr) { stoppedBy = 'lr-floor'; break; }

@@ -15,17 +15,11 @@
 // loading `state`, so predictions are bit-identical wherever the same kernels run.
 import { unzlibSync, zlibSync } from 'fflate';
 import { crc32 } from '../data/crc32.js';
-import { gbmSource } from '../gbm/latentSource.js';
 import type { BudgetConfig } from './budget.js';
-import { LATENT_SOURCES } from './latentSource.js';
 import { Learner, type LearnerState, type TrainingConfig } from './learner.js';
 import type { ModelConfig } from './model.js';
 import { ConfigError, validateObject } from './schema.js';
 import { strategyEntry } from './strategy.js';
-
-// GBM is a latent source of the latent-replay strategy; the CIL core cannot import src/gbm (which
-// depends on it), so this composition point registers it for every reader of learner files.
-if (!('gbm' in LATENT_SOURCES)) LATENT_SOURCES.gbm = (o) => gbmSource(o);
 
 export const LEARNER_FILE_MAGIC = 'BSLEARN\0';
 export const LEARNER_FILE_VERSION = 1;
@@ -133,14 +127,7 @@ export function decodeLearnerFile(bytes: Uint8Array, source = 'learner file'): L
 /** Builds the learner described by a decoded file and loads its state. */
 export function restoreLearner(file: LearnerFile, source = 'learner file'): Learner {
   const learner = createLearner(file.spec);
-  let state = file.state;
-  // Latent replay freezes the encoder in afterTask, after the task's optimizer was built over all
-  // parameters; Learner.loadState rebuilds it over the trainable ones only and refuses the saved
-  // slots. That optimizer is discarded at the next learnTask anyway, so it is dropped here (only a
-  // learnOne right after restoring starts from fresh Adam moments). Remove once Learner handles it.
-  const slots = state.optimizer ? Object.values(state.optimizer.slots)[0] : undefined;
-  const trainable = learner.net.parameters().length - (state.encoderFrozen ? learner.net.encoder.parameters().length : 0);
-  if (slots && slots.length !== trainable) state = { ...state, optimizer: null };
+  const state = file.state;
   try {
     learner.loadState(state);
   } catch (e) {

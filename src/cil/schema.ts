@@ -23,7 +23,7 @@ export function validateObject(fields: ObjectFields, value: unknown, path: strin
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${path}: expected an object, got ${show(value)}`);
   const v = value as Record<string, unknown>;
   for (const k of Object.keys(v)) {
-    if (!(k in fields) && !ignore.includes(k)) {
+    if (!Object.hasOwn(fields, k) && !ignore.includes(k)) {
       throw new ConfigError(`${path}.${k}: unknown key (known keys of ${path}: ${[...ignore, ...Object.keys(fields)].join(', ')})`);
     }
   }

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LearnerState } from './learner.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
 
 export const SNAPSHOT_FILE = 'snapshot.json';
 export const SNAPSHOT_VERSION = 1;
@@ -19,18 +20,7 @@ export interface Snapshot<R = unknown, T = unknown> {
   timings: T[];
 }
 
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    if (typeof data === 'string') fs.writeSync(fd, data); else fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-}
+export { writeFileAtomic };
 
 export function saveSnapshot(dir: string, snap: Snapshot, keepAll = false): void {
   const text = JSON.stringify(snap);

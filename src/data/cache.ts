@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DataError, PER_IMAGE_FIELDS, checkDataset, type ImageDataset, type PerImageField } from './dataset.js';
 import type { LoadPlan } from './loader.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
 
 export const CACHE_MAGIC = 'BSPKDSET';
 export const CACHE_VERSION = 1;
@@ -107,18 +108,7 @@ export function decodeCache(buf: Buffer, expectedKey: string): ImageDataset {
 }
 
 /** Writes atomically: temp file in the same directory, then rename over the target. */
-export function writeFileAtomic(file: string, data: Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${process.hrtime.bigint()}.tmp`;
-  try {
-    const fd = fs.openSync(tmp, 'w');
-    try { fs.writeSync(fd, data); fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-}
+export { writeFileAtomic };
 
 export interface CachedLoadResult { dataset: ImageDataset; status: CacheStatus; file?: string; reason?: string }
 

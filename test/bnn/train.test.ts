@@ -59,3 +59,21 @@ test('checkpoint + resume continues bit-identically; lr steps down on plateau an
   assert.equal(r.stoppedBy, 'lr-floor');
   assert.ok(r.history.length < 50 && c.optimizer.lr === 5e-5);
 });
+
+test('an epoch cut mid-way (time budget / stop) is finished exactly by a resume', () => {
+  const train = toyData(160, 6);
+  const full = new BnnTrainer(new BinaryNet(spec, new Rng(4)), 4, { lr: 1e-3 });
+  full.fit(train, { maxEpochs: 2, batchSize: 32 });
+  let calls = 0;
+  const cut = new BnnTrainer(new BinaryNet(spec, new Rng(4)), 4, { lr: 1e-3 });
+  const r = cut.fit(train, { maxEpochs: 2, batchSize: 32, shouldStop: () => ++calls > 7 }); // stop inside epoch 2
+  assert.equal(r.stoppedBy, 'time-budget');
+  assert.equal(cut.epoch, 1, 'the cut epoch is not counted');
+  assert.equal(r.checkpoint.partial?.offset, 64);
+  const resumed = new BnnTrainer(new BinaryNet(spec, new Rng(4)), 4, { lr: 1e-3 });
+  resumed.resume(parseCheckpoint(JSON.stringify(r.checkpoint), 'ckpt'));
+  resumed.fit(train, { maxEpochs: 2, batchSize: 32 });
+  assert.deepEqual(resumed.net.stateDict(), full.net.stateDict());
+  assert.deepEqual(resumed.history.map((h) => h.batches), [5, 5]);
+  assert.equal(resumed.history[1].trainLoss, full.history[1].trainLoss);
+});

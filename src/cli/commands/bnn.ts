@@ -15,6 +15,7 @@ import { formatSummary, summarizeDeployed, summarizeNet } from '../../bnn/summar
 import { exportC } from '../../bnn/exportC.js';
 import { loadCheckpoint, loadModel, saveCheckpoint, saveModel } from '../../bnn/io-node.js';
 import { BnnTrainer, evaluate, predictSimulation, type LabelledImages } from '../../bnn/train.js';
+import { writeFileAtomic } from '../../util/atomicWrite.js';
 
 export const summary = 'binary networks: train <dataset> (FBNN), eval, summary, export (C99)';
 
@@ -90,7 +91,17 @@ async function train(argv: string[]): Promise<number> {
   const testDs = await loadDataset(dataset, 'test', { dataDir });
   const tr = toLabelled(trainDs, posInt('train', 'train-limit', flags['train-limit'], true));
   const te = toLabelled(testDs, posInt('train', 'test-limit', flags['test-limit'], true));
-  const seed = flags.seed as number;
+  const seed = posInt('train', 'seed', flags.seed, true);
+  const factor = flags.factor as number, minLr = flags['min-lr'] as number;
+  if (!(factor > 0 && factor < 1)) throw new UsageError(`bnn train: --factor must be in (0, 1), got ${factor}`);
+  if (!(minLr > 0)) throw new UsageError(`bnn train: --min-lr must be > 0, got ${minLr}`);
+  if (!((flags.lr as number) > 0)) throw new UsageError(`bnn train: --lr must be > 0, got ${flags.lr}`);
+  posInt('train', 'patience', flags.patience, true);
+  if (flags.resume) {
+    // The checkpoint fixes the architecture and seed; flags that would change them are refused.
+    const clash = ['preset', 'levels', 'seed'].filter((k) => argv.some((a) => a === `--${k}` || a.startsWith(`--${k}=`)));
+    if (clash.length) throw new UsageError(`bnn train: --resume takes the architecture and seed from the checkpoint; drop ${clash.map((k) => `--${k}`).join(', ')}`);
+  }
   const input = { height: trainDs.shape.h, width: trainDs.shape.w, channels: trainDs.shape.c, levels: posInt('train', 'levels', flags.levels) };
   const resume = flags.resume ? loadCheckpoint(flags.resume as string) : undefined;
   const spec = resume?.spec ?? preset(input, trainDs.classNames.length);
@@ -136,8 +147,9 @@ async function evalCmd(argv: string[]): Promise<number> {
 }
 
 async function summaryCmd(argv: string[]): Promise<number> {
-  const { flags } = parseArgs('bnn summary', argv, SUMMARY);
+  const { flags, positional } = parseArgs('bnn summary', argv, SUMMARY);
   if (flags.help) { console.log(help()); return 0; }
+  if (positional.length) throw new UsageError(`bnn summary: unexpected argument '${positional[0]}' (the model is given with --model)`);
   const file = need(flags, 'model', 'summary');
   console.log(formatSummary(summarizeDeployed(loadModel(file))));
   console.log(`file: ${fs.statSync(file).size} bytes`);
@@ -145,14 +157,15 @@ async function summaryCmd(argv: string[]): Promise<number> {
 }
 
 async function exportCmd(argv: string[]): Promise<number> {
-  const { flags } = parseArgs('bnn export', argv, EXPORT);
+  const { flags, positional } = parseArgs('bnn export', argv, EXPORT);
   if (flags.help) { console.log(help()); return 0; }
+  if (positional.length) throw new UsageError(`bnn export: unexpected argument '${positional[0]}' (use --model and --out-dir)`);
   const model = loadModel(need(flags, 'model', 'export'));
   const dir = need(flags, 'out-dir', 'export'), name = flags.name as string;
   const { header, source } = exportC(model, name);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `${name}.h`), header);
-  fs.writeFileSync(path.join(dir, `${name}.c`), source);
+  writeFileAtomic(path.join(dir, `${name}.h`), header);
+  writeFileAtomic(path.join(dir, `${name}.c`), source);
   console.log(`wrote ${path.join(dir, `${name}.h`)} and ${path.join(dir, `${name}.c`)}`);
   return 0;
 }

@@ -57,6 +57,9 @@ async function info(argv: string[]): Promise<number> {
   const dataDir = flags['data-dir'] as string | undefined;
   console.log(`${name}: ${spec.description}`);
   console.log(`  folder: ${datasetDir(name, dataDir)}`);
+  if (flags.size !== undefined && !(Number.isInteger(flags.size) && (flags.size as number) >= 1)) {
+    throw new UsageError(`data info: --size must be a positive integer, got ${flags.size}`);
+  }
   const splits = flags.split ? [flags.split as string] : spec.splits;
   let classes: readonly string[] = [];
   for (const split of splits) {

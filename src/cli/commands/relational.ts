@@ -1,7 +1,7 @@
 // `bitspike relational`: trains the spiking relational network (SpikeGrad) on a relation of three
 // circular variables, or on visual XOR with MNIST digits, and writes JSON results.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { loadDataset } from '../../data/registry.js';
 import { Rng } from '../../engine/random.js';
 import { RelationalNetwork, VARIABLES } from '../../relational/network.js';
@@ -45,6 +45,8 @@ export async function run(argv: string[]): Promise<number> {
   const steps = positiveInt('steps', flags.steps), batch = positiveInt('batch', flags.batch);
   const hidden = positiveInt('hidden', flags.hidden), evalCount = positiveInt('eval-count', flags['eval-count']);
   const seed = flags.seed as number, lr = flags.lr as number;
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`relational: --seed must be a non-negative integer, got ${seed}`);
+  if (!(lr > 0)) throw new UsageError(`relational: --lr must be > 0, got ${lr}`);
   const log = (s: string) => { if (!flags.quiet) console.error(s); };
   const rng = new Rng(seed);
   const t0 = performance.now();
@@ -77,11 +79,7 @@ export async function run(argv: string[]): Promise<number> {
   const json = JSON.stringify(result, null, 2);
   console.log(json);
   if (flags.out) {
-    const dir = String(flags.out);
-    mkdirSync(dir, { recursive: true });
-    const tmp = join(dir, `.results.json.${process.pid}.tmp`);
-    writeFileSync(tmp, json + '\n');
-    renameSync(tmp, join(dir, 'results.json'));
+    writeFileAtomic(join(String(flags.out), 'results.json'), json + '\n');
   }
   return 0;
 }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, usage, UsageError, type FlagSpecs } from '../args.js';
 import { loadDataset } from '../../data/registry.js';
+import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { setThreads } from '../../engine/kernels/index.js';
 import { Rng } from '../../engine/random.js';
 import { summariseCounters, networkFans, addCounters, emptyCounters, fastPathCounters } from '../../snn/counters.js';
@@ -59,9 +60,7 @@ interface Checkpoint {
 }
 
 function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(value, null, 1));
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(value, null, 1));
 }
 
 function oneOf<T extends string>(flag: string, v: unknown, allowed: readonly T[]): T {
@@ -123,7 +122,12 @@ export async function run(argv: string[]): Promise<number> {
   let trainer: SpikeGradTrainer;
   if (flags.resume) {
     if (!fs.existsSync(ckptFile)) throw new UsageError(`spikegrad: --resume but ${ckptFile} does not exist`);
-    const ck = JSON.parse(fs.readFileSync(ckptFile, 'utf8')) as Checkpoint;
+    let ck: Checkpoint;
+    try {
+      ck = JSON.parse(fs.readFileSync(ckptFile, 'utf8')) as Checkpoint;
+    } catch (e) {
+      throw new UsageError(`spikegrad: ${ckptFile} is not valid JSON (${(e as Error).message}); delete it to start over`);
+    }
     if (ck?.format !== 'bitspike-spikegrad-checkpoint' || ck.version !== 1) throw new UsageError(`spikegrad: ${ckptFile} is not a SpikeGrad checkpoint (format ${ck?.format})`);
     if (JSON.stringify(ck.args) !== JSON.stringify(args)) throw new UsageError(`spikegrad: ${ckptFile} was written with different arguments: ${JSON.stringify(ck.args)}`);
     net = SpikeGradNetwork.fromState(ck.network);
