@@ -16,23 +16,26 @@ export abstract class LrSchedule {
   }
 }
 
-/** lr = base · gamma^floor(epoch / stepSize). */
-export class StepLr extends LrSchedule {
-  readonly type = 'step';
+/** Schedules that are a pure function of the epoch count: their state is that count. */
+abstract class EpochSchedule extends LrSchedule {
   epoch = 0;
+  state(): ScheduleState { return { type: this.type, epoch: this.epoch, baseLr: this.baseLr }; }
+  loadState(s: ScheduleState): void { this.check(s); this.epoch = s.epoch as number; }
+}
+
+/** lr = base · gamma^floor(epoch / stepSize). */
+export class StepLr extends EpochSchedule {
+  readonly type = 'step';
   constructor(opt: Optimizer, readonly stepSize: number, readonly gamma = 0.1) {
     super(opt);
     if (!(stepSize >= 1)) throw new RangeError(`StepLr: stepSize must be ≥ 1, got ${stepSize}`);
   }
   step(): void { this.epoch++; this.optimizer.lr = this.baseLr * this.gamma ** Math.floor(this.epoch / this.stepSize); }
-  state(): ScheduleState { return { type: this.type, epoch: this.epoch, baseLr: this.baseLr }; }
-  loadState(s: ScheduleState): void { this.check(s); this.epoch = s.epoch as number; }
 }
 
 /** Cosine annealing from the base lr to etaMin over tMax epochs. */
-export class CosineLr extends LrSchedule {
+export class CosineLr extends EpochSchedule {
   readonly type = 'cosine';
-  epoch = 0;
   constructor(opt: Optimizer, readonly tMax: number, readonly etaMin = 0) {
     super(opt);
     if (!(tMax >= 1)) throw new RangeError(`CosineLr: tMax must be ≥ 1, got ${tMax}`);
@@ -42,8 +45,6 @@ export class CosineLr extends LrSchedule {
     const t = Math.min(this.epoch, this.tMax);
     this.optimizer.lr = this.etaMin + (this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * t) / this.tMax)) / 2;
   }
-  state(): ScheduleState { return { type: this.type, epoch: this.epoch, baseLr: this.baseLr }; }
-  loadState(s: ScheduleState): void { this.check(s); this.epoch = s.epoch as number; }
 }
 
 export interface PlateauConfig { mode?: 'min' | 'max'; factor?: number; patience?: number; threshold?: number; minLr?: number; cooldown?: number }
