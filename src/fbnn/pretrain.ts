@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { add, crossEntropy, matmul, scale, transpose } from '../engine/ops/index.js';
+import { add, argmax, crossEntropy, matmul, scale, transpose } from '../engine/ops/index.js';
 import { Adam } from '../engine/optim/adam.js';
 import { ReduceLrOnPlateau } from '../engine/optim/schedule.js';
 import { Rng } from '../engine/random.js';
@@ -177,14 +177,10 @@ export function accuracyOf(clf: SkipClassifier, z: Float32Array, labels: Int32Ar
   if (labels.length === 0) return 0;
   const was = clf.training;
   clf.eval();
-  const L = noGrad(() => clf.forward(new Tensor(z, [labels.length, D]))).f32, C = clf.outputs;
+  const pred = argmax(noGrad(() => clf.forward(new Tensor(z, [labels.length, D]))), 1).i32;
   clf.train(was);
   let hit = 0;
-  for (let i = 0; i < labels.length; i++) {
-    let best = 0;
-    for (let j = 1; j < C; j++) if (L[i * C + j] > L[i * C + best]) best = j;
-    if (best === unitOf.get(labels[i])) hit++;
-  }
+  for (let i = 0; i < labels.length; i++) if (pred[i] === unitOf.get(labels[i])) hit++;
   return hit / labels.length;
 }
 

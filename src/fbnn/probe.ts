@@ -1,7 +1,7 @@
 // Linear probe: softmax regression (float weights, Adam, full-batch epochs) on frozen latents, scored
 // on held-out latents. It measures how linearly separable — how transferable — a representation is,
 // independently of the binary classifier used in deployment.
-import { crossEntropy, linear } from '../engine/ops/index.js';
+import { argmax, crossEntropy, linear } from '../engine/ops/index.js';
 import { Adam } from '../engine/optim/adam.js';
 import { Rng } from '../engine/random.js';
 import { noGrad, Tensor } from '../engine/tensor.js';
@@ -29,12 +29,8 @@ export function linearProbe(trainZ: Float32Array, trainY: Int32Array, testZ: Flo
       opt.zeroGrad(); loss.backward(); opt.step();
     }
   }
-  const L = noGrad(() => linear(new Tensor(testZ, [testY.length, D]), W, b)).f32;
+  const pred = argmax(noGrad(() => linear(new Tensor(testZ, [testY.length, D]), W, b)), 1).i32;
   let hit = 0;
-  for (let i = 0; i < testY.length; i++) {
-    let best = 0;
-    for (let j = 1; j < C; j++) if (L[i * C + j] > L[i * C + best]) best = j;
-    if (best === unit.get(testY[i])) hit++;
-  }
+  for (let i = 0; i < testY.length; i++) if (pred[i] === unit.get(testY[i])) hit++;
   return hit / testY.length;
 }
