@@ -12,6 +12,13 @@ import { SpikeGradNetwork, type SpikeGradConfig } from '../snn/network.js';
 import { CHANCE_RMSE, circularError, decodeBump, encodeBump } from './populationCode.js';
 import type { Relation } from './relations.js';
 
+/**
+ * The STDP relational network this one is compared with (Diehl & Cook 2016, arXiv:1608.08267): four
+ * modules (A, B, C, hidden) of 1,600 excitatory + 400 inhibitory LIF neurons, each variable module driven
+ * by 1,600 Poisson inputs. See docs/results/relational.md for the source of these sizes.
+ */
+export const DIEHL_COOK_2016_NEURONS = { input: 3 * 1600, hidden: 4 * (1600 + 400), total: 3 * 1600 + 4 * (1600 + 400) } as const;
+
 export interface RelationalConfig {
   /** Neurons per variable population (N). */
   neurons: number;
@@ -50,7 +57,7 @@ export class RelationalNetwork {
     this.optimizer = new Adam(this.net.weights, { lr: this.cfg.lr });
   }
 
-  /** Neurons in the network: input, hidden and output populations. */
+  /** Neurons in the network: input, hidden and output populations (counted like DIEHL_COOK_2016_NEURONS). */
   get neuronCount(): { input: number; hidden: number; output: number; total: number } {
     const N = this.cfg.neurons, h = this.cfg.hidden;
     return { input: 3 * N, hidden: h, output: 3 * N, total: 6 * N + h };

@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Rng } from '../../src/engine/random.js';
-import { RelationalNetwork } from '../../src/relational/network.js';
+import { run } from '../../src/cli/commands/relational.js';
+import { DIEHL_COOK_2016_NEURONS, RelationalNetwork } from '../../src/relational/network.js';
 import { CHANCE_RMSE, circularDistance, circularError, decodeBump, encodeBump } from '../../src/relational/populationCode.js';
 import { relation, RELATIONS } from '../../src/relational/relations.js';
 import { digitPools, VisualXorNetwork } from '../../src/relational/visualXor.js';
@@ -72,4 +76,24 @@ test('visual XOR on synthetic digit images is learned (seeded)', () => {
   for (let i = 0; i < 300; i++) xor.step(pools, Array.from({ length: 32 }, () => xor.sample(pools, rng)));
   for (const missing of [0, 1, 2]) assert.ok(xor.evaluate(pools, 500, new Rng(9), missing) > 0.95, `slot ${missing}`);
   assert.throws(() => digitPools(images, new Int32Array(2 * n).fill(1), size), /no images of digit 0/);
+});
+
+test('bitspike relational: results.json with RMSE per variable and the neuron comparison; bad flags are clear errors', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relational-cli-'));
+  const log = console.log;
+  try {
+    console.log = () => {};
+    assert.equal(await run(['--task', 'add-mod', '--neurons', '24', '--hidden', '96', '--lr', '3e-3', '--steps', '700', '--eval-count', '200', '--quiet', '--out', dir]), 0);
+    console.log = log;
+    const r = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
+    for (const v of ['A', 'B', 'C']) assert.ok(r.rmse[v] < 0.5 * CHANCE_RMSE, `RMSE ${v} ${r.rmse[v]}`);
+    assert.deepEqual(r.neurons, { input: 72, hidden: 96, output: 72, total: 240 });
+    assert.deepEqual(r.diehlCook2016, { neurons: DIEHL_COOK_2016_NEURONS.total, ratio: 53.3 });
+    await assert.rejects(run(['--task', 'mul']), /--task must be one of add-mod/);
+    await assert.rejects(run(['--infer', 'D']), /--infer must be any, A, B or C, got 'D'/);
+    await assert.rejects(run(['--hidden', '0']), /--hidden must be a positive integer, got 0/);
+  } finally {
+    console.log = log;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { loadDataset } from '../../data/registry.js';
 import { Rng } from '../../engine/random.js';
-import { RelationalNetwork, VARIABLES } from '../../relational/network.js';
+import { DIEHL_COOK_2016_NEURONS, RelationalNetwork, VARIABLES } from '../../relational/network.js';
 import { CHANCE_RMSE } from '../../relational/populationCode.js';
 import { relation, RELATIONS } from '../../relational/relations.js';
 import { digitPools, VisualXorNetwork } from '../../relational/visualXor.js';
@@ -73,7 +73,9 @@ export async function run(argv: string[]): Promise<number> {
       if (s % 500 === 0 || s === steps) log(`step ${s}/${steps}: output MSE ${mse.toFixed(4)}`);
     }
     const rmse = Object.fromEntries(VARIABLES.map((v, m) => [v, net.evaluate(m, evalCount, new Rng(seed + 1000 + m)).rmse]));
-    result = { task, formula: relation(task).formula, neurons: net.neuronCount, populationSize: neurons, steps, batch, lr, seed, infer, rmse, chanceRmse: CHANCE_RMSE };
+    result = { task, formula: relation(task).formula, neurons: net.neuronCount,
+      diehlCook2016: { neurons: DIEHL_COOK_2016_NEURONS.total, ratio: +(DIEHL_COOK_2016_NEURONS.total / net.neuronCount.total).toFixed(1) },
+      populationSize: neurons, steps, batch, lr, seed, infer, rmse, chanceRmse: CHANCE_RMSE };
   }
   result.seconds = Math.round((performance.now() - t0) / 100) / 10;
   const json = JSON.stringify(result, null, 2);
