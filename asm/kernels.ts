@@ -1006,3 +1006,92 @@ export function reluBackward(y: usize, dy: usize, dx: usize, i0: i32, i1: i32): 
   }
   for (; i < i1; i++) store<f32>(dx + <usize>i * 4, load<f32>(y + <usize>i * 4) > 0 ? load<f32>(dy + <usize>i * 4) : 0);
 }
+
+// ---- packed binary conv (deployed BNN inference) ----
+
+// Geometry block (i32 words) of bconv, written by src/engine/kernels/wasm.ts in this order.
+const BC_INH = 0, BC_INW = 1, BC_WPP = 2, BC_KH = 3, BC_KW = 4, BC_STRIDE = 5, BC_PAD = 6, BC_GROUPS = 7, BC_CG = 8,
+  BC_OCG = 9, BC_GW = 10, BC_KP = 11, BC_CORR = 12, BC_OH = 13, BC_OW = 14, BC_ROWW = 15, BC_SCORES = 16;
+
+/** Scratch bytes per thread for bconv: four im2col rows. */
+export function bconvScratchBytes(g: usize): i32 {
+  return 4 * load<i32>(g + BC_ROWW * 4) * 4;
+}
+
+/** Builds the binary im2col row of output pixel r, group grp, into the zeroed words at `row`. */
+function bconvRow(g: usize, x: usize, grp: i32, r: i32, row: usize): void {
+  const inH = load<i32>(g + BC_INH * 4), inW = load<i32>(g + BC_INW * 4), wpp = load<i32>(g + BC_WPP * 4);
+  const KH = load<i32>(g + BC_KH * 4), KW = load<i32>(g + BC_KW * 4), stride = load<i32>(g + BC_STRIDE * 4), pad = load<i32>(g + BC_PAD * 4);
+  const Cg = load<i32>(g + BC_CG * 4), gw = load<i32>(g + BC_GW * 4);
+  const OH = load<i32>(g + BC_OH * 4), OW = load<i32>(g + BC_OW * 4);
+  const ow = r % OW, t1 = r / OW, oh = t1 % OH, i = t1 / OH;
+  for (let kh = 0; kh < KH; kh++) {
+    const ih = oh * stride - pad + kh;
+    if (ih < 0 || ih >= inH) continue;
+    for (let kw = 0; kw < KW; kw++) {
+      const iw = ow * stride - pad + kw;
+      if (iw < 0 || iw >= inW) continue;
+      const src = x + <usize>(((i * inH + ih) * inW + iw) * wpp) * 4, t = kh * KW + kw;
+      if (gw) {
+        const s0 = src + <usize>(grp * gw) * 4, d0 = row + <usize>(t * gw) * 4;
+        for (let q = 0; q < gw; q++) store<u32>(d0 + <usize>q * 4, load<u32>(s0 + <usize>q * 4));
+      } else {
+        const c0 = grp * Cg, b0 = t * Cg;
+        for (let c = 0; c < Cg; c++) {
+          const ch = c0 + c;
+          if ((load<u32>(src + <usize>(ch >>> 5) * 4) >>> (<u32>ch & 31)) & 1) {
+            const b = b0 + c, p = row + <usize>(b >>> 5) * 4;
+            store<u32>(p, load<u32>(p) | (<u32>1 << (<u32>b & 31)));
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * One deployed binary conv/dense layer for output pixels (im2col rows) [r0, r1): binary im2col,
+ * XNOR-popcount against every weight row of the pixel's group, then y = Kp − 2·popcount − corr
+ * (the true ±1 dot product). Threshold mode writes bit (y ≥ thr[oc]) into ⌈OC/32⌉ words per pixel;
+ * score mode (geometry BC_SCORES = 1) writes y as i32. Rows go four at a time so every weight word
+ * loaded serves four pixels.
+ */
+export function bconv(g: usize, x: usize, w: usize, thr: usize, out: usize, r0: i32, r1: i32, scratch: usize): void {
+  const groups = load<i32>(g + BC_GROUPS * 4), OCg = load<i32>(g + BC_OCG * 4), rw = load<i32>(g + BC_ROWW * 4);
+  const Kp = load<i32>(g + BC_KP * 4), corr = load<i32>(g + BC_CORR * 4), scores = load<i32>(g + BC_SCORES * 4);
+  const OC = groups * OCg, owpp = (OC + 31) >>> 5, q = rw >>> 1, rowB = <usize>rw * 4;
+  for (let r = r0; r < r1; r += 4) {
+    const nb = min(4, r1 - r);
+    if (!scores) memory.fill(out + <usize>r * <usize>owpp * 4, 0, <usize>nb * <usize>owpp * 4);
+    for (let grp = 0; grp < groups; grp++) {
+      memory.fill(scratch, 0, <usize>4 * rowB);
+      for (let b = 0; b < nb; b++) bconvRow(g, x, grp, r + b, scratch + <usize>b * rowB);
+      const a0 = scratch, a1 = a0 + rowB, a2 = a1 + rowB, a3 = a2 + rowB;
+      for (let j = 0; j < OCg; j++) {
+        const oc = grp * OCg + j, wr = w + <usize>oc * rowB;
+        let s0: u64 = 0, s1: u64 = 0, s2: u64 = 0, s3: u64 = 0;
+        for (let i = 0; i < q; i++) {
+          const o = <usize>i * 8, v = load<u64>(wr + o);
+          s0 += popcnt<u64>(load<u64>(a0 + o) ^ v); s1 += popcnt<u64>(load<u64>(a1 + o) ^ v);
+          s2 += popcnt<u64>(load<u64>(a2 + o) ^ v); s3 += popcnt<u64>(load<u64>(a3 + o) ^ v);
+        }
+        const base = Kp - corr;
+        const y0 = base - 2 * <i32>s0, y1 = base - 2 * <i32>s1, y2 = base - 2 * <i32>s2, y3 = base - 2 * <i32>s3;
+        if (scores) {
+          const c = out + (<usize>r * <usize>OC + <usize>oc) * 4, st = <usize>OC * 4;
+          store<i32>(c, y0);
+          if (nb > 1) store<i32>(c + st, y1);
+          if (nb > 2) store<i32>(c + 2 * st, y2);
+          if (nb > 3) store<i32>(c + 3 * st, y3);
+        } else {
+          const T = load<i32>(thr + <usize>oc * 4), bit = <u32>1 << (<u32>oc & 31);
+          const p = out + (<usize>r * <usize>owpp + <usize>(oc >>> 5)) * 4, st = <usize>owpp * 4;
+          if (y0 >= T) store<u32>(p, load<u32>(p) | bit);
+          if (nb > 1 && y1 >= T) store<u32>(p + st, load<u32>(p + st) | bit);
+          if (nb > 2 && y2 >= T) store<u32>(p + 2 * st, load<u32>(p + 2 * st) | bit);
+          if (nb > 3 && y3 >= T) store<u32>(p + 3 * st, load<u32>(p + 3 * st) | bit);
+        }
+      }
+    }
+  }
+}

@@ -1,13 +1,14 @@
 // Bit-packed XNOR-popcount inference of a deployed binary network. Feature maps are stored per pixel
-// as ⌈C/32⌉ words (channels LSB-first, unused high bits zero). A conv becomes binary im2col (copy
-// whole pixel words when channel groups are word-aligned, gather bits otherwise) + the engine's
-// bgemm + a per-channel integer threshold; dense layers are convs whose kernel covers the whole
-// map; max-pool is the OR of pixel words; the output is the argmax of integer scores.
+// as ⌈C/32⌉ words (channels LSB-first, unused high bits zero). A conv is the engine's fused bconv
+// kernel: binary im2col (copy whole pixel words when channel groups are word-aligned, gather bits
+// otherwise) + XNOR-popcount + a per-channel integer threshold, split over the kernel threads; dense
+// layers are convs whose kernel covers the whole map; max-pool is the OR of pixel words; the output
+// is the argmax of integer scores.
 //
 // Word-aligned im2col rows contain zero bits that are not weights (channel tail of a pixel); the
 // weight rows hold zeros at the same places, each such pair XNORs to +1, so y = bgemm − (K′ − K).
 import { getKernels } from '../engine/kernels/index.js';
-import { packedWords } from '../engine/kernels/types.js';
+import { packedWords, type BconvGeometry } from '../engine/kernels/types.js';
 import { getBit } from './bits.js';
 import { imageBytes } from './inputEncoding.js';
 import { layerFanIn, type DeployedConv, type DeployedDense, type DeployedModel, type DeployedOutput } from './deploy.js';
@@ -22,7 +23,8 @@ interface PreparedBinary {
   K: number; Kp: number; rowWords: number;
   /** Word-aligned im2col: words per pixel copied per group (0 = bit gather). */
   groupWords: number;
-  weights: Uint32Array[];
+  /** groups·OCg packed rows of Kp bits, in output-channel order. */
+  weights: Uint32Array;
   thresholds: Int32Array | null;
 }
 
@@ -46,9 +48,9 @@ function prepareBinary(l: DeployedConv | DeployedDense | DeployedOutput): Prepar
   const groupWords = groups === 1 ? wpp : Cg % 32 === 0 ? Cg / 32 : 0;
   const Kp = groupWords ? KH * KW * groupWords * 32 : K;
   const rowWords = packedWords(Kp);
-  const weights: Uint32Array[] = [];
+  const weights = new Uint32Array(OC * rowWords);
   for (let g = 0; g < groups; g++) {
-    const wg = new Uint32Array(OCg * rowWords);
+    const wg = weights.subarray(g * OCg * rowWords, (g + 1) * OCg * rowWords);
     for (let j = 0; j < OCg; j++) {
       const base = (g * OCg + j) * K;
       for (let t = 0; t < KH * KW; t++) {
@@ -59,7 +61,6 @@ function prepareBinary(l: DeployedConv | DeployedDense | DeployedOutput): Prepar
         }
       }
     }
-    weights.push(wg);
   }
   return {
     kind: 'binary', KH, KW, stride: conv ? l.stride : 1, pad: conv ? l.padding : 0, groups, C, Cg, OC, OCg,
@@ -151,71 +152,17 @@ function maxPool(x: FeatureMap, l: PreparedPool): FeatureMap {
 }
 
 function binaryLayer(x: FeatureMap, l: PreparedBinary): { map?: FeatureMap; scores?: Int32Array } {
-  const { n } = x;
-  const rows = n * l.outH * l.outW, rw = l.rowWords, corr = l.Kp - l.K;
-  const cols = new Uint32Array(rows * rw);
-  const acc = new Int32Array(rows * l.OCg);
-  const owpp = Math.ceil(l.OC / 32);
-  const out = l.thresholds ? new Uint32Array(rows * owpp) : null;
-  const scores = l.thresholds ? null : new Int32Array(rows * l.OC);
-  const k = getKernels();
-  const OC = l.OC, OCg = l.OCg, T = l.thresholds;
-  for (let g = 0; g < l.groups; g++) {
-    if (g > 0) cols.fill(0);
-    im2col(x, l, g, cols);
-    k.bgemm(rows, OCg, l.Kp, cols, l.weights[g], acc);
-    const base = g * OCg;
-    if (scores) {
-      for (let r = 0; r < rows; r++) for (let j = 0; j < OCg; j++) scores[r * OC + base + j] = acc[r * OCg + j] - corr;
-    } else {
-      // compare bgemm's value directly against threshold + correction
-      const Tc = new Int32Array(OCg);
-      for (let j = 0; j < OCg; j++) Tc[j] = T![base + j] + corr;
-      const o = out!;
-      for (let r = 0; r < rows; r++) {
-        const a = r * OCg, w0 = r * owpp;
-        // branch-free: (Tc − 1 − y) is negative iff y ≥ Tc, so its sign bit is the output bit
-        let word = 0;
-        for (let j = 0; j < OCg; j++) {
-          const oc = base + j;
-          word |= ((Tc[j] - 1 - acc[a + j]) >>> 31) << (oc & 31);
-          if ((oc & 31) === 31 || j === OCg - 1) { o[w0 + (oc >>> 5)] |= word; word = 0; }
-        }
-      }
-    }
+  const { n } = x, rows = n * l.outH * l.outW;
+  const g: BconvGeometry = {
+    n, inH: l.inH, inW: l.inW, wpp: x.wpp, KH: l.KH, KW: l.KW, stride: l.stride, pad: l.pad, groups: l.groups,
+    Cg: l.Cg, OCg: l.OCg, groupWords: l.groupWords, Kp: l.Kp, corr: l.Kp - l.K, outH: l.outH, outW: l.outW,
+  };
+  if (!l.thresholds) {
+    const scores = new Int32Array(rows * l.OC);
+    getKernels().bconv(g, x.data, l.weights, null, scores);
+    return { scores };
   }
-  return out ? { map: { n, h: l.outH, w: l.outW, c: l.OC, wpp: owpp, data: out } } : { scores: scores! };
-}
-
-/** Binary im2col of group g into zeroed `cols` (padding cells stay 0 = −1, as in the simulation). */
-function im2col(x: FeatureMap, l: PreparedBinary, g: number, cols: Uint32Array): void {
-  const { wpp, data } = x, rw = l.rowWords, gw = l.groupWords;
-  const { KH, KW, stride, pad, inH, inW, outH, outW, Cg } = l;
-  let r = 0;
-  for (let i = 0; i < x.n; i++) {
-    for (let oh = 0; oh < outH; oh++) {
-      for (let ow = 0; ow < outW; ow++, r++) {
-        const row = r * rw;
-        for (let kh = 0; kh < KH; kh++) {
-          const ih = oh * stride - pad + kh;
-          if (ih < 0 || ih >= inH) continue;
-          for (let kw = 0; kw < KW; kw++) {
-            const iw = ow * stride - pad + kw;
-            if (iw < 0 || iw >= inW) continue;
-            const src = ((i * inH + ih) * inW + iw) * wpp, t = kh * KW + kw;
-            if (gw) {
-              const s0 = src + g * gw, d0 = row + t * gw;
-              for (let q = 0; q < gw; q++) cols[d0 + q] = data[s0 + q];
-            } else {
-              const c0 = g * Cg, b0 = t * Cg;
-              for (let c = 0; c < Cg; c++) {
-                const ch = c0 + c;
-                if ((data[src + (ch >>> 5)] >>> (ch & 31)) & 1) { const b = b0 + c; cols[row + (b >>> 5)] |= 1 << (b & 31); }
-              }
-            }
-          }
-        }
-      }
-    }
-  }
+  const wpp = Math.ceil(l.OC / 32), data = new Uint32Array(rows * wpp);
+  getKernels().bconv(g, x.data, l.weights, l.thresholds, data);
+  return { map: { n, h: l.outH, w: l.outW, c: l.OC, wpp, data } };
 }

@@ -1,12 +1,13 @@
 // FBNN training recipe (methods-cil.md §3.7): Adam on the latent weights (clipped to [−1, 1] after
 // every step), learning rate reduced ×factor when the epoch's training loss plateaus, training ends
 // when the lr falls below its floor (1e-4 → 1e-6 in the paper) or after maxEpochs / a time budget.
+// A cosine schedule over a fixed epoch count is the alternative for runs sized to a CPU budget.
 // Single phase, no BN warm-up. Checkpoints are plain JSON (weights, optimizer, schedule, RNG,
 // history) handed to a callback, so this file stays browser-safe; io-node.ts writes them atomically.
 import { crossEntropy } from '../engine/ops/index.js';
 import { Adam } from '../engine/optim/adam.js';
 import type { OptimizerState } from '../engine/optim/optimizer.js';
-import { ReduceLrOnPlateau, type ScheduleState } from '../engine/optim/schedule.js';
+import { CosineLr, ReduceLrOnPlateau, type LrSchedule, type ScheduleState } from '../engine/optim/schedule.js';
 import { Rng, type RngState } from '../engine/random.js';
 import { base64ToF32, f32ToBase64 } from '../engine/serialize.js';
 import { noGrad } from '../engine/tensor.js';
@@ -38,6 +39,9 @@ export interface TrainOptions {
   log?: (line: string) => void;
   onCheckpoint?: (c: TrainCheckpoint) => void;
 }
+
+/** 'plateau' (default, the paper's) or 'cosine' annealing to 0 over cosineEpochs. */
+export interface ScheduleChoice { schedule?: 'plateau' | 'cosine'; cosineEpochs?: number }
 
 export interface EpochRecord { epoch: number; lr: number; trainLoss: number; trainAcc: number; testAcc?: number; seconds: number; batches: number }
 
@@ -92,19 +96,24 @@ export function evaluate(net: BinaryNet, data: LabelledImages, batch = 256): num
 export class BnnTrainer {
   readonly net: BinaryNet;
   readonly optimizer: Adam;
-  readonly schedule: ReduceLrOnPlateau;
+  schedule: LrSchedule;
   readonly seed: number;
   rng: Rng;
   epoch = 0;
   history: EpochRecord[] = [];
   partial: PartialEpoch | undefined;
 
-  constructor(net: BinaryNet, seed: number, opts: Pick<TrainOptions, 'lr' | 'factor' | 'patience'> = {}) {
+  constructor(net: BinaryNet, seed: number, opts: Pick<TrainOptions, 'lr' | 'factor' | 'patience'> & ScheduleChoice = {}) {
     this.net = net;
     this.seed = seed;
     this.rng = new Rng(seed).split();
     this.optimizer = new Adam(net.parameters(), { lr: opts.lr ?? 1e-4 });
-    this.schedule = new ReduceLrOnPlateau(this.optimizer, { factor: opts.factor ?? 0.5, patience: opts.patience ?? 10 });
+    if (opts.schedule === 'cosine') {
+      if (!Number.isInteger(opts.cosineEpochs) || opts.cosineEpochs! < 1) throw new RangeError(`BnnTrainer: a cosine schedule needs cosineEpochs ≥ 1, got ${opts.cosineEpochs}`);
+      this.schedule = new CosineLr(this.optimizer, opts.cosineEpochs!);
+    } else {
+      this.schedule = new ReduceLrOnPlateau(this.optimizer, { factor: opts.factor ?? 0.5, patience: opts.patience ?? 10 });
+    }
   }
 
   checkpoint(): TrainCheckpoint {
@@ -124,6 +133,9 @@ export class BnnTrainer {
     for (const [k, v] of Object.entries(c.weights)) d[k] = base64ToF32(v, sd[k]?.length ?? 0, `checkpoint weight ${k}`);
     this.net.loadStateDict(d);
     this.optimizer.loadState(c.optimizer);
+    // The checkpoint's schedule wins: a resumed run continues the schedule it started with.
+    if (c.schedule.type === 'cosine') this.schedule = CosineLr.fromState(this.optimizer, c.schedule);
+    else if (this.schedule.type !== c.schedule.type) this.schedule = new ReduceLrOnPlateau(this.optimizer, { factor: 0.5, patience: 10 });
     this.schedule.loadState(c.schedule);
     this.rng = Rng.fromState(c.rng);
     this.epoch = c.epoch;

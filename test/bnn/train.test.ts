@@ -77,3 +77,20 @@ test('an epoch cut mid-way (time budget / stop) is finished exactly by a resume'
   assert.deepEqual(resumed.history.map((h) => h.batches), [5, 5]);
   assert.equal(resumed.history[1].trainLoss, full.history[1].trainLoss);
 });
+
+test('a cosine schedule anneals the lr over the epochs and a resume (default trainer) continues it exactly', () => {
+  const train = toyData(128, 7);
+  const a = new BnnTrainer(new BinaryNet(spec, new Rng(2)), 2, { lr: 1e-3, schedule: 'cosine', cosineEpochs: 4 });
+  const ckpts: TrainCheckpoint[] = [];
+  a.fit(train, { maxEpochs: 4, batchSize: 32, onCheckpoint: (c) => ckpts.push(JSON.parse(JSON.stringify(c))) });
+  const lrs = a.history.map((h) => h.lr);
+  assert.equal(lrs[0], 1e-3);
+  for (let e = 1; e < 4; e++) assert.ok(Math.abs(lrs[e] - 1e-3 * (1 + Math.cos((Math.PI * e) / 4)) / 2) < 1e-12, `epoch ${e + 1} lr ${lrs[e]}`);
+  const b = new BnnTrainer(new BinaryNet(spec, new Rng(2)), 2, { lr: 0.5 }); // plateau by default: the checkpoint's schedule wins
+  b.resume(parseCheckpoint(JSON.stringify(ckpts[1]), 'ckpt'));
+  assert.equal(b.schedule.type, 'cosine');
+  b.fit(train, { maxEpochs: 4, batchSize: 32 });
+  assert.deepEqual(b.history.map((h) => h.lr), lrs);
+  assert.deepEqual(b.net.stateDict(), a.net.stateDict());
+  assert.throws(() => new BnnTrainer(new BinaryNet(spec, new Rng(2)), 2, { schedule: 'cosine' }), /cosine schedule needs cosineEpochs ≥ 1/);
+});

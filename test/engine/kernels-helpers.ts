@@ -1,7 +1,7 @@
 // Shared fixtures for the kernel tests: seeded data, geometry builders and a tolerance check.
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/random.js';
-import type { ConvGeometry, PoolGeometry } from '../../src/engine/kernels/types.js';
+import { packedWords, type BconvGeometry, type ConvGeometry, type PoolGeometry } from '../../src/engine/kernels/types.js';
 
 export function randn(rng: Rng, n: number): Float32Array {
   const a = new Float32Array(n);
@@ -56,4 +56,23 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
+}
+
+/** A packed binary conv problem with random bits (geometry as PackedNet derives it) and both output buffers. */
+export function randomBconv(rng: Rng, p: { n: number; C: number; H: number; W: number; OC: number; K: number; stride?: number; pad?: number; groups?: number }): {
+  g: BconvGeometry; x: Uint32Array; w: Uint32Array; thresholds: Int32Array; bits: () => Uint32Array; scores: () => Int32Array;
+} {
+  const stride = p.stride ?? 1, pad = p.pad ?? 0, groups = p.groups ?? 1, Cg = p.C / groups, OCg = p.OC / groups;
+  const wpp = Math.ceil(p.C / 32), gw = groups === 1 ? wpp : Cg % 32 === 0 ? Cg / 32 : 0;
+  const Kp = gw ? p.K * p.K * gw * 32 : p.K * p.K * Cg;
+  const outH = Math.floor((p.H + 2 * pad - p.K) / stride) + 1, outW = Math.floor((p.W + 2 * pad - p.K) / stride) + 1;
+  const g: BconvGeometry = { n: p.n, inH: p.H, inW: p.W, wpp, KH: p.K, KW: p.K, stride, pad, groups, Cg, OCg, groupWords: gw, Kp, corr: Kp - p.K * p.K * Cg, outH, outW };
+  const bitsOf = (n: number) => Uint32Array.from({ length: n }, () => (rng.int(65536) << 16 | rng.int(65536)) >>> 0);
+  const x = bitsOf(p.n * p.H * p.W * wpp);
+  if (p.C % 32) for (let i = wpp - 1; i < x.length; i += wpp) x[i] &= (1 << (p.C % 32)) - 1; // channel tails are zero
+  const w = bitsOf(p.OC * packedWords(Kp));
+  const fan = p.K * p.K * Cg;
+  const thresholds = Int32Array.from({ length: p.OC }, () => rng.int(2 * fan + 3) - fan - 1);
+  const rows = p.n * outH * outW;
+  return { g, x, w, thresholds, bits: () => new Uint32Array(rows * Math.ceil(p.OC / 32)), scores: () => new Int32Array(rows * p.OC) };
 }

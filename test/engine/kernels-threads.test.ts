@@ -8,7 +8,7 @@ import { Rng } from '../../src/engine/random.js';
 import { createThreadedWasmKernels, createWasmKernels } from '../../src/engine/kernels/wasm.js';
 import { getKernels, setThreads, useReferenceKernels } from '../../src/engine/kernels/index.js';
 import { packedWords, type Kernels } from '../../src/engine/kernels/types.js';
-import { assertBitEqual, conv, convSize, pool, randn } from './kernels-helpers.js';
+import { assertBitEqual, conv, convSize, pool, randn, randomBconv } from './kernels-helpers.js';
 
 const one = createWasmKernels();
 const two = await createThreadedWasmKernels(2);
@@ -64,6 +64,19 @@ test('threaded pooling and bit kernels are bit-identical to one thread', () => {
   both((k) => { const p = new Uint32Array(N * words); k.packSigns(b, N, K, p); return p; }, 'packSigns');
   both((k) => { const c = new Int32Array(M * N); k.bgemm(M, N, K, pa, pb, c); return c; }, 'bgemm');
   both((k) => { const u = new Float32Array(N * K); k.unpackSigns(pb, N, K, u); return u; }, 'unpackSigns');
+});
+
+test('threaded bconv (packed binary conv) is bit-identical to one thread', () => {
+  const rng = new Rng(35);
+  for (const q of [
+    { n: 64, C: 64, H: 14, W: 14, OC: 128, K: 3, pad: 1 },
+    { n: 32, C: 96, H: 16, W: 16, OC: 192, K: 3, pad: 1, groups: 3 },
+    { n: 64, C: 128, H: 3, W: 3, OC: 128, K: 3, groups: 128 },
+  ]) {
+    const p = randomBconv(rng, q);
+    both((k) => { const o = p.bits(); k.bconv(p.g, p.x, p.w, p.thresholds, o); return o; }, `bconv bits ${JSON.stringify(q)}`);
+    both((k) => { const o = p.scores(); k.bconv(p.g, p.x, p.w, null, o); return o; }, `bconv scores ${JSON.stringify(q)}`);
+  }
 });
 
 test('setThreads installs a threaded backend and replaces (disposing) it', async () => {

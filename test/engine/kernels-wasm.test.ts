@@ -5,7 +5,7 @@ import { Rng } from '../../src/engine/random.js';
 import { referenceKernels as R } from '../../src/engine/kernels/reference.js';
 import { createWasmKernels } from '../../src/engine/kernels/wasm.js';
 import { packedWords, type ConvGeometry, type PoolGeometry } from '../../src/engine/kernels/types.js';
-import { assertClose, conv, convSize, pool, randn } from './kernels-helpers.js';
+import { assertClose, conv, convSize, pool, randn, randomBconv } from './kernels-helpers.js';
 
 const W = createWasmKernels();
 const ODD = [1, 3, 7, 33, 65, 129];
@@ -143,4 +143,25 @@ test('wasm memory is reused across calls (stays flat after the largest call)', (
   const size = w.memory.buffer.byteLength;
   for (let i = 0; i < 20; i++) w.sgemm(i % 2 === 0, false, 300, 300, 300, A, A, C, i % 3 === 0);
   assert.equal(w.memory.buffer.byteLength, size);
+});
+
+test('bconv (packed binary conv): wasm equals reference exactly, threshold bits and scores, word copy and bit gather', () => {
+  const rng = new Rng(27);
+  for (let i = 0; i < 40; i++) {
+    const groups = [1, 1, 2, 4][rng.int(4)], Cg = [1, 3, 8, 32, 64][rng.int(5)], OCg = 1 + rng.int(40), K = 1 + rng.int(3);
+    const h = K + rng.int(6), w = K + rng.int(6), pad = rng.int(K), stride = 1 + rng.int(2), n = 1 + rng.int(6);
+    const p = randomBconv(rng, { n, C: groups * Cg, H: h, W: w, OC: groups * OCg, K, stride, pad, groups });
+    const what = JSON.stringify(p.g);
+    const b1 = p.bits(), b2 = p.bits(), s1 = p.scores(), s2 = p.scores();
+    R.bconv(p.g, p.x, p.w, p.thresholds, b1); W.bconv(p.g, p.x, p.w, p.thresholds, b2);
+    assert.deepEqual([...b2], [...b1], `bconv bits ${what}`);
+    R.bconv(p.g, p.x, p.w, null, s1); W.bconv(p.g, p.x, p.w, null, s2);
+    assert.deepEqual([...s2], [...s1], `bconv scores ${what}`);
+  }
+  const p = randomBconv(rng, { n: 2, C: 8, H: 5, W: 5, OC: 4, K: 3 });
+  for (const k of [R, W]) {
+    assert.throws(() => k.bconv(p.g, p.x.subarray(1), p.w, null, p.scores()), /bconv: x has length 49, expected 50/);
+    assert.throws(() => k.bconv(p.g, p.x, p.w, null, p.bits()), /bconv: out has length \d+, expected 72/);
+    assert.throws(() => k.bconv(p.g, p.x, p.w, p.thresholds, new Int32Array(18)), /out must be a Uint32Array with thresholds/);
+  }
 });

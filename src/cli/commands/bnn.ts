@@ -35,6 +35,7 @@ const TRAIN: FlagSpecs = {
   'min-lr': { kind: 'number', help: 'stop when the lr drops below this', default: 1e-6 },
   factor: { kind: 'number', help: 'lr reduction factor on plateau', default: 0.5 },
   patience: { kind: 'number', help: 'plateau patience in epochs (training loss)', default: 10 },
+  schedule: { kind: 'string', help: "lr schedule: 'plateau' (the paper's) or 'cosine' (anneals to 0 over --epochs)", default: 'plateau' },
   'time-budget': { kind: 'number', help: 'stop after this many seconds (0 = none)', default: 0 },
   'train-limit': { kind: 'number', help: 'use only the first N training images (0 = all)', default: 0 },
   seed: { kind: 'number', help: 'seed of initialisation and batch order', default: 1 },
@@ -97,6 +98,8 @@ async function train(argv: string[]): Promise<number> {
   if (!(minLr > 0)) throw new UsageError(`bnn train: --min-lr must be > 0, got ${minLr}`);
   if (!((flags.lr as number) > 0)) throw new UsageError(`bnn train: --lr must be > 0, got ${flags.lr}`);
   posInt('train', 'patience', flags.patience, true);
+  const schedule = flags.schedule as string;
+  if (schedule !== 'plateau' && schedule !== 'cosine') throw new UsageError(`bnn train: --schedule must be plateau or cosine, got '${schedule}'`);
   if (flags.resume) {
     // The checkpoint fixes the architecture and seed; flags that would change them are refused.
     const clash = ['preset', 'levels', 'seed'].filter((k) => argv.some((a) => a === `--${k}` || a.startsWith(`--${k}=`)));
@@ -106,7 +109,9 @@ async function train(argv: string[]): Promise<number> {
   const resume = flags.resume ? loadCheckpoint(flags.resume as string) : undefined;
   const spec = resume?.spec ?? preset(input, trainDs.classNames.length);
   const net = new BinaryNet(spec, new Rng(resume?.seed ?? seed));
-  const trainer = new BnnTrainer(net, resume?.seed ?? seed, { lr: flags.lr as number, factor: flags.factor as number, patience: flags.patience as number });
+  const trainer = new BnnTrainer(net, resume?.seed ?? seed, {
+    lr: flags.lr as number, factor: flags.factor as number, patience: flags.patience as number, schedule, cosineEpochs: flags.epochs as number,
+  });
   if (resume) { trainer.resume(resume); console.log(`resumed from ${flags.resume} at epoch ${trainer.epoch}`); }
   console.log(formatSummary(summarizeNet(net)));
   console.log(`dataset ${dataset}: ${tr.n} train, ${te.n} test images; preset ${flags.preset}; seed ${trainer.seed}`);

@@ -4,7 +4,7 @@
 //
 // The validate* helpers are shared with the wasm backend so both reject bad calls identically.
 
-import { packedWords, type ConvGeometry, type Kernels, type PoolGeometry } from './types.js';
+import { packedWords, type BconvGeometry, type ConvGeometry, type Kernels, type PoolGeometry } from './types.js';
 
 type ArrayLike32 = Float32Array | Int32Array | Uint32Array;
 
@@ -86,6 +86,21 @@ export function validateBgemm(M: number, N: number, K: number, A: Uint32Array, B
   checkLen('bgemm', 'A', A, M * packedWords(K), sizes);
   checkLen('bgemm', 'B', B, N * packedWords(K), sizes);
   checkLen('bgemm', 'C', C, M * N, sizes);
+}
+
+export function validateBconv(g: BconvGeometry, x: Uint32Array, w: Uint32Array, thresholds: Int32Array | null, out: Uint32Array | Int32Array): void {
+  const { n, inH, inW, wpp, KH, KW, stride, pad, groups, Cg, OCg, groupWords, Kp, corr, outH, outW } = g;
+  checkDims('bconv', { n, inH, inW, wpp, KH, KW, stride, groups, Cg, OCg, Kp, outH, outW }, true);
+  if (!Number.isInteger(pad) || pad < 0 || !Number.isInteger(groupWords) || groupWords < 0 || !Number.isInteger(corr) || corr < 0 || corr > Kp) {
+    throw new RangeError(`bconv: pad, groupWords and corr must be integers ≥ 0 with corr ≤ Kp, got pad=${pad} groupWords=${groupWords} corr=${corr} Kp=${Kp}`);
+  }
+  const sizes = `n=${n} in=${inH}×${inW}×${wpp}w out=${outH}×${outW} groups=${groups} OCg=${OCg} Kp=${Kp}`;
+  const OC = groups * OCg, rows = n * outH * outW;
+  checkLen('bconv', 'x', x, n * inH * inW * wpp, sizes);
+  checkLen('bconv', 'w', w, OC * packedWords(Kp), sizes);
+  if (thresholds) checkLen('bconv', 'thresholds', thresholds, OC, sizes);
+  checkLen('bconv', 'out', out, rows * (thresholds ? Math.ceil(OC / 32) : OC), sizes);
+  if ((thresholds !== null) !== (out instanceof Uint32Array)) throw new TypeError('bconv: out must be a Uint32Array with thresholds and an Int32Array without');
 }
 
 export function validatePopcount(rows: number, bits: number, src: Uint32Array, dst: Int32Array): void {
@@ -353,6 +368,44 @@ export const referenceKernels: Kernels = {
         let diff = 0;
         for (let i = 0; i < words; i++) diff += popcount32(A[m * words + i] ^ B[n * words + i]);
         C[m * N + n] = K - 2 * diff;
+      }
+    }
+  },
+
+  bconv(g, x, w, thresholds, out) {
+    validateBconv(g, x, w, thresholds, out);
+    const { n, inH, inW, wpp, KH, KW, stride, pad, groups, Cg, OCg, groupWords: gw, Kp, corr, outH, outW } = g;
+    const rw = packedWords(Kp), OC = groups * OCg, owpp = Math.ceil(OC / 32), row = new Uint32Array(rw);
+    out.fill(0);
+    for (let r = 0; r < n * outH * outW; r++) {
+      const ow = r % outW, oh = Math.floor(r / outW) % outH, i = Math.floor(r / (outW * outH));
+      for (let grp = 0; grp < groups; grp++) {
+        row.fill(0);
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = oh * stride - pad + kh;
+          if (ih < 0 || ih >= inH) continue;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = ow * stride - pad + kw;
+            if (iw < 0 || iw >= inW) continue;
+            const src = ((i * inH + ih) * inW + iw) * wpp, t = kh * KW + kw;
+            if (gw) {
+              for (let q = 0; q < gw; q++) row[t * gw + q] = x[src + grp * gw + q];
+            } else {
+              for (let c = 0; c < Cg; c++) {
+                const ch = grp * Cg + c, b = t * Cg + c;
+                if ((x[src + (ch >>> 5)] >>> (ch & 31)) & 1) row[b >>> 5] |= 1 << (b & 31);
+              }
+            }
+          }
+        }
+        for (let j = 0; j < OCg; j++) {
+          const oc = grp * OCg + j;
+          let diff = 0;
+          for (let q = 0; q < rw; q++) diff += popcount32(row[q] ^ w[oc * rw + q]);
+          const y = Kp - 2 * diff - corr;
+          if (!thresholds) out[r * OC + oc] = y;
+          else if (y >= thresholds[oc]) out[r * owpp + (oc >>> 5)] |= 1 << (oc & 31);
+        }
       }
     }
   },

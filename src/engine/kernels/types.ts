@@ -26,6 +26,21 @@ export interface PoolGeometry {
 }
 
 /**
+ * A deployed binary conv on bit-packed feature maps (dense layers are convs covering the whole map):
+ * n images of inH×inW pixels, wpp words per pixel (channels LSB first). The im2col row of an output
+ * pixel holds, per kernel tap, its group's channel bits: whole words when groupWords > 0 (channel
+ * tails are zero), bit-gathered otherwise. Rows have Kp bits; padding taps stay 0 (= −1); corr is
+ * the number of row bits that are not weights (they XNOR to +1 with the weights' zero bits).
+ */
+export interface BconvGeometry {
+  readonly n: number; readonly inH: number; readonly inW: number; readonly wpp: number;
+  readonly KH: number; readonly KW: number; readonly stride: number; readonly pad: number;
+  readonly groups: number; readonly Cg: number; readonly OCg: number;
+  readonly groupWords: number; readonly Kp: number; readonly corr: number;
+  readonly outH: number; readonly outW: number;
+}
+
+/**
  * Bit-packed layout (see docs/formats.md): 32-bit words (Uint32Array), bit j of a row lives in word
  * j >>> 5 at bit position j & 31 (LSB first). Each row is padded with zero bits to a multiple of
  * 64 bits, so a row of `bits` values takes `packedWords(bits)` words. Bit 1 encodes +1, bit 0
@@ -84,4 +99,10 @@ export interface Kernels {
   bgemm(M: number, N: number, K: number, A: Uint32Array, B: Uint32Array, C: Int32Array): void;
   /** dst[r] = number of 1 bits in packed row r. */
   popcountRows(src: Uint32Array, rows: number, bits: number, dst: Int32Array): void;
+  /**
+   * y = Kp − 2·popcount(row XOR w_oc) − corr, the ±1 dot product, for every output pixel and channel
+   * (w: groups·OCg packed rows of Kp bits). With thresholds, out is a Uint32Array of ⌈OC/32⌉ words per
+   * pixel holding the bits y ≥ thresholds[oc]; without, an Int32Array of the OC scores per pixel.
+   */
+  bconv(g: BconvGeometry, x: Uint32Array, w: Uint32Array, thresholds: Int32Array | null, out: Uint32Array | Int32Array): void;
 }

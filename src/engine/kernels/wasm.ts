@@ -12,16 +12,16 @@
 
 import { wasmBase64 } from './kernels.wasm.generated.js';
 import {
-  validateBatchNorm, validateBgemm, validateBias, validateElementwise, validateConv, validatePool, validatePopcount, validateSgemm, validateSigns,
+  validateBatchNorm, validateBconv, validateBgemm, validateBias, validateElementwise, validateConv, validatePool, validatePopcount, validateSgemm, validateSigns,
 } from './reference.js';
-import { packedWords, type ConvGeometry, type Kernels, type PoolGeometry } from './types.js';
+import { packedWords, type BconvGeometry, type ConvGeometry, type Kernels, type PoolGeometry } from './types.js';
 import { isBrowser, webThreadsUnavailableReason, webWorkerSpawner } from './threads-web.js';
 
 /** Kernel exports a worker may be asked to run, by index in the control block (reduceChunks runs on the caller only). */
 export const WORKER_FUNCTIONS = [
   'sgemm', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardFilter', 'maxPool2d', 'maxPool2dBackward',
   'avgPool2d', 'avgPool2dBackward', 'packSigns', 'unpackSigns', 'bgemm', 'popcountRows', 'conv2dBackward',
-  'batchNormForward', 'batchNormBackward', 'relu', 'reluBackward', 'reduceChunks',
+  'batchNormForward', 'batchNormBackward', 'relu', 'reluBackward', 'reduceChunks', 'bconv',
 ] as const;
 type KernelName = typeof WORKER_FUNCTIONS[number];
 
@@ -65,6 +65,7 @@ type Fn = (...args: number[]) => void;
 type KernelExports = Record<KernelName, Fn> & {
   gemmScratchBytes(): number;
   convScratchBytes(g: number): number;
+  bconvScratchBytes(g: number): number;
 };
 
 const PAGE = 65536;
@@ -510,6 +511,21 @@ class WasmKernels implements Kernels {
     const parts = partition(M, this.fanout(M * N * K >= 32 * MIN_SPLIT_FLOPS), 4);
     this.run('bgemm', parts.map(([lo, hi]) => [N, K, packedWords(K), pA, pB, pC, lo, hi]));
     this.get(pC, C);
+  }
+
+  bconv(g: BconvGeometry, x: Uint32Array, w: Uint32Array, thresholds: Int32Array | null, out: Uint32Array | Int32Array): void {
+    validateBconv(g, x, w, thresholds, out);
+    const rows = g.n * g.outH * g.outW;
+    if (rows === 0) return;
+    this.reset();
+    const pg = this.putInts([g.inH, g.inW, g.wpp, g.KH, g.KW, g.stride, g.pad, g.groups, g.Cg, g.OCg, g.groupWords,
+      g.Kp, g.corr, g.outH, g.outW, packedWords(g.Kp), thresholds ? 0 : 1]);
+    const px = this.put(x), pw = this.put(w), pt = thresholds ? this.put(thresholds) : 0, po = this.alloc(out.byteLength);
+    // Same bit-op threshold as bgemm, lowered: im2col and thresholding ride along with the popcounts.
+    const parts = partition(rows, this.fanout(rows * g.groups * g.OCg * g.Kp >= MIN_SPLIT_FLOPS * 4), 4);
+    const ws = this.scratch(parts.length, this.ex.bconvScratchBytes(pg));
+    this.run('bconv', parts.map(([lo, hi], t) => [pg, px, pw, pt, po, lo, hi, ws[t]]));
+    this.get(po, out);
   }
 
   popcountRows(src: Uint32Array, rows: number, bits: number, dst: Int32Array): void {

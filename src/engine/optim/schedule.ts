@@ -36,10 +36,17 @@ export class StepLr extends EpochSchedule {
 /** Cosine annealing from the base lr to etaMin over tMax epochs. */
 export class CosineLr extends EpochSchedule {
   readonly type = 'cosine';
-  constructor(opt: Optimizer, readonly tMax: number, readonly etaMin = 0) {
-    super(opt);
+  constructor(opt: Optimizer, readonly tMax: number, readonly etaMin = 0, baseLr = opt.lr) {
+    super(opt, baseLr);
     if (!(tMax >= 1)) throw new RangeError(`CosineLr: tMax must be ≥ 1, got ${tMax}`);
   }
+  /** Rebuilds a schedule from its saved state (tMax, etaMin and base lr included). */
+  static fromState(opt: Optimizer, s: ScheduleState): CosineLr {
+    const c = new CosineLr(opt, s.tMax as number, s.etaMin as number, s.baseLr as number);
+    c.loadState(s);
+    return c;
+  }
+  override state(): ScheduleState { return { ...super.state(), tMax: this.tMax, etaMin: this.etaMin }; }
   step(): void {
     this.epoch++;
     const t = Math.min(this.epoch, this.tMax);
