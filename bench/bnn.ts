@@ -21,6 +21,7 @@ interface Workload { name: string; spec: BinaryNetSpec; batch: number }
 
 const workloads: Workload[] = [
   { name: 'fashion-small', spec: FBNN_PRESETS['fashion-small']({ height: 28, width: 28, channels: 1, levels: 8 }, 10), batch: 64 },
+  { name: 'fashion-wide', spec: FBNN_PRESETS['fashion-wide']({ height: 28, width: 28, channels: 1, levels: 8 }, 10), batch: 64 },
   { name: 'iscas-0.75-cifar10', spec: FBNN_PRESETS['iscas-0.75']({ height: 32, width: 32, channels: 3, levels: 32 }, 10), batch: 32 },
 ];
 

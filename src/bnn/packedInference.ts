@@ -45,7 +45,9 @@ function prepareBinary(l: DeployedConv | DeployedDense | DeployedOutput): Prepar
   const OC = conv ? l.outChannels : l.kind === 'dense' ? l.units : l.classes, OCg = OC / groups;
   const K = layerFanIn(l);
   const wpp = Math.ceil(C / 32);
-  const groupWords = groups === 1 ? wpp : Cg % 32 === 0 ? Cg / 32 : 0;
+  // Whole pixel words when the group's channels fill them (or C ≥ 32 without groups); otherwise a
+  // row of exactly K bits, so narrow inputs (e.g. 8 thermometer planes) do not pad each tap to 32 bits.
+  const groupWords = Cg % 32 === 0 ? Cg / 32 : groups === 1 && C > 32 ? wpp : 0;
   const Kp = groupWords ? KH * KW * groupWords * 32 : K;
   const rowWords = packedWords(Kp);
   const weights = new Uint32Array(OC * rowWords);

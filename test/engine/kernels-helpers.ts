@@ -63,7 +63,7 @@ export function randomBconv(rng: Rng, p: { n: number; C: number; H: number; W: n
   g: BconvGeometry; x: Uint32Array; w: Uint32Array; thresholds: Int32Array; bits: () => Uint32Array; scores: () => Int32Array;
 } {
   const stride = p.stride ?? 1, pad = p.pad ?? 0, groups = p.groups ?? 1, Cg = p.C / groups, OCg = p.OC / groups;
-  const wpp = Math.ceil(p.C / 32), gw = groups === 1 ? wpp : Cg % 32 === 0 ? Cg / 32 : 0;
+  const wpp = Math.ceil(p.C / 32), gw = Cg % 32 === 0 ? Cg / 32 : groups === 1 && p.C > 32 ? wpp : 0;
   const Kp = gw ? p.K * p.K * gw * 32 : p.K * p.K * Cg;
   const outH = Math.floor((p.H + 2 * pad - p.K) / stride) + 1, outW = Math.floor((p.W + 2 * pad - p.K) / stride) + 1;
   const g: BconvGeometry = { n: p.n, inH: p.H, inW: p.W, wpp, KH: p.K, KW: p.K, stride, pad, groups, Cg, OCg, groupWords: gw, Kp, corr: Kp - p.K * p.K * Cg, outH, outW };

@@ -148,7 +148,7 @@ test('wasm memory is reused across calls (stays flat after the largest call)', (
 test('bconv (packed binary conv): wasm equals reference exactly, threshold bits and scores, word copy and bit gather', () => {
   const rng = new Rng(27);
   for (let i = 0; i < 40; i++) {
-    const groups = [1, 1, 2, 4][rng.int(4)], Cg = [1, 3, 8, 32, 64][rng.int(5)], OCg = 1 + rng.int(40), K = 1 + rng.int(3);
+    const groups = [1, 1, 2, 4][rng.int(4)], Cg = [1, 3, 8, 24, 32, 40, 64][rng.int(7)], OCg = 1 + rng.int(40), K = 1 + rng.int(3);
     const h = K + rng.int(6), w = K + rng.int(6), pad = rng.int(K), stride = 1 + rng.int(2), n = 1 + rng.int(6);
     const p = randomBconv(rng, { n, C: groups * Cg, H: h, W: w, OC: groups * OCg, K, stride, pad, groups });
     const what = JSON.stringify(p.g);
