@@ -21,7 +21,7 @@ interface PreparedBinary {
   C: number; Cg: number; OC: number; OCg: number; inH: number; inW: number; outH: number; outW: number;
   /** True fan-in K and im2col row length K′ (bits). */
   K: number; Kp: number; rowWords: number;
-  /** Word-aligned im2col: words per pixel copied per group (0 = bit gather). */
+  /** Word-aligned im2col: words per pixel copied per group (0 = a compact row of exactly K bits). */
   groupWords: number;
   /** groups·OCg packed rows of Kp bits, in output-channel order. */
   weights: Uint32Array;
@@ -45,7 +45,7 @@ function prepareBinary(l: DeployedConv | DeployedDense | DeployedOutput): Prepar
   const OC = conv ? l.outChannels : l.kind === 'dense' ? l.units : l.classes, OCg = OC / groups;
   const K = layerFanIn(l);
   const wpp = Math.ceil(C / 32);
-  // Whole pixel words when the group's channels fill them (or C ≥ 32 without groups); otherwise a
+  // Whole pixel words when the group's channels fill them (or C > 32 without groups); otherwise a
   // row of exactly K bits, so narrow inputs (e.g. 8 thermometer planes) do not pad each tap to 32 bits.
   const groupWords = Cg % 32 === 0 ? Cg / 32 : groups === 1 && C > 32 ? wpp : 0;
   const Kp = groupWords ? KH * KW * groupWords * 32 : K;
