@@ -192,7 +192,7 @@ export class BnnTrainer {
         `${rec.testAcc !== undefined ? ` test ${(100 * rec.testAcc).toFixed(2)}%` : ''} (${rec.seconds.toFixed(1)} s, ${batches} batches)`);
       this.schedule.step(rec.trainLoss);
       o.onCheckpoint?.(this.checkpoint());
-      if (this.optimizer.lr < minLr) { stoppedBy = 'lr-floor'; break; }
+      if (this.epoch < o.maxEpochs && this.optimizer.lr < minLr) { stoppedBy = 'lr-floor'; break; }
     }
     return { history: this.history, stoppedBy, checkpoint: this.checkpoint() };
   }

@@ -82,7 +82,8 @@ test('a cosine schedule anneals the lr over the epochs and a resume (default tra
   const train = toyData(128, 7);
   const a = new BnnTrainer(new BinaryNet(spec, new Rng(2)), 2, { lr: 1e-3, schedule: 'cosine', cosineEpochs: 4 });
   const ckpts: TrainCheckpoint[] = [];
-  a.fit(train, { maxEpochs: 4, batchSize: 32, onCheckpoint: (c) => ckpts.push(JSON.parse(JSON.stringify(c))) });
+  const res = a.fit(train, { maxEpochs: 4, batchSize: 32, onCheckpoint: (c) => ckpts.push(JSON.parse(JSON.stringify(c))) });
+  assert.equal(res.stoppedBy, 'max-epochs', 'annealing to 0 on the last epoch is not an lr-floor stop');
   const lrs = a.history.map((h) => h.lr);
   assert.equal(lrs[0], 1e-3);
   for (let e = 1; e < 4; e++) assert.ok(Math.abs(lrs[e] - 1e-3 * (1 + Math.cos((Math.PI * e) / 4)) / 2) < 1e-12, `epoch ${e + 1} lr ${lrs[e]}`);
