@@ -40,6 +40,9 @@ export interface TrainOptions {
   onCheckpoint?: (c: TrainCheckpoint) => void;
 }
 
+/** Plateau reduction factor and patience when not given (the paper's patience). */
+const PLATEAU_DEFAULTS = { factor: 0.5, patience: 10 };
+
 /** 'plateau' (default, the paper's) or 'cosine' annealing to 0 over cosineEpochs. */
 export interface ScheduleChoice { schedule?: 'plateau' | 'cosine'; cosineEpochs?: number }
 
@@ -112,7 +115,7 @@ export class BnnTrainer {
       if (!Number.isInteger(opts.cosineEpochs) || opts.cosineEpochs! < 1) throw new RangeError(`BnnTrainer: a cosine schedule needs cosineEpochs ≥ 1, got ${opts.cosineEpochs}`);
       this.schedule = new CosineLr(this.optimizer, opts.cosineEpochs!);
     } else {
-      this.schedule = new ReduceLrOnPlateau(this.optimizer, { factor: opts.factor ?? 0.5, patience: opts.patience ?? 10 });
+      this.schedule = new ReduceLrOnPlateau(this.optimizer, { factor: opts.factor ?? PLATEAU_DEFAULTS.factor, patience: opts.patience ?? PLATEAU_DEFAULTS.patience });
     }
   }
 
@@ -135,7 +138,7 @@ export class BnnTrainer {
     this.optimizer.loadState(c.optimizer);
     // The checkpoint's schedule wins: a resumed run continues the schedule it started with.
     if (c.schedule.type === 'cosine') this.schedule = CosineLr.fromState(this.optimizer, c.schedule);
-    else if (this.schedule.type !== c.schedule.type) this.schedule = new ReduceLrOnPlateau(this.optimizer, { factor: 0.5, patience: 10 });
+    else if (this.schedule.type !== c.schedule.type) this.schedule = new ReduceLrOnPlateau(this.optimizer, PLATEAU_DEFAULTS);
     this.schedule.loadState(c.schedule);
     this.rng = Rng.fromState(c.rng);
     this.epoch = c.epoch;
