@@ -114,7 +114,7 @@ async function train(argv: string[]): Promise<number> {
   });
   if (resume) { trainer.resume(resume); console.log(`resumed from ${flags.resume} at epoch ${trainer.epoch}`); }
   console.log(formatSummary(summarizeNet(net)));
-  console.log(`dataset ${dataset}: ${tr.n} train, ${te.n} test images; preset ${flags.preset}; seed ${trainer.seed}`);
+  console.log(`dataset ${dataset}: ${tr.n} train, ${te.n} test images; ${resume ? 'architecture from the checkpoint' : `preset ${flags.preset}`}; seed ${trainer.seed}`);
   const ckpt = flags.checkpoint as string | undefined;
   const budget = flags['time-budget'] as number;
   const res = trainer.fit(tr, {
