@@ -2,19 +2,16 @@
 // JSON format, with --set overrides) through the same data → scenario → learner → per-task
 // evaluation loop as src/cil/runner.ts, optionally reusing a cached base-task model (baseCache.ts),
 // and writes one results JSON (per-task accuracies, old/new accuracy, memory in bits, summary, the
-// exact command). Usage:
-//   node build/src/gbm/study.js --config configs/gbm-fashion-fbnn.json [--set k=v]... [--base-cache DIR] --out FILE
-import fs from 'node:fs';
+// exact command). Its command line is `bitspike gbm-study` (src/cli/commands/gbm-study.ts).
 import { subset, type ImageDataset } from '../data/dataset.js';
 import { loadDataset } from '../data/registry.js';
 import { buildClassIncremental, type ClassOrder } from '../data/scenario.js';
-import { applyOverride, parseConfig, readConfigFile, type ExperimentConfig } from '../cil/config.js';
+import type { ExperimentConfig } from '../cil/config.js';
 import { Learner } from '../cil/learner.js';
 import { evaluateTask, summarize } from '../cil/metrics.js';
 import type { TaskRecord } from '../cil/runner.js';
 import { describeMethod } from '../cil/runner.js';
 import { concatSamples, firstPerClass, samplesAt } from '../cil/samples.js';
-import { writeFileAtomic } from '../cil/snapshot.js';
 import { strategyEntry, type Strategy } from '../cil/strategy.js';
 import { withBaseCache, type BaseCacheStatus } from './baseCache.js';
 
@@ -93,35 +90,4 @@ export async function runStudy(cfg: ExperimentConfig, opts: { baseCacheDir?: str
     name: cfg.name, method: describeMethod(cfg), model: learner.net.describe(), command: opts.command ?? '', config: cfg, baseCache, incrementalPasses: passes,
     tasks, summary: summarize(records), defaults: strategy.defaults?.() ?? [], wallMs: Math.round(performance.now() - t0),
   };
-}
-
-const USAGE = 'usage: node build/src/gbm/study.js --config FILE [--set path=value]... [--base-cache DIR] [--incremental-passes N] --out FILE';
-
-/** Command-line entry: parses flags (errors name the flag), runs, writes --out atomically. */
-export async function main(argv: string[]): Promise<number> {
-  let config: string | null = null, out: string | null = null, cache: string | null = null, passes = 1;
-  const sets: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i], value = argv[i + 1];
-    if (!['--config', '--set', '--out', '--base-cache', '--incremental-passes'].includes(flag)) { process.stderr.write(`study: unknown argument '${flag}'\n${USAGE}\n`); return 2; }
-    if (value === undefined) { process.stderr.write(`study: ${flag} expects a value\n${USAGE}\n`); return 2; }
-    i++;
-    if (flag === '--incremental-passes') {
-      passes = Number(value);
-      if (!Number.isInteger(passes) || passes < 1) { process.stderr.write(`study: --incremental-passes expects an integer ≥ 1, got '${value}'\n`); return 2; }
-    } else if (flag === '--config') config = value; else if (flag === '--out') out = value; else if (flag === '--base-cache') cache = value; else sets.push(value);
-  }
-  if (!config || !out) { process.stderr.write(`study: --config and --out are required\n${USAGE}\n`); return 2; }
-  const raw = readConfigFile(config) as Record<string, unknown>;
-  for (const s of sets) applyOverride(raw, s);
-  const cfg = parseConfig(raw, config);
-  const command = ['node build/src/gbm/study.js', '--config', config, ...sets.flatMap((s) => ['--set', `'${s}'`]), ...(cache ? ['--base-cache', cache] : []), ...(passes > 1 ? ['--incremental-passes', String(passes)] : []), '--out', out].join(' ');
-  const result = await runStudy(cfg, { baseCacheDir: cache, incrementalPasses: passes, command, log: (s) => process.stdout.write(`${s}\n`) });
-  writeFileAtomic(out, JSON.stringify(result, null, 1));
-  process.stdout.write(`${cfg.name}: Ā=${(result.summary.averageIncrementalAccuracy * 100).toFixed(2)}% A_T=${(result.summary.finalAccuracy * 100).toFixed(2)}% memory ${JSON.stringify(result.tasks[result.tasks.length - 1].memory)}\n`);
-  return 0;
-}
-
-if (process.argv[1] && fs.realpathSync(process.argv[1]) === fs.realpathSync(new URL(import.meta.url).pathname)) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => { process.stderr.write(`study: ${(e as Error).message}\n`); process.exitCode = 1; });
 }

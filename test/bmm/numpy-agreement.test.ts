@@ -1,5 +1,5 @@
 // Agreement with the independent numpy EM (bench/py/bmm_ref.py --fit FILE.npy K) on the same data:
-// mean log-likelihood and sorted mixing weights. Skipped when no Python with numpy is available.
+// mean log-likelihood and sorted mixing weights. Needs a python3 with numpy (test/tools.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fitBmm } from '../../src/bmm/em.js';
 import { unpackBits } from '../../src/bmm/packed.js';
-import { findPython, runPythonJsonLines } from '../../bench/python.js';
+import { runPythonJsonLines } from '../../bench/python.js';
+import { pythonWithNumpy } from '../tools.js';
 import { plantedRows, randomPrototypes } from './helpers.js';
 
 /** A uint8 N × D matrix in .npy v1.0 format. */
@@ -22,16 +23,17 @@ function npyBytes(values: Uint8Array, rows: number, cols: number): Uint8Array {
   return out;
 }
 
-const python = findPython('numpy');
+const python = pythonWithNumpy();
 
-test('mean log-likelihood and weights agree with the numpy reference EM', { skip: python ? false : 'no python3 with numpy' }, () => {
+test('mean log-likelihood and weights agree with the numpy reference EM', { skip: python.skip }, () => {
+  const py = python.need();
   const K = 3, D = 64, N = 1200;
   const { x } = plantedRows(N, D, randomPrototypes(K, D, 81), new Float64Array([0.5, 0.3, 0.2]), 82);
   const dir = mkdtempSync(join(tmpdir(), 'bitspike-bmm-'));
   try {
     const file = join(dir, 'z.npy');
     writeFileSync(file, npyBytes(unpackBits(x), N, D));
-    const [ref] = runPythonJsonLines(python as string, 'bmm_ref.py', ['--fit', file, String(K)]);
+    const [ref] = runPythonJsonLines(py, 'bmm_ref.py', ['--fit', file, String(K)]);
     const fit = fitBmm(x, { components: K, seed: 1, tolerance: 1e-10, maxIterations: 200 });
     // numpy works in float32: allow 1e-4 relative.
     const refLl = ref.mean_loglik as number;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,15 +11,9 @@ import { exportC } from '../../src/bnn/exportC.js';
 import { PackedNet } from '../../src/bnn/packedInference.js';
 import { imageBytes } from '../../src/bnn/inputEncoding.js';
 import { randomImages, randomizeAffine, randomSpec } from './helpers.js';
+import { cCompiler } from '../tools.js';
 
-function compiler(): string | undefined {
-  for (const cc of [process.env.CC, 'cc', 'gcc', 'clang']) {
-    if (cc && spawnSync(cc, ['--version']).status === 0) return cc;
-  }
-  return undefined;
-}
-
-const cc = compiler();
+const compiler = cCompiler();
 
 const MAIN = (name: string, bytes: number, classes: number) => `#include <stdio.h>
 #include <stdint.h>
@@ -37,7 +31,8 @@ int main(void) {
 }
 `;
 
-test('generated C99 compiles with -std=c99 -O2 and predicts exactly as the TypeScript packed engine', { skip: cc ? false : 'no C compiler (cc/gcc/clang) found: set CC to run this test' }, () => {
+test('generated C99 compiles with -std=c99 -O2 and predicts exactly as the TypeScript packed engine', { skip: compiler.skip }, () => {
+  const cc = compiler.need();
   const rng = new Rng(77);
   const specs = [
     fbnnSpec({ input: { height: 12, width: 12, channels: 3, levels: 5 }, classes: 6, widths: [8, 32, 64], groups: [1, 2, 4], convsPerBlock: 2, latentBits: 48, hidden: [20] }),
@@ -55,7 +50,7 @@ test('generated C99 compiles with -std=c99 -O2 and predicts exactly as the TypeS
       const bytes = imageBytes(m.input), n = 25;
       fs.writeFileSync(path.join(dir, `main${t}.c`), MAIN(name, bytes, m.classes));
       const exe = path.join(dir, `run${t}`);
-      execFileSync(cc!, ['-std=c99', '-O2', '-Wall', '-Wextra', '-pedantic', '-Werror', '-o', exe, path.join(dir, `${name}.c`), path.join(dir, `main${t}.c`)], { cwd: dir });
+      execFileSync(cc, ['-std=c99', '-O2', '-Wall', '-Wextra', '-pedantic', '-Werror', '-o', exe, path.join(dir, `${name}.c`), path.join(dir, `main${t}.c`)], { cwd: dir });
       const images = randomImages(rng, n, bytes);
       const out = execFileSync(exe, { input: images }).toString().trim().split('\n');
       const ts = new PackedNet(m).predict(images, n);

@@ -33,13 +33,58 @@ test('deployed summary counts 1 bit per binary weight and equals the serialized 
   }
 });
 
-test('fbnnSpec: the ISCAS layout has the documented binary weight count; iscas-0.75 preset summarizes', () => {
+test('fbnnSpec: the ISCAS layout has the documented binary weight count', () => {
   const iscas = deploy(new BinaryNet(fbnnSpec({ input: { height: 32, width: 32, channels: 3, levels: 85 }, classes: 100 }), new Rng(1)));
   // conv weights: 255·128·9 + 128·128·9 + (128·256 + 256·256)·9/2 + (256·512 + 512·512)·9/4 + 512·16 + 512·1024 + 1024·100
   const expected = 255 * 128 * 9 + 128 * 128 * 9 + (128 * 256 + 256 * 256) * 9 / 2 + (256 * 512 + 512 * 512) * 9 / 4 + 512 * 16 + 512 * 1024 + 1024 * 100;
   assert.equal(summarizeDeployed(iscas).params[1], expected);
-  const s = summarizeNet(new BinaryNet(fbnnSpec({ input: { height: 32, width: 32, channels: 3, levels: 32 }, classes: 100, widths: [96, 192, 384] }), new Rng(1)));
-  assert.ok(s.totalBits > 0 && formatSummary(s).includes('Mb'));
+});
+
+test('iscas-0.75 summaries: every layer\'s bits match the layer arithmetic, in both views', () => {
+  const net = new BinaryNet(fbnnSpec({ input: { height: 32, width: 32, channels: 3, levels: 32 }, classes: 100, widths: [96, 192, 384] }), new Rng(1));
+  // The layout written out by hand: 3 channels × 32 thermometer levels = 96 input planes; blocks of
+  // two 3×3 convs (groups 1, 2, 4; the first conv ungrouped) and a 2×2 pool; a depthwise 4×4 conv to
+  // 1×1; a 1,024-unit dense latent; 100 outputs. [in, out, groups, kernel, output side].
+  type Conv = { kind: 'conv'; cin: number; cout: number; groups: number; k: number; side: number };
+  const conv = (cin: number, cout: number, groups: number, k: number, side: number): Conv => ({ kind: 'conv', cin, cout, groups, k, side });
+  const pool = (c: number, side: number) => ({ kind: 'pool' as const, c, side });
+  const layers = [
+    conv(96, 96, 1, 3, 32), conv(96, 96, 1, 3, 32), pool(96, 16),
+    conv(96, 192, 2, 3, 16), conv(192, 192, 2, 3, 16), pool(192, 8),
+    conv(192, 384, 4, 3, 8), conv(384, 384, 4, 3, 8), pool(384, 4),
+    conv(384, 384, 384, 4, 1),
+    { kind: 'dense' as const, cin: 384, cout: 1024 },
+    { kind: 'output' as const, cin: 1024, cout: 100 },
+  ];
+  const weights = (l: (typeof layers)[number]): number =>
+    l.kind === 'conv' ? l.cout * (l.cin / l.groups) * l.k * l.k : l.kind === 'pool' ? 0 : l.cin * l.cout;
+  const channels = (l: (typeof layers)[number]): number => (l.kind === 'conv' || l.kind === 'dense' ? l.cout : 0);
+  const shape = (l: (typeof layers)[number]): number[] => (l.kind === 'conv' ? [l.cout, l.side, l.side] : l.kind === 'pool' ? [l.c, l.side, l.side] : [l.cout, 1, 1]);
+
+  // Training view: every latent weight and each ScaledSign's gain and bias per channel at 32 bits.
+  const training = summarizeNet(net);
+  assert.equal(training.layers.length, layers.length);
+  layers.forEach((l, i) => {
+    const got = training.layers[i];
+    assert.deepEqual(got.output, shape(l), `layer ${i} output`);
+    assert.equal(got.bits, 32 * (weights(l) + 2 * channels(l)), `layer ${i} (${got.name}) training bits`);
+  });
+  const trainingBits = layers.reduce((s, l) => s + 32 * (weights(l) + 2 * channels(l)), 0);
+  assert.equal(training.totalBits, trainingBits);
+  assert.equal(trainingBits, 32 * net.parameters().reduce((s, p) => s + p.size, 0), 'the hand count is every trainable parameter');
+  assert.equal(training.megabits, trainingBits / 1e6);
+
+  // Deployed view: 1 bit per weight, one 32-bit threshold per thresholded channel (not the output).
+  const deployed = summarizeDeployed(deploy(net));
+  layers.forEach((l, i) => {
+    const got = deployed.layers[i];
+    assert.equal(got.bits, weights(l) + 32 * channels(l), `layer ${i} (${got.name}) deployed bits`);
+    assert.equal(got.params[1] ?? 0, weights(l));
+  });
+  const deployedBits = layers.reduce((s, l) => s + weights(l) + 32 * channels(l), 0);
+  assert.equal(deployed.totalBits, deployedBits);
+  assert.equal(deployed.params[32], 96 + 96 + 192 + 192 + 384 + 384 + 384 + 1024);
+  assert.ok(formatSummary(deployed).endsWith(`memory: ${deployedBits} bits = ${(deployedBits / 1e6).toFixed(6)} Mb (Mb = 10^6 bits)`));
 });
 
 test('save → load round trip gives identical predictions and scores', () => {

@@ -61,7 +61,3 @@ export function simulate(net: BinaryNet, images: Uint8Array, n: number): { score
   }
   return { scores, predictions };
 }
-
-export function dataDir(): string | undefined {
-  return process.env.BITSPIKE_DATA || undefined;
-}

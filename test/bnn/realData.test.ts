@@ -1,4 +1,4 @@
-// Real data: Fashion-MNIST from $BITSPIKE_DATA (skipped with a message when unset).
+// Real data: Fashion-MNIST from $BITSPIKE_DATA (test/tools.ts: skipped locally when absent, required under CI).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/random.js';
@@ -7,13 +7,15 @@ import { BinaryNet, fbnnSpec } from '../../src/bnn/fbnn.js';
 import { BnnTrainer } from '../../src/bnn/train.js';
 import { deploy } from '../../src/bnn/deploy.js';
 import { PackedNet } from '../../src/bnn/packedInference.js';
-import { dataDir, simulate } from './helpers.js';
+import { simulate } from './helpers.js';
+import { dataset } from '../tools.js';
 
-const dir = dataDir();
+const fashion = dataset('fashion-mnist');
 
 test('Fashion-MNIST: a briefly trained FBNN deploys with packed predictions and scores identical to the float simulation', {
-  skip: dir ? false : 'BITSPIKE_DATA is not set: set it to the folder holding fashion-mnist/ to run the real-data check',
+  skip: fashion.skip,
 }, async () => {
+  const dir = fashion.need();
   const train = await loadDataset('fashion-mnist', 'train', { dataDir: dir, cacheDir: false });
   const test = await loadDataset('fashion-mnist', 'test', { dataDir: dir, cacheDir: false });
   const spec = fbnnSpec({ input: { height: 28, width: 28, channels: 1, levels: 4 }, classes: 10, widths: [16, 32, 64], groups: [1, 2, 2], convsPerBlock: 1, latentBits: 64 });

@@ -2,17 +2,18 @@
 // Worker; the weights must be bit-identical to the same seeded run in Node.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
+import { chromiumBrowser } from '../tools.js';
 import { trainSplit, trainTiny } from './tiny-training.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..', '..');
-const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser', process.env.CHROMIUM_PATH].find((p) => p && existsSync(p));
+const chromiumTool = chromiumBrowser();
 
 async function serve(files: Record<string, { type: string; body: string | Uint8Array }>): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
@@ -39,8 +40,8 @@ function assertSameWeights(fromBrowser: number[][], fromNode: Float32Array[], wh
   });
 }
 
-test('a Web Worker in headless Chromium trains bit-identically to Node on 1 and 2 threads; the main thread is refused threads', { skip: chromiumPath || process.env.CI ? false : 'no Chromium found (.ci/run installs Debian chromium)', timeout: 180_000 }, async () => {
-  assert.ok(chromiumPath, 'CI must provide Chromium: .ci/run installs the Debian chromium package');
+test('a Web Worker in headless Chromium trains bit-identically to Node on 1 and 2 threads; the main thread is refused threads', { skip: chromiumTool.skip, timeout: 180_000 }, async () => {
+  const chromiumPath = chromiumTool.need();
   const bundle = (entry: string) => build({
     entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', write: false,
     external: ['node:*'], logLevel: 'silent',

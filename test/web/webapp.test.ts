@@ -11,12 +11,13 @@ import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
+import { chromiumBrowser } from '../tools.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..', '..');
 const dist = join(root, 'web', 'dist');
 const artifacts = join(root, 'test-artifacts');
-const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser', process.env.CHROMIUM_PATH].find((p) => p && existsSync(p));
+const chromiumTool = chromiumBrowser();
 const TYPES: Record<string, string> = {
   '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.gz': 'application/octet-stream', '.wasm': 'application/wasm', '.png': 'image/png',
 };
@@ -68,9 +69,9 @@ async function drawStroke(page: Page, points: [number, number][]): Promise<void>
 }
 
 test('web app: learns classes in a worker, restores from IndexedDB, exports a file Node predicts identically with', {
-  skip: chromiumPath || process.env.CI ? false : 'no Chromium found (.ci/run installs Debian chromium)', timeout: 150_000,
+  skip: chromiumTool.skip, timeout: 150_000,
 }, async (t) => {
-  assert.ok(chromiumPath, 'CI must provide Chromium: .ci/run installs the Debian chromium package');
+  const chromiumPath = chromiumTool.need();
   const t0 = performance.now();
   const { build } = await import('vite');
   await build({ configFile: join(root, 'web', 'vite.config.ts'), logLevel: 'error' });

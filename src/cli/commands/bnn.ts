@@ -70,22 +70,22 @@ function toLabelled(ds: ImageDataset, limit: number): LabelledImages {
 
 function need(flags: Record<string, unknown>, name: string, cmd: string): string {
   const v = flags[name];
-  if (typeof v !== 'string' || !v) throw new UsageError(`bnn ${cmd}: --${name} is required`);
+  if (typeof v !== 'string' || !v) throw new UsageError(`bnn ${cmd}`, `--${name} is required`);
   return v;
 }
 
 function posInt(cmd: string, name: string, v: unknown, allowZero = false): number {
-  if (!Number.isInteger(v) || (v as number) < (allowZero ? 0 : 1)) throw new UsageError(`bnn ${cmd}: --${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${v}`);
+  if (!Number.isInteger(v) || (v as number) < (allowZero ? 0 : 1)) throw new UsageError(`bnn ${cmd}`, `--${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${v}`);
   return v as number;
 }
 
 async function train(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs('bnn train', argv, TRAIN);
   if (flags.help) { console.log(help()); return 0; }
-  if (positional.length !== 1) throw new UsageError('bnn train: expected one dataset name, e.g. bitspike bnn train fashion-mnist');
+  if (positional.length !== 1) throw new UsageError('bnn train', 'expected one dataset name, e.g. bitspike bnn train fashion-mnist');
   const dataset = positional[0];
   const preset = FBNN_PRESETS[flags.preset as string];
-  if (!preset) throw new UsageError(`bnn train: --preset must be one of ${Object.keys(FBNN_PRESETS).join(', ')}, got '${flags.preset}'`);
+  if (!preset) throw new UsageError('bnn train', `--preset must be one of ${Object.keys(FBNN_PRESETS).join(', ')}, got '${flags.preset}'`);
   await setThreads(posInt('train', 'threads', flags.threads));
   const dataDir = flags['data-dir'] as string | undefined;
   const trainDs = await loadDataset(dataset, 'train', { dataDir });
@@ -94,16 +94,16 @@ async function train(argv: string[]): Promise<number> {
   const te = toLabelled(testDs, posInt('train', 'test-limit', flags['test-limit'], true));
   const seed = posInt('train', 'seed', flags.seed, true);
   const factor = flags.factor as number, minLr = flags['min-lr'] as number;
-  if (!(factor > 0 && factor < 1)) throw new UsageError(`bnn train: --factor must be in (0, 1), got ${factor}`);
-  if (!(minLr > 0)) throw new UsageError(`bnn train: --min-lr must be > 0, got ${minLr}`);
-  if (!((flags.lr as number) > 0)) throw new UsageError(`bnn train: --lr must be > 0, got ${flags.lr}`);
+  if (!(factor > 0 && factor < 1)) throw new UsageError('bnn train', `--factor must be in (0, 1), got ${factor}`);
+  if (!(minLr > 0)) throw new UsageError('bnn train', `--min-lr must be > 0, got ${minLr}`);
+  if (!((flags.lr as number) > 0)) throw new UsageError('bnn train', `--lr must be > 0, got ${flags.lr}`);
   posInt('train', 'patience', flags.patience, true);
   const schedule = flags.schedule as string;
-  if (schedule !== 'plateau' && schedule !== 'cosine') throw new UsageError(`bnn train: --schedule must be plateau or cosine, got '${schedule}'`);
+  if (schedule !== 'plateau' && schedule !== 'cosine') throw new UsageError('bnn train', `--schedule must be plateau or cosine, got '${schedule}'`);
   if (flags.resume) {
     // The checkpoint fixes the architecture and seed; flags that would change them are refused.
     const clash = ['preset', 'levels', 'seed'].filter((k) => argv.some((a) => a === `--${k}` || a.startsWith(`--${k}=`)));
-    if (clash.length) throw new UsageError(`bnn train: --resume takes the architecture and seed from the checkpoint; drop ${clash.map((k) => `--${k}`).join(', ')}`);
+    if (clash.length) throw new UsageError('bnn train', `--resume takes the architecture and seed from the checkpoint; drop ${clash.map((k) => `--${k}`).join(', ')}`);
   }
   const input = { height: trainDs.shape.h, width: trainDs.shape.w, channels: trainDs.shape.c, levels: posInt('train', 'levels', flags.levels) };
   const resume = flags.resume ? loadCheckpoint(flags.resume as string) : undefined;
@@ -139,7 +139,7 @@ async function train(argv: string[]): Promise<number> {
 async function evalCmd(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs('bnn eval', argv, EVAL);
   if (flags.help) { console.log(help()); return 0; }
-  if (positional.length !== 1) throw new UsageError('bnn eval: expected one dataset name');
+  if (positional.length !== 1) throw new UsageError('bnn eval', 'expected one dataset name');
   await setThreads(posInt('eval', 'threads', flags.threads));
   const model = loadModel(need(flags, 'model', 'eval'));
   const te = toLabelled(await loadDataset(positional[0], 'test', { dataDir: flags['data-dir'] as string | undefined }), posInt('eval', 'test-limit', flags['test-limit'], true));
@@ -155,7 +155,7 @@ async function evalCmd(argv: string[]): Promise<number> {
 async function summaryCmd(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs('bnn summary', argv, SUMMARY);
   if (flags.help) { console.log(help()); return 0; }
-  if (positional.length) throw new UsageError(`bnn summary: unexpected argument '${positional[0]}' (the model is given with --model)`);
+  if (positional.length) throw new UsageError('bnn summary', `unexpected argument '${positional[0]}' (the model is given with --model)`);
   const file = need(flags, 'model', 'summary');
   console.log(formatSummary(summarizeDeployed(loadModel(file))));
   console.log(`file: ${fs.statSync(file).size} bytes`);
@@ -165,7 +165,7 @@ async function summaryCmd(argv: string[]): Promise<number> {
 async function exportCmd(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs('bnn export', argv, EXPORT);
   if (flags.help) { console.log(help()); return 0; }
-  if (positional.length) throw new UsageError(`bnn export: unexpected argument '${positional[0]}' (use --model and --out-dir)`);
+  if (positional.length) throw new UsageError('bnn export', `unexpected argument '${positional[0]}' (use --model and --out-dir)`);
   const model = loadModel(need(flags, 'model', 'export'));
   const dir = need(flags, 'out-dir', 'export'), name = flags.name as string;
   const { header, source } = exportC(model, name);
@@ -184,6 +184,6 @@ export async function run(argv: string[]): Promise<number> {
     case 'summary': return summaryCmd(rest);
     case 'export': return exportCmd(rest);
     case undefined: case '--help': case 'help': console.log(help()); return sub ? 0 : 2;
-    default: throw new UsageError(`bnn: unknown subcommand '${sub}' (known: train, eval, summary, export)`);
+    default: throw new UsageError('bnn', `unknown subcommand '${sub}' (known: train, eval, summary, export)`);
   }
 }

@@ -1,5 +1,5 @@
 // `bitspike cil`: run a class-incremental experiment from a JSON config, with CLI overrides.
-import { parseArgs, usage, UsageError, type FlagSpecs } from '../args.js';
+import { parseArgs, SET_FLAG, setOverrides, usage, UsageError, type FlagSpecs } from '../args.js';
 import { applyOverride, CONFIG_FIELDS, overrideStrategy, parseConfig, readConfigFile } from '../../cil/config.js';
 import { consoleReporter } from '../../cil/progress.js';
 import { runExperiment } from '../../cil/runner.js';
@@ -11,7 +11,7 @@ export const summary = 'class-incremental experiment from a JSON config (results
 
 const FLAGS: FlagSpecs = {
   config: { kind: 'string', help: 'experiment config (JSON); without it the defaults below' },
-  set: { kind: 'string', help: 'override a config value: --set training.epochs=3 (repeatable)' },
+  set: SET_FLAG,
   method: { kind: 'string', help: 'strategy name (replaces config.strategy unless the name is the same)' },
   seed: { kind: 'number', help: 'seed (config.seed)' },
   epochs: { kind: 'number', help: 'epochs per task (config.training.epochs)' },
@@ -34,36 +34,23 @@ function listing(): string {
   return lines.join('\n');
 }
 
-/** Splits out every --set (parseArgs keeps only the last of a repeated flag). */
-function takeSets(argv: string[]): { rest: string[]; sets: string[] } {
-  const rest: string[] = [], sets: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--set') {
-      if (argv[i + 1] === undefined) throw new UsageError('cil: --set expects path=value');
-      sets.push(argv[++i]);
-    } else if (argv[i].startsWith('--set=')) sets.push(argv[i].slice(6));
-    else rest.push(argv[i]);
-  }
-  return { rest, sets };
-}
-
 function hangAt(): { task: number; batch: number } | null {
   const v = process.env.BITSPIKE_CIL_HANG_AT;
   if (!v) return null;
   const m = /^(\d+):(\d+)$/.exec(v);
-  if (!m) throw new UsageError(`BITSPIKE_CIL_HANG_AT must be task:batch, got '${v}'`);
+  if (!m) throw new UsageError('cil', `BITSPIKE_CIL_HANG_AT must be task:batch, got '${v}'`);
   return { task: Number(m[1]), batch: Number(m[2]) };
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { rest, sets } = takeSets(argv);
-  const { flags, positional } = parseArgs('cil', rest, FLAGS);
+  const { flags, positional } = parseArgs('cil', argv, FLAGS);
+  const sets = setOverrides('cil', flags);
   if (flags.help) { console.log(`${usage('cil', summary, FLAGS)}\n\n${listing()}`); return 0; }
   if (flags.list) { console.log(listing()); return 0; }
-  if (positional.length) throw new UsageError(`cil: unexpected argument '${positional[0]}' (use --config FILE)`);
-  if (flags.resume && !flags.out) throw new UsageError('cil: --resume needs --out <run folder>');
+  if (positional.length) throw new UsageError('cil', `unexpected argument '${positional[0]}' (use --config FILE)`);
+  if (flags.resume && !flags.out) throw new UsageError('cil', '--resume needs --out <run folder>');
   const raw = (flags.config ? readConfigFile(flags.config as string) : {}) as Record<string, unknown>;
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`cil: ${flags.config} must hold a JSON object`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError('cil', `${flags.config} must hold a JSON object`);
   if (flags.method !== undefined) overrideStrategy(raw, flags.method as string);
   if (flags.seed !== undefined) raw.seed = flags.seed;
   if (flags.epochs !== undefined) applyOverride(raw, `training.epochs=${flags.epochs}`);

@@ -39,7 +39,7 @@ function help(): string {
 }
 
 function one(positional: string[], sub: string): string {
-  if (positional.length !== 1) throw new UsageError(`data ${sub}: expected one dataset name (known: ${Object.keys(DATASETS).join(', ')}), got ${positional.length}`);
+  if (positional.length !== 1) throw new UsageError(`data ${sub}`, `expected one dataset name (known: ${Object.keys(DATASETS).join(', ')}), got ${positional.length}`);
   return positional[0];
 }
 
@@ -53,12 +53,12 @@ async function info(argv: string[]): Promise<number> {
   const name = one(positional, 'info');
   const spec = datasetSpec(name);
   const level = flags.level as string;
-  if (level !== 'object' && level !== 'category') throw new UsageError(`data info: --level must be object or category, got '${level}'`);
+  if (level !== 'object' && level !== 'category') throw new UsageError('data info', `--level must be object or category, got '${level}'`);
   const dataDir = flags['data-dir'] as string | undefined;
   console.log(`${name}: ${spec.description}`);
   console.log(`  folder: ${datasetDir(name, dataDir)}`);
   if (flags.size !== undefined && !(Number.isInteger(flags.size) && (flags.size as number) >= 1)) {
-    throw new UsageError(`data info: --size must be a positive integer, got ${flags.size}`);
+    throw new UsageError('data info', `--size must be a positive integer, got ${flags.size}`);
   }
   const splits = flags.split ? [flags.split as string] : spec.splits;
   let classes: readonly string[] = [];
@@ -84,7 +84,7 @@ async function download(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs('data download', argv, DOWNLOAD);
   if (flags.help) { console.log(help()); return 0; }
   const name = one(positional, 'download');
-  if (!REMOTE[name]) throw new UsageError(`data download: no download source for '${name}' (downloadable: ${Object.keys(REMOTE).join(', ')})`);
+  if (!REMOTE[name]) throw new UsageError('data download', `no download source for '${name}' (downloadable: ${Object.keys(REMOTE).join(', ')})`);
   const dataDir = resolveDataDir(flags['data-dir'] as string | undefined);
   const res = await downloadDataset(name, dataDir, { baseUrl: flags.url as string | undefined, log: (l) => console.error(l) });
   for (const r of res) console.log(`${r.file}: ${r.status}${r.resumed ? ' (resumed)' : ''}${r.extracted !== undefined ? `, ${r.extracted} files extracted` : ''}`);
@@ -100,5 +100,5 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (!sub || sub === '--help' || sub === '-h' || sub === 'help') { console.log(help()); return sub ? 0 : 2; }
-  throw new UsageError(`data: unknown subcommand '${sub}' (known: info, download, list)`);
+  throw new UsageError('data', `unknown subcommand '${sub}' (known: info, download, list)`);
 }

@@ -39,10 +39,10 @@ const FLAGS: FlagSpecs = {
 export async function run(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs('demo', argv, FLAGS);
   if (flags.help) { console.log(usage('demo', summary, FLAGS)); return 0; }
-  if (positional.length) throw new UsageError(`demo: unexpected argument '${positional[0]}'`);
+  if (positional.length) throw new UsageError('demo', `unexpected argument '${positional[0]}'`);
   const method = flags.method as string;
   const strategy = DEMO_STRATEGIES[method] ?? (STRATEGY_NAMES.includes(method) ? { name: method } : null);
-  if (!strategy) throw new UsageError(`demo: --method must be one of ${Object.keys(DEMO_STRATEGIES).join(', ')}, got '${method}'`);
+  if (!strategy) throw new UsageError('demo', `--method must be one of ${Object.keys(DEMO_STRATEGIES).join(', ')}, got '${method}'`);
   const quick = !!flags.quick;
   const cfg = parseConfig({
     name: `demo${quick ? '-quick' : ''}`,

@@ -1,7 +1,7 @@
 // `bitspike fbnn-er run|report`: the FBNN-ER replay study (methods-cil.md §3). `run` pre-trains the
 // feature extractor once per config (cached), then runs latent or native replay over a budget ladder
 // and loss-balancing λ values; `report` turns result files into markdown tables and SVG plots.
-import { parseArgs, usage, UsageError, type FlagSpecs } from '../args.js';
+import { parseArgs, SET_FLAG, setOverrides, usage, UsageError, type FlagSpecs } from '../args.js';
 import { loadFbnnErConfig } from '../../fbnn/config.js';
 import { writeReport } from '../../fbnn/report.js';
 import { runFbnnStudy } from '../../fbnn/study.js';
@@ -15,6 +15,7 @@ const RUN: FlagSpecs = {
   lambdas: { kind: 'string', help: "comma-separated λ values ('null' = one CE over the joined batch); default: the config's" , default: '' },
   cache: { kind: 'string', help: 'pre-training cache directory (reused by every run of the same data/model/pre-training/seed)', default: '.cache/fbnn' },
   out: { kind: 'string', help: 'results JSON (rewritten atomically after every run)' },
+  set: SET_FLAG,
   help: { kind: 'boolean', help: 'show this help' },
 };
 const REPORT: FlagSpecs = {
@@ -34,7 +35,7 @@ function parseList(flag: string, v: string, allowNull: boolean): (number | null)
   return v.split(',').map((t) => t.trim()).filter((t) => t !== '').map((t) => {
     if (allowNull && t === 'null') return null;
     const n = Number(t);
-    if (!Number.isFinite(n)) throw new UsageError(`fbnn-er: --${flag} expects comma-separated numbers${allowNull ? " or 'null'" : ''}, got '${t}'`);
+    if (!Number.isFinite(n)) throw new UsageError('fbnn-er run', `--${flag} expects comma-separated numbers${allowNull ? " or 'null'" : ''}, got '${t}'`);
     return n;
   });
 }
@@ -42,26 +43,19 @@ function parseList(flag: string, v: string, allowNull: boolean): (number | null)
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (!sub || sub === '--help' || sub === 'help') { process.stdout.write(`${help()}\n`); return sub ? 0 : 2; }
-  // --set may repeat: collect it before the strict flag parser sees the rest.
-  const sets: string[] = [], others: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    if (rest[i] === '--set') {
-      if (rest[i + 1] === undefined) throw new UsageError('fbnn-er: --set expects path=value');
-      sets.push(rest[++i]);
-    } else if (rest[i].startsWith('--set=')) sets.push(rest[i].slice(6));
-    else others.push(rest[i]);
-  }
   if (sub === 'run') {
-    const { flags } = parseArgs('fbnn-er run', others, RUN);
+    const { flags, positional } = parseArgs('fbnn-er run', rest, RUN);
     if (flags.help) { process.stdout.write(`${help()}\n`); return 0; }
-    if (typeof flags.config !== 'string') throw new UsageError('fbnn-er run: --config is required');
-    if (typeof flags.out !== 'string') throw new UsageError('fbnn-er run: --out is required');
+    if (positional.length) throw new UsageError('fbnn-er run', `unexpected argument '${positional[0]}'`);
+    const sets = setOverrides('fbnn-er run', flags);
+    if (typeof flags.config !== 'string') throw new UsageError('fbnn-er run', '--config is required');
+    if (typeof flags.out !== 'string') throw new UsageError('fbnn-er run', '--out is required');
     const kind = flags.kind;
-    if (kind !== 'latent' && kind !== 'native') throw new UsageError(`fbnn-er run: --kind must be latent or native, got ${JSON.stringify(kind)}`);
+    if (kind !== 'latent' && kind !== 'native') throw new UsageError('fbnn-er run', `--kind must be latent or native, got ${JSON.stringify(kind)}`);
     const budgets = flags.budgets === 'ladder' ? null : (parseList('budgets', String(flags.budgets), false) as number[]);
-    if (budgets && budgets.some((b) => !(b > 0))) throw new UsageError('fbnn-er run: --budgets must be positive Mb values');
+    if (budgets && budgets.some((b) => !(b > 0))) throw new UsageError('fbnn-er run', '--budgets must be positive Mb values');
     const lambdas = parseList('lambdas', String(flags.lambdas), true);
-    if (lambdas.some((l) => l !== null && !(l >= 0 && l <= 1))) throw new UsageError('fbnn-er run: --lambdas must lie in [0, 1] (or null)');
+    if (lambdas.some((l) => l !== null && !(l >= 0 && l <= 1))) throw new UsageError('fbnn-er run', '--lambdas must lie in [0, 1] (or null)');
     const cfg = loadFbnnErConfig(flags.config, sets);
     const command = ['bitspike fbnn-er run', '--config', flags.config, ...sets.flatMap((s) => ['--set', s]), '--kind', kind,
       ...(budgets ? ['--budgets', budgets.join(',')] : []), ...(lambdas.length ? ['--lambdas', lambdas.map(String).join(',')] : []), '--out', flags.out].join(' ');
@@ -69,12 +63,12 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (sub === 'report') {
-    const { flags } = parseArgs('fbnn-er report', others, REPORT);
+    const { flags, positional } = parseArgs('fbnn-er report', rest, REPORT);
     if (flags.help) { process.stdout.write(`${help()}\n`); return 0; }
-    for (const k of ['results', 'img-dir', 'prefix'] as const) if (typeof flags[k] !== 'string') throw new UsageError(`fbnn-er report: --${k} is required`);
-    if (sets.length) throw new UsageError('fbnn-er report: --set applies to run only');
+    if (positional.length) throw new UsageError('fbnn-er report', `unexpected argument '${positional[0]}'`);
+    for (const k of ['results', 'img-dir', 'prefix'] as const) if (typeof flags[k] !== 'string') throw new UsageError('fbnn-er report', `--${k} is required`);
     process.stdout.write(writeReport(String(flags.results).split(',').filter(Boolean), String(flags['img-dir']), String(flags.prefix)));
     return 0;
   }
-  throw new UsageError(`fbnn-er: unknown subcommand '${sub}' (run, report)`);
+  throw new UsageError('fbnn-er', `unknown subcommand '${sub}' (run, report)`);
 }

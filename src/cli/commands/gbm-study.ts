@@ -1,9 +1,45 @@
 // `bitspike gbm-study`: one GBM results-table run (a config, with the base-task model cached and
-// reused across strategies and ablations). See docs/results/gbm.md for the commands behind each number.
-import { main } from '../../gbm/study.js';
+// reused across strategies and ablations), written as one results JSON that records the exact
+// command. See docs/results/gbm.md for the commands behind each number.
+import { parseArgs, SET_FLAG, setOverrides, usage, UsageError, type FlagSpecs } from '../args.js';
+import { applyOverride, parseConfig, readConfigFile } from '../../cil/config.js';
+import { runStudy } from '../../gbm/study.js';
+import { writeFileAtomic } from '../../util/atomicWrite.js';
 
 export const summary = 'GBM study run: a config with a cached base-task model, results JSON incl. the exact command';
 
-export function run(argv: string[]): Promise<number> {
-  return main(argv);
+const FLAGS: FlagSpecs = {
+  config: { kind: 'string', help: 'experiment config (the `bitspike cil` JSON format, e.g. configs/gbm-fashion-fbnn.json)' },
+  set: SET_FLAG,
+  'base-cache': { kind: 'string', help: 'folder of cached base-task models (shared by every strategy on the same base)' },
+  'incremental-passes': { kind: 'number', help: 'passes over each incremental task per epoch (classifier-only phase)', default: 1 },
+  out: { kind: 'string', help: 'results JSON (written atomically)' },
+  help: { kind: 'boolean', help: 'show this help' },
+};
+
+/** Quotes a --set value for the recorded command when a shell would otherwise split or expand it. */
+const shellWord = (s: string): string => (/^[\w.,:/=@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+export async function run(argv: string[]): Promise<number> {
+  const { flags, positional } = parseArgs('gbm-study', argv, FLAGS);
+  if (flags.help) { console.log(usage('gbm-study', summary, FLAGS)); return 0; }
+  if (positional.length) throw new UsageError('gbm-study', `unexpected argument '${positional[0]}'`);
+  const sets = setOverrides('gbm-study', flags);
+  const config = flags.config, out = flags.out;
+  if (typeof config !== 'string') throw new UsageError('gbm-study', '--config FILE is required');
+  if (typeof out !== 'string') throw new UsageError('gbm-study', '--out FILE is required');
+  const passes = flags['incremental-passes'] as number;
+  if (!Number.isInteger(passes) || passes < 1) throw new UsageError('gbm-study', `--incremental-passes expects an integer ≥ 1, got ${passes}`);
+  const cache = (flags['base-cache'] as string | undefined) ?? null;
+  const raw = readConfigFile(config) as Record<string, unknown>;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError('gbm-study', `${config} must hold a JSON object`);
+  for (const s of sets) applyOverride(raw, s);
+  const cfg = parseConfig(raw, config);
+  const command = ['bitspike gbm-study', '--config', config, ...sets.flatMap((s) => ['--set', shellWord(s)]),
+    ...(cache ? ['--base-cache', cache] : []), ...(passes > 1 ? ['--incremental-passes', String(passes)] : []), '--out', out].join(' ');
+  const result = await runStudy(cfg, { baseCacheDir: cache, incrementalPasses: passes, command, log: (s) => process.stdout.write(`${s}\n`) });
+  writeFileAtomic(out, JSON.stringify(result, null, 1));
+  const last = result.tasks[result.tasks.length - 1];
+  process.stdout.write(`${cfg.name}: Ā=${(result.summary.averageIncrementalAccuracy * 100).toFixed(2)}% A_T=${(result.summary.finalAccuracy * 100).toFixed(2)}% memory ${JSON.stringify(last.memory)}\n`);
+  return 0;
 }

@@ -23,27 +23,27 @@ const FLAGS: FlagSpecs = {
 function positiveInt(flags: Record<string, unknown>, name: string): number | undefined {
   const v = flags[name];
   if (v === undefined) return undefined;
-  if (!Number.isInteger(v) || (v as number) < 1) throw new UsageError(`predict: --${name} expects an integer ≥ 1, got ${String(v)}`);
+  if (!Number.isInteger(v) || (v as number) < 1) throw new UsageError('predict', `--${name} expects an integer ≥ 1, got ${String(v)}`);
   return v as number;
 }
 
 export async function run(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs('predict', argv, FLAGS);
   if (flags.help) { console.log(usage('predict', summary, FLAGS)); return 0; }
-  if (positional.length) throw new UsageError(`predict: unexpected argument '${positional[0]}' (pass the file with --learner)`);
+  if (positional.length) throw new UsageError('predict', `unexpected argument '${positional[0]}' (pass the file with --learner)`);
   const file = flags.learner as string | undefined;
-  if (!file) throw new UsageError('predict: --learner FILE is required');
+  if (!file) throw new UsageError('predict', '--learner FILE is required');
   const perClass = positiveInt(flags, 'per-class');
   const limit = positiveInt(flags, 'limit');
   let bytes: Uint8Array;
-  try { bytes = fs.readFileSync(file); } catch (e) { throw new UsageError(`predict: --learner ${file}: cannot read (${(e as Error).message})`); }
+  try { bytes = fs.readFileSync(file); } catch (e) { throw new UsageError('predict', `--learner ${file}: cannot read (${(e as Error).message})`); }
   const { learner, spec, meta } = loadLearnerFile(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
 
   let ds = await loadDataset(flags.dataset as string, flags.split as string, { dataDir: flags['data-dir'] as string | undefined });
   if (perClass !== undefined) ds = subset(ds, firstPerClass(ds.labels, perClass));
   const n = Math.min(limit ?? ds.shape.n, ds.shape.n);
   const dim = ds.shape.h * ds.shape.w * ds.shape.c;
-  if (dim !== spec.inputDim) throw new UsageError(`predict: ${flags.dataset} images have ${dim} values, the learner expects ${spec.inputDim}`);
+  if (dim !== spec.inputDim) throw new UsageError('predict', `${flags.dataset} images have ${dim} values, the learner expects ${spec.inputDim}`);
   const samples = samplesAt(ds, Int32Array.from({ length: n }, (_, i) => i));
   const t0 = performance.now();
   const predictions = learner.predict(samples);

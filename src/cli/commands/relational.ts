@@ -31,7 +31,7 @@ const FLAGS: FlagSpecs = {
 };
 
 function positiveInt(name: string, v: unknown): number {
-  if (!Number.isInteger(v) || (v as number) < 1) throw new UsageError(`relational: --${name} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || (v as number) < 1) throw new UsageError('relational', `--${name} must be a positive integer, got ${v}`);
   return v as number;
 }
 
@@ -39,14 +39,14 @@ export async function run(argv: string[]): Promise<number> {
   const { flags } = parseArgs('relational', argv, FLAGS);
   if (flags.help) { console.log(usage('relational', summary, FLAGS)); return 0; }
   const task = String(flags.task);
-  if (!TASKS.includes(task)) throw new UsageError(`relational: --task must be one of ${TASKS.join(', ')}, got '${task}'`);
+  if (!TASKS.includes(task)) throw new UsageError('relational', `--task must be one of ${TASKS.join(', ')}, got '${task}'`);
   const infer = String(flags.infer);
-  if (!['any', 'A', 'B', 'C'].includes(infer)) throw new UsageError(`relational: --infer must be any, A, B or C, got '${infer}'`);
+  if (!['any', 'A', 'B', 'C'].includes(infer)) throw new UsageError('relational', `--infer must be any, A, B or C, got '${infer}'`);
   const steps = positiveInt('steps', flags.steps), batch = positiveInt('batch', flags.batch);
   const hidden = positiveInt('hidden', flags.hidden), evalCount = positiveInt('eval-count', flags['eval-count']);
   const seed = flags.seed as number, lr = flags.lr as number;
-  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`relational: --seed must be a non-negative integer, got ${seed}`);
-  if (!(lr > 0)) throw new UsageError(`relational: --lr must be > 0, got ${lr}`);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError('relational', `--seed must be a non-negative integer, got ${seed}`);
+  if (!(lr > 0)) throw new UsageError('relational', `--lr must be > 0, got ${lr}`);
   const log = (s: string) => { if (!flags.quiet) console.error(s); };
   const rng = new Rng(seed);
   const t0 = performance.now();

@@ -14,7 +14,7 @@ const FLAGS: FlagSpecs = {
 export async function run(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs('report', argv, FLAGS);
   if (flags.help) { console.log(usage('report <run folder> [<run folder> …]', summary, FLAGS)); return 0; }
-  if (positional.length === 0) throw new UsageError('report: expected at least one run folder (the --out of bitspike cil or demo)');
+  if (positional.length === 0) throw new UsageError('report', 'expected at least one run folder (the --out of bitspike cil or demo)');
   const runs = positional.map(loadRun);
   const out = (flags.out as string | undefined) ?? path.join(positional[0], 'report.html');
   writeFileAtomic(out, buildReport(runs));

