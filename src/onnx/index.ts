@@ -9,3 +9,4 @@ export { OnnxPlan } from './plan.js';
 export { OnnxRunner, resolveCut, type CutPoint } from './runner.js';
 export { OnnxEncoder } from './encoder.js';
 export type { Value, ValueType } from './value.js';
+export { exportOnnx, EXPORT_OPSET, type ExportOptions } from './export.js';
