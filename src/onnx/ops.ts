@@ -109,7 +109,7 @@ function forEachIndex(shape: readonly number[], f: (flat: number, idx: number[])
 // ---------------------------------------------------------------------------------------------
 // Elementwise
 
-function unaryFloat(name: string, f: (v: number) => number, engine?: (t: Tensor) => Tensor): Planner {
+function unaryFloat(f: (v: number) => number, engine?: (t: Tensor) => Tensor): Planner {
   return (n, ins) => {
     const x = needFloat(n, ins, 0, 'X');
     return {
@@ -122,7 +122,6 @@ function unaryFloat(name: string, f: (v: number) => number, engine?: (t: Tensor)
       },
     };
   };
-  void name;
 }
 
 function binary(name: 'Add' | 'Sub' | 'Mul' | 'Div'): Planner {
@@ -171,12 +170,12 @@ const clipPlanner: Planner = (n, ins) => {
 
 const leakyPlanner: Planner = (n, ins) => {
   const alpha = float(n, 'alpha', 0.01);
-  return unaryFloat('LeakyRelu', () => 0, (t) => leakyRelu(t, alpha))(n, ins);
+  return unaryFloat((v) => (v > 0 ? v : alpha * v), (t) => leakyRelu(t, alpha))(n, ins);
 };
 
 const hardSigmoidPlanner: Planner = (n, ins) => {
   const alpha = float(n, 'alpha', 0.2), beta = float(n, 'beta', 0.5);
-  return unaryFloat('HardSigmoid', (v) => Math.max(0, Math.min(1, alpha * v + beta)))(n, ins);
+  return unaryFloat((v) => Math.max(0, Math.min(1, alpha * v + beta)))(n, ins);
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -634,13 +633,13 @@ const slicePlanner: Planner = (n, ins) => {
 const OPS: Record<string, Planner> = {
   Conv: convPlanner,
   BatchNormalization: batchNormPlanner,
-  Relu: unaryFloat('Relu', (v) => Math.max(v, 0), relu),
+  Relu: unaryFloat((v) => Math.max(v, 0), relu),
   Clip: clipPlanner,
   LeakyRelu: leakyPlanner,
-  Sigmoid: unaryFloat('Sigmoid', (v) => 1 / (1 + Math.exp(-v)), sigmoid),
+  Sigmoid: unaryFloat((v) => 1 / (1 + Math.exp(-v)), sigmoid),
   HardSigmoid: hardSigmoidPlanner,
-  HardSwish: unaryFloat('HardSwish', (v) => v * Math.max(0, Math.min(1, v / 6 + 0.5))),
-  Sign: unaryFloat('Sign', (v) => (v > 0 ? 1 : v < 0 ? -1 : 0)),
+  HardSwish: unaryFloat((v) => v * Math.max(0, Math.min(1, v / 6 + 0.5))),
+  Sign: unaryFloat((v) => (v > 0 ? 1 : v < 0 ? -1 : 0)),
   Add: binary('Add'),
   Sub: binary('Sub'),
   Mul: binary('Mul'),
