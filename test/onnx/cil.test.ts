@@ -52,3 +52,25 @@ test('onnx model config errors name the key and the problem', () => {
   assert.throws(() => cfg({ cut: 'nowhere' }, { name: 'gbm' }), /config\.model\.cut: .*cut point 'nowhere' is neither a node nor a value/);
   assert.throws(() => cfg({ depth: 3 }, { name: 'gbm' }), /config\.model\.depth: unknown key/);
 });
+
+test('the GBM base cache keys an ONNX backbone by its file contents, not only its path', async (t) => {
+  const { baseCacheKey } = await import('../../src/gbm/baseCache.js');
+  const { strategyEntry } = await import('../../src/cil/strategy.js');
+  const { decodeModel, encodeModel } = await import('../../src/onnx/proto.js');
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bitspike-onnx-key-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'enc.onnx');
+  fs.copyFileSync(FILE, file);
+  const c = cfg({ file }, { name: 'gbm' });
+  const strategy = strategyEntry('gbm').create(c.strategy.options);
+  const before = baseCacheKey(c, strategy);
+  assert.equal(baseCacheKey(c, strategy), before, 'deterministic');
+  const m = decodeModel(new Uint8Array(fs.readFileSync(FILE)));
+  const w = m.graph!.initializer![0].rawData!;
+  w[0] ^= 1;
+  fs.writeFileSync(file, encodeModel(m));
+  assert.notEqual(baseCacheKey(c, strategy), before, 'other weights, other base');
+});
