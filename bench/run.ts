@@ -11,6 +11,7 @@ const suites: Record<string, () => Promise<(ctx: BenchContext) => Promise<void>>
   bnn: async () => (await import('./bnn.js')).runBnnBench,
   snn: async () => (await import('./snn.js')).runSnnBench,
   data: async () => (await import('./data.js')).runDataBench,
+  onnx: async () => (await import('./onnx.js')).runOnnxBench,
 };
 
 const { flags } = parseArgs('bench', process.argv.slice(2), {

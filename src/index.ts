@@ -9,3 +9,4 @@ export * as snn from './snn/index.js';
 export * as cil from './cil/index.js';
 export * as relational from './relational/index.js';
 export * as bnn from './bnn/index.js';
+export * as onnx from './onnx/index.js';

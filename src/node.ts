@@ -7,3 +7,5 @@ export * as cilRunner from './cil/runner.js';
 export * as cilConfig from './cil/config.js';
 export * as cilReport from './cil/report.js';
 export * as fbnnReplay from './fbnn/study.js';
+export { readOnnxFile } from './onnx/io-node.js';
+export { readNpy, writeNpy, NpyError, type NpyArray } from './data/npy.js';

@@ -5,7 +5,10 @@ import fs from 'node:fs';
 import type { BudgetConfig } from './budget.js';
 import type { TrainingConfig } from './learner.js';
 import { FBNN_DEFAULTS } from './backbones/fbnn.js';
+import { ONNX_DEFAULTS, registerOnnxModel, registeredOnnxModel } from './backbones/onnx.js';
 import { RESNET_DEFAULTS } from './backbones/resnet.js';
+import { readOnnxFile } from '../onnx/io-node.js';
+import { resolveCut } from '../onnx/runner.js';
 import { MODEL_KINDS, type ModelConfig } from './model.js';
 import { ConfigError, validateObject, type Field, type ObjectFields } from './schema.js';
 import { STRATEGY_NAMES, strategyEntry } from './strategy.js';
@@ -77,7 +80,26 @@ export const MODEL_FIELDS: Record<ModelConfig['kind'], ObjectFields> = {
     learnableGain: { kind: 'boolean', default: FBNN_DEFAULTS.learnableGain, help: 'learnable per-channel gain/bias in ScaledSign' },
     imageShape: imageShapeField,
   },
+  onnx: {
+    file: { kind: 'string', help: 'the .onnx file of the frozen encoder (path relative to the working directory)' },
+    cut: { kind: 'string', nullable: true, default: ONNX_DEFAULTS.cut, help: 'node or value name giving the features (null: input of the last Gemm/MatMul)' },
+    binarizer: { kind: 'string', enum: ['heaviside', 'thermometer', 'none'], default: ONNX_DEFAULTS.binarizer, help: 'GBM feature binarizer on the features' },
+    levels: { kind: 'number', int: true, min: 1, default: ONNX_DEFAULTS.levels, help: 'thermometer levels T (D = features·T)' },
+    hidden: { kind: 'intList', min: 1, default: ONNX_DEFAULTS.hidden, help: 'float dense layers between the embedding and the head' },
+    imageShape: imageShapeField,
+  },
 };
+
+/** Reads and registers model.file of an onnx config (once per file), so errors point at the config. */
+function loadOnnxModel(m: Record<string, unknown>, path: string): void {
+  const file = m.file as string;
+  let model = registeredOnnxModel(file);
+  if (!model) {
+    try { model = readOnnxFile(file); } catch (e) { throw new ConfigError(`${path}.file: ${(e as Error).message}`); }
+    registerOnnxModel(file, model);
+  }
+  try { resolveCut(model, m.cut as string | null); } catch (e) { throw new ConfigError(`${path}.cut: ${(e as Error).message}`); }
+}
 
 const modelCheck = (v: unknown, path: string): unknown => {
   if (v === undefined) v = {};
@@ -86,7 +108,9 @@ const modelCheck = (v: unknown, path: string): unknown => {
   if (typeof kind !== 'string' || !(MODEL_KINDS as readonly string[]).includes(kind)) {
     throw new ConfigError(`${path}.kind: expected one of ${MODEL_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
   }
-  return { kind, ...validateObject(MODEL_FIELDS[kind as ModelConfig['kind']], rest, path, ['kind']) };
+  const model = { kind, ...validateObject(MODEL_FIELDS[kind as ModelConfig['kind']], rest, path, ['kind']) };
+  if (kind === 'onnx') loadOnnxModel(model, path);
+  return model;
 };
 
 export const CONFIG_FIELDS: ObjectFields = {
@@ -104,7 +128,7 @@ export const CONFIG_FIELDS: ObjectFields = {
   },
   model: {
     kind: 'custom', default: { kind: 'mlp' }, check: modelCheck,
-    help: `{"kind": ${MODEL_KINDS.map((k) => `'${k}'`).join(' | ')}, ...}: mlp {hidden}; resnet {${Object.keys(MODEL_FIELDS.resnet).join(', ')}}; fbnn {${Object.keys(MODEL_FIELDS.fbnn).join(', ')}}`,
+    help: `{"kind": ${MODEL_KINDS.map((k) => `'${k}'`).join(' | ')}, ...}: mlp {hidden}; resnet {${Object.keys(MODEL_FIELDS.resnet).join(', ')}}; fbnn {${Object.keys(MODEL_FIELDS.fbnn).join(', ')}}; onnx {${Object.keys(MODEL_FIELDS.onnx).join(', ')}}`,
   },
   strategy: {
     kind: 'custom', default: { name: 'finetune' }, help: '{"name": <strategy>, ...options}',

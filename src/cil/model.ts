@@ -12,20 +12,23 @@ import type { Backbone } from './backbones/backbone.js';
 import { FBNN_DEFAULTS, fbnnBackbone, type FbnnModelConfig } from './backbones/fbnn.js';
 import type { GrowableHead } from './backbones/head.js';
 import { mlpBackbone, type LatentSplit, type MlpModelConfig } from './backbones/mlp.js';
+import { ONNX_DEFAULTS, onnxBackbone, type OnnxModelConfig } from './backbones/onnx.js';
 import { RESNET_DEFAULTS, resnetBackbone, type ResnetModelConfig } from './backbones/resnet.js';
 
 export { GrowingHead, GrowingBinaryHead, type GrowableHead } from './backbones/head.js';
 export { signSte, type LatentSplit, type MlpModelConfig } from './backbones/mlp.js';
 export type { FbnnModelConfig } from './backbones/fbnn.js';
 export type { ResnetModelConfig } from './backbones/resnet.js';
+export { registerOnnxModel, type OnnxModelConfig } from './backbones/onnx.js';
 
-export type ModelConfig = MlpModelConfig | ResnetModelConfig | FbnnModelConfig;
-export const MODEL_KINDS = ['mlp', 'resnet', 'fbnn'] as const;
+export type ModelConfig = MlpModelConfig | ResnetModelConfig | FbnnModelConfig | OnnxModelConfig;
+export const MODEL_KINDS = ['mlp', 'resnet', 'fbnn', 'onnx'] as const;
 
 /** Fills a partial model config with its kind's defaults (configs validated by config.ts are already complete). */
 export function completeModelConfig(c: Partial<ModelConfig> & { kind: ModelConfig['kind'] }): ModelConfig {
   if (c.kind === 'resnet') return { ...RESNET_DEFAULTS, ...c } as ResnetModelConfig;
   if (c.kind === 'fbnn') return { ...FBNN_DEFAULTS, ...c } as FbnnModelConfig;
+  if (c.kind === 'onnx') return { ...ONNX_DEFAULTS, ...c } as OnnxModelConfig;
   return { hidden: [400, 400], ...c } as MlpModelConfig;
 }
 
@@ -33,10 +36,12 @@ function buildBackbone(config: ModelConfig, inputDim: number, split: LatentSplit
   switch (config.kind) {
     case 'mlp': return mlpBackbone(config, inputDim, split, rng);
     case 'resnet':
-    case 'fbnn': {
+    case 'fbnn':
+    case 'onnx': {
       // Conv backbones have one latent point: the (binarized) embedding after pooling / the bottleneck.
       if (split && split.layer !== 1) throw new RangeError(`latent layer must be 1 (the embedding) for model.kind '${config.kind}', got ${split.layer}`);
-      const b = config.kind === 'resnet' ? resnetBackbone(config, inputDim, rng) : fbnnBackbone(config, inputDim, rng);
+      const b = config.kind === 'resnet' ? resnetBackbone(config, inputDim, rng)
+        : config.kind === 'onnx' ? onnxBackbone(config, inputDim, rng) : fbnnBackbone(config, inputDim, rng);
       if (split?.format === 'binary' && !b.binaryLatent) {
         throw new RangeError(`binary latents need a binary embedding: model.binarizer is 'none'; set it to 'heaviside' or 'thermometer' (or use latent format 'float')`);
       }

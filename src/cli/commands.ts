@@ -18,4 +18,5 @@ export const commands: Record<string, () => Promise<CommandModule>> = {
   relational: () => import('./commands/relational.js'),
   'gbm-study': () => import('./commands/gbm-study.js'),
   'fbnn-er': () => import('./commands/fbnn.js'),
+  onnx: () => import('./commands/onnx.js'),
 };

@@ -26,12 +26,20 @@ interface CachedBase { version: 1; key: string; rng: RngState; weights: Record<s
  * Key of the base-task state: everything that shapes it (data, model, training, seed), not the
  * strategy or the budget. The latent split changes the architecture only for the MLP (a sign STE
  * replaces a ReLU at the latent layer); conv backbones have one latent point and the same network.
+ * An ONNX backbone's file contents are part of the key (a file rewritten in place is another base).
  */
 export function baseCacheKey(cfg: ExperimentConfig, strategy: Strategy): string {
   const canon = canonicalConfig({
     ...cfg, name: '', strategy: { name: 'base', options: { split: cfg.model.kind === 'mlp' ? strategy.split : null } }, budget: { totalBits: null, bufferBits: null, countTrainingState: false },
   });
-  return createHash('sha256').update(canon).digest('hex').slice(0, 24);
+  const h = createHash('sha256').update(canon);
+  // An imported encoder is named by its path: its bytes (and external data) shape the base too.
+  if (cfg.model.kind === 'onnx') {
+    h.update(fs.readFileSync(cfg.model.file));
+    const dir = path.dirname(cfg.model.file), base = path.basename(cfg.model.file);
+    for (const f of fs.readdirSync(dir).filter((n) => n.startsWith(base) && n !== base).sort()) h.update(f).update(fs.readFileSync(path.join(dir, f)));
+  }
+  return h.digest('hex').slice(0, 24);
 }
 
 export interface BaseCacheStatus { file: string; hit: boolean }

@@ -70,8 +70,8 @@ export class BatchNorm extends Module {
 export class ReLU extends Lambda { constructor() { super(relu, 'ReLU'); } }
 export class Flatten extends Lambda { constructor() { super(flatten, 'Flatten'); } }
 export class GlobalAvgPool2d extends Lambda { constructor() { super(globalAvgPool2d, 'GlobalAvgPool2d'); } }
-export class MaxPool2d extends Lambda { constructor(o: Pool2dOptions) { super((x) => maxPool2d(x, o), 'MaxPool2d'); } }
-export class AvgPool2d extends Lambda { constructor(o: Pool2dOptions) { super((x) => avgPool2d(x, o), 'AvgPool2d'); } }
+export class MaxPool2d extends Lambda { constructor(readonly opts: Pool2dOptions) { super((x) => maxPool2d(x, opts), 'MaxPool2d'); } }
+export class AvgPool2d extends Lambda { constructor(readonly opts: Pool2dOptions) { super((x) => avgPool2d(x, opts), 'AvgPool2d'); } }
 
 export class Dropout extends Module {
   constructor(readonly p: number, readonly rng: Rng) { super(); }

@@ -13,6 +13,8 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
 const input = (id: string): HTMLInputElement => $<HTMLInputElement>(id);
 
 let client: LearnerClient;
+/** The .onnx encoder the worker has loaded, used by the next new learner (null: the MLP). */
+let encoder: string | null = null;
 let view: LearnerView | null = null;
 const examples: Uint8Array[] = [];
 
@@ -29,7 +31,7 @@ function bytesText(bits: number): string {
 }
 
 // ---- busy state / progress --------------------------------------------------------------------
-const BUSY_CONTROLS = ['new-learner', 'teach-next', 'teach-drawn', 'classify', 'export', 'import', 'forget', 'resample'];
+const BUSY_CONTROLS = ['new-learner', 'teach-next', 'teach-drawn', 'classify', 'export', 'import', 'forget', 'resample', 'encoder'];
 async function busy<T>(what: string, job: () => Promise<T>): Promise<T | undefined> {
   document.body.dataset.state = 'busy';
   document.body.classList.add('busy');
@@ -163,7 +165,7 @@ function readSettings(): Settings {
     strategyId: $<HTMLSelectElement>('strategy').value,
     hidden: input('hidden').value.split(',').map((s) => Number(s.trim())),
     epochs: Number(input('epochs').value), batchSize: Number(input('batch').value), lr: Number(input('lr').value),
-    trainPerClass: Number(input('per-class').value), seed: Number(input('seed').value),
+    trainPerClass: Number(input('per-class').value), seed: Number(input('seed').value), encoder,
   };
 }
 
@@ -293,6 +295,16 @@ async function main(): Promise<void> {
       const bytes = new Uint8Array(await f.arrayBuffer());
       await commit(await client.request({ type: 'import', bytes, source: f.name }), `loaded ${f.name}`);
     }).finally(() => { input('import').value = ''; });
+  });
+  input('encoder').addEventListener('change', () => {
+    const f = input('encoder').files?.[0];
+    if (!f) return;
+    void busy(`loading encoder ${f.name}`, async () => {
+      const r = await client.request({ type: 'loadEncoder', bytes: new Uint8Array(await f.arrayBuffer()), name: f.name });
+      encoder = r.name;
+      $('encoder-note').textContent = `${r.summary}. New learners use it as a frozen backbone (GBM's binarizer and the hidden layers train on top).`;
+      setStatus(`loaded encoder ${r.name} · ${statusTail()}`);
+    }).finally(() => { input('encoder').value = ''; });
   });
   input('upload').addEventListener('change', () => void (async () => {
     for (const f of Array.from(input('upload').files ?? [])) {

@@ -24,6 +24,8 @@ export interface Settings {
   /** MNIST training images per class used for a task (≤ the bundled subset). */
   trainPerClass: number;
   seed: number;
+  /** Name of a loaded .onnx encoder used as the frozen backbone (absent/null: the MLP). */
+  encoder?: string | null;
 }
 
 export interface ClassInfo {
@@ -95,7 +97,8 @@ export type Request =
   | { type: 'predictTest' }
   | { type: 'exemplars'; perClass: number }
   | { type: 'export' }
-  | { type: 'import'; bytes: Uint8Array; source: string };
+  | { type: 'import'; bytes: Uint8Array; source: string }
+  | { type: 'loadEncoder'; bytes: Uint8Array; name: string };
 
 /** A learner snapshot after every change: what to show and the file to persist. */
 export interface Committed {
@@ -113,6 +116,7 @@ export interface Results {
   exemplars: ExemplarGrid;
   export: { file: Uint8Array; name: string };
   import: Committed;
+  loadEncoder: { name: string; summary: string };
 }
 
 export interface ProgressInfo {

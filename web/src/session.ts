@@ -39,6 +39,7 @@ export function validateSettings(s: Settings): void {
     if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`settings.${k}: expected an integer in [${min}, ${max}], got ${String(v)}`);
   };
   int('epochs', 1, 50); int('batchSize', 1, 1024); int('trainPerClass', 1, 100_000); int('seed', 0, 2 ** 31 - 1);
+  if (s.encoder !== undefined && s.encoder !== null && typeof s.encoder !== 'string') throw new RangeError(`settings.encoder: expected an ONNX file name or null, got ${JSON.stringify(s.encoder)}`);
   if (!(s.lr > 0 && s.lr <= 1)) throw new RangeError(`settings.lr: expected a number in (0, 1], got ${s.lr}`);
   if (!Array.isArray(s.hidden) || s.hidden.length < 1 || !s.hidden.every((h) => Number.isInteger(h) && h >= 4 && h <= 4096)) {
     throw new RangeError(`settings.hidden: expected 1+ layer widths in [4, 4096], got ${JSON.stringify(s.hidden)}`);
@@ -61,7 +62,11 @@ export class Session {
   static create(settings: Settings, choice: StrategyChoice, data: BundledMnist): Session {
     validateSettings(settings);
     const spec: LearnerSpec = {
-      model: { kind: 'mlp', hidden: settings.hidden }, inputDim: IMAGE_DIM, numClasses: MAX_CLASSES,
+      // An imported ONNX encoder (registered by the worker) is the frozen backbone; the hidden layers train on top.
+      model: settings.encoder
+        ? { kind: 'onnx', file: settings.encoder, cut: null, binarizer: 'heaviside', levels: 4, hidden: settings.hidden, imageShape: [IMAGE_SIDE, IMAGE_SIDE, 1] }
+        : { kind: 'mlp', hidden: settings.hidden },
+      inputDim: IMAGE_DIM, numClasses: MAX_CLASSES,
       training: { epochs: settings.epochs, batchSize: settings.batchSize, lr: settings.lr, optimizer: 'adam' },
       budget: choice.budget, strategy: choice.strategy, seed: settings.seed,
     };

@@ -2,9 +2,12 @@
 // stays responsive. Requests are handled one at a time in arrival order; a long request posts
 // progress and polls the shared cancel flag after every minibatch. A cancelled or failed learning
 // request leaves the learner exactly as it was committed before it (restored from the last file).
+import { registerOnnxModel } from '../../src/cil/backbones/onnx.js';
 import { getKernels } from '../../src/engine/kernels/index.js';
+import { OnnxEncoder } from '../../src/onnx/encoder.js';
+import { loadOnnx, parameterCount } from '../../src/onnx/model.js';
 import { loadBundledMnist, type BundledMnist } from './dataset.js';
-import type { Envelope, ProgressInfo, Request, Settings, WorkerMessage } from './protocol.js';
+import { IMAGE_SIDE, type Envelope, type ProgressInfo, type Request, type Settings, type WorkerMessage } from './protocol.js';
 import { Cancelled, Session } from './session.js';
 import { strategyChoices } from './strategies.js';
 
@@ -83,6 +86,14 @@ async function handle(id: number, r: Request): Promise<unknown> {
     case 'predictTest': return need().predictTest();
     case 'exemplars': return need().exemplars(r.perClass);
     case 'export': { const s = need(); return { file: s.file(), name: s.fileName() }; }
+    case 'loadEncoder': {
+      // Checked (decoded, operators supported, planned for one 28×28 grayscale image) before it is offered.
+      const model = loadOnnx(r.bytes, { source: r.name });
+      const enc = new OnnxEncoder(model);
+      const features = enc.featureShape([1, 1, IMAGE_SIDE, IMAGE_SIDE]).reduce((a, b) => a * b, 1);
+      registerOnnxModel(r.name, model);
+      return { name: r.name, summary: `${r.name}: ${model.nodes.length} nodes, ${parameterCount(model)} weights (32 bits each), cut at ${enc.cut.reason}, ${features} features` };
+    }
     case 'import': {
       session = Session.restore(r.bytes, r.source, await dataset());
       const c = session.commit();

@@ -35,7 +35,7 @@ export const RESNET_DEFAULTS: Omit<ResnetModelConfig, 'kind'> = {
 };
 
 /** Stem + stages + global average pool: [N, inputDim] → [N, features]. */
-class ResnetFeatures extends Module {
+export class ResnetFeatures extends Module {
   readonly body: Sequential;
   constructor(readonly geometry: ImageGeometry, width: number, blocks: readonly number[], rng: Rng) {
     super();

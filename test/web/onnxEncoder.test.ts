@@ -1,0 +1,88 @@
+// The web app's .onnx encoder picker in headless Chromium: a PyTorch-exported CNN
+// (test/fixtures/onnx/mnist_cnn.onnx) is loaded in the worker, a new learner uses it as its frozen
+// backbone, learns two MNIST tasks with GBM, and its memory readout counts the imported weights at
+// 32 bits; a file that is not ONNX is refused with the reason.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Page } from 'playwright-core';
+import { readOnnxFile } from '../../src/onnx/io-node.js';
+import { parameterCount } from '../../src/onnx/model.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..', '..');
+const dist = join(root, 'web', 'dist');
+const encoderFile = join(root, 'test', 'fixtures', 'onnx', 'mnist_cnn.onnx');
+const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser', process.env.CHROMIUM_PATH].find((p) => p && existsSync(p));
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.gz': 'application/octet-stream', '.wasm': 'application/wasm' };
+
+async function serveDist(): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const rel = decodeURIComponent((req.url ?? '/').split('?')[0]);
+    const file = normalize(join(dist, rel === '/' ? 'index.html' : rel));
+    if (!file.startsWith(dist + sep) || !existsSync(file)) { res.writeHead(404).end('not found'); return; }
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp',
+    });
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  if (!addr || typeof addr === 'string') throw new Error('no server address');
+  return { server, url: `http://127.0.0.1:${addr.port}/` };
+}
+
+const idle = (page: Page): Promise<unknown> => page.waitForSelector('body[data-state="idle"]', { timeout: 60_000 });
+const text = (page: Page, id: string): Promise<string> => page.locator(`#${id}`).innerText();
+
+test('web app: an .onnx encoder picked by the user is the frozen backbone of new learners', {
+  skip: chromiumPath || process.env.CI ? false : 'no Chromium found (.ci/run installs Debian chromium)', timeout: 150_000,
+}, async () => {
+  assert.ok(chromiumPath, 'CI must provide Chromium: .ci/run installs the Debian chromium package');
+  const { build } = await import('vite');
+  await build({ configFile: join(root, 'web', 'vite.config.ts'), logLevel: 'error' });
+  const { server, url } = await serveDist();
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  try {
+    const page = await (await browser.newContext()).newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    await idle(page);
+
+    await page.setInputFiles('#encoder', { name: 'notes.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('PK\u0003\u0004 not a model') });
+    await idle(page);
+    assert.match(await text(page, 'status'), /notes\.onnx: not an ONNX model.*zip archive/);
+
+    await page.setInputFiles('#encoder', encoderFile);
+    await idle(page);
+    const weights = parameterCount(readOnnxFile(encoderFile));
+    assert.match(await text(page, 'encoder-note'), new RegExp(`mnist_cnn\\.onnx: 9 nodes, ${weights} weights \\(32 bits each\\), cut at input '/Flatten_output_0' of the last Gemm.*392 features`));
+
+    await page.fill('#hidden', '32');
+    await page.fill('#per-class', '200');
+    await page.fill('#epochs', '3');
+    await page.click('#new-learner');
+    await idle(page);
+    for (let task = 0; task < 2; task++) {
+      await page.click('#teach-next');
+      await idle(page);
+    }
+    const r = await page.evaluate(() => {
+      const memory: Record<string, number> = {};
+      document.querySelectorAll<HTMLElement>('[data-testid^="mem-"][data-bits]').forEach((e) => { memory[e.dataset.testid!.slice(4, -5)] = Number(e.dataset.bits); });
+      return { memory, accuracy: Number(document.querySelector<HTMLElement>('[data-testid="acc-current"]')!.dataset.value) };
+    });
+    assert.ok(r.accuracy > 0.5, `accuracy on 4 classes ${r.accuracy}`);
+    // Model: imported weights + binarizer (5 × 392: BN γ, β, running mean/var, thresholds) + dense 392→32 + head 32→4, all at 32 bits.
+    assert.equal(r.memory.model, 32 * weights + 32 * 5 * 392 + 32 * (392 * 32 + 32) + 32 * (4 * 32 + 4));
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
