@@ -46,14 +46,14 @@ function help(): string {
 }
 
 function oneFile(cmd: string, positional: string[]): string {
-  if (positional.length !== 1) throw new UsageError(`onnx ${cmd}: expected one ONNX file, got ${positional.length ? positional.join(' ') : 'none'}`);
+  if (positional.length !== 1) throw new UsageError(`onnx ${cmd}`, `expected one ONNX file, got ${positional.length ? positional.join(' ') : 'none'}`);
   return positional[0];
 }
 
 function shapeFlag(cmd: string, v: unknown): number[] | undefined {
   if (v === undefined) return undefined;
   const s = String(v).split(/[,x×]/).map((d) => Number(d.trim()));
-  if (s.length === 0 || s.some((d) => !Number.isInteger(d) || d < 1)) throw new UsageError(`onnx ${cmd}: --input-shape expects positive integers like 1,3,224,224, got '${String(v)}'`);
+  if (s.length === 0 || s.some((d) => !Number.isInteger(d) || d < 1)) throw new UsageError(`onnx ${cmd}`, `--input-shape expects positive integers like 1,3,224,224, got '${String(v)}'`);
   return s;
 }
 
@@ -108,7 +108,7 @@ async function info(argv: string[]): Promise<number> {
 
 function readNpyFile(file: string, flag: string) {
   let b: Buffer;
-  try { b = fs.readFileSync(file); } catch (e) { throw new UsageError(`onnx run: ${flag} ${file}: cannot read (${(e as Error).message})`); }
+  try { b = fs.readFileSync(file); } catch (e) { throw new UsageError('onnx run', `${flag} ${file}: cannot read (${(e as Error).message})`); }
   return readNpy(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), file);
 }
 
@@ -116,10 +116,10 @@ async function runCmd(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs('onnx run', argv, RUN);
   if (flags.help) { console.log(usage('onnx run FILE --input x.npy --out y.npy', summary, RUN)); return 0; }
   const file = oneFile('run', positional);
-  if (!flags.input) throw new UsageError('onnx run: --input x.npy is required');
-  if (!flags.out) throw new UsageError('onnx run: --out y.npy is required');
+  if (!flags.input) throw new UsageError('onnx run', '--input x.npy is required');
+  if (!flags.out) throw new UsageError('onnx run', '--out y.npy is required');
   const threads = flags.threads as number;
-  if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`onnx run: --threads expects an integer ≥ 1, got ${threads}`);
+  if (!Number.isInteger(threads) || threads < 1) throw new UsageError('onnx run', `--threads expects an integer ≥ 1, got ${threads}`);
   const m = readOnnxFile(file);
   const x = readNpyFile(flags.input as string, '--input');
   const target = flags.output ? resolveCut(m, flags.output as string).value : m.outputs[0].name;
@@ -142,12 +142,12 @@ async function runCmd(argv: string[]): Promise<number> {
 async function exportCmd(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs('onnx export', argv, EXPORT);
   if (flags.help) { console.log(usage('onnx export --learner F --out model.onnx', summary, EXPORT)); return 0; }
-  if (positional.length) throw new UsageError(`onnx export: unexpected argument '${positional[0]}' (use --learner and --out)`);
+  if (positional.length) throw new UsageError('onnx export', `unexpected argument '${positional[0]}' (use --learner and --out)`);
   const file = flags.learner as string | undefined;
-  if (!file) throw new UsageError('onnx export: --learner FILE is required');
-  if (!flags.out) throw new UsageError('onnx export: --out model.onnx is required');
+  if (!file) throw new UsageError('onnx export', '--learner FILE is required');
+  if (!flags.out) throw new UsageError('onnx export', '--out model.onnx is required');
   let bytes: Buffer;
-  try { bytes = fs.readFileSync(file); } catch (e) { throw new UsageError(`onnx export: --learner ${file}: cannot read (${(e as Error).message})`); }
+  try { bytes = fs.readFileSync(file); } catch (e) { throw new UsageError('onnx export', `--learner ${file}: cannot read (${(e as Error).message})`); }
   const lf = decodeLearnerFile(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
   // A learner on an imported encoder needs that model registered before it is rebuilt.
   const mc = lf.spec.model;
@@ -169,6 +169,6 @@ export async function run(argv: string[]): Promise<number> {
     case 'run': return runCmd(rest);
     case 'export': return exportCmd(rest);
     case undefined: case '--help': case 'help': console.log(help()); return sub ? 0 : 2;
-    default: throw new UsageError(`onnx: unknown subcommand '${sub}' (known: info, run, export)`);
+    default: throw new UsageError('onnx', `unknown subcommand '${sub}' (known: info, run, export)`);
   }
 }
