@@ -11,7 +11,7 @@
 // channel's weight bits (y → −y). The fold is then re-checked on every reachable value, so the
 // packed network decides exactly as the float simulation does.
 import { sign32 } from '../engine/bits.js';
-import type { BinaryNet } from './fbnn.js';
+import type { BinaryNet } from './binaryNet.js';
 import { encodedChannels, inputThresholds, type InputSpec } from './inputEncoding.js';
 import { preActivation } from './scaledSign.js';
 import type { Quantizer } from './quantizers.js';
