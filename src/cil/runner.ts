@@ -14,7 +14,8 @@ import { Learner, type Progress } from './learner.js';
 import { evaluateTask, summarize, type Summary } from './metrics.js';
 import type { MemoryReport } from './budget.js';
 import { firstPerClass, samplesAt } from './samples.js';
-import { loadSnapshot, saveSnapshot, writeFileAtomic } from './snapshot.js';
+import { loadSnapshot, saveSnapshot } from './snapshot.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
 import { strategyEntry } from './strategy.js';
 
 export interface TaskRecord {

@@ -14,7 +14,7 @@ import { base64ToF32, f32ToBase64 } from '../engine/serialize.js';
 import type { ExperimentConfig } from '../cil/config.js';
 import { canonicalConfig } from '../cil/config.js';
 import { makeSamples } from '../cil/samples.js';
-import { writeFileAtomic } from '../cil/snapshot.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
 import type { Strategy } from '../cil/strategy.js';
 
 /** Strategies whose base task is plain cross-entropy with no replay (their t = 0 state is shared). */

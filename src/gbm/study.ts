@@ -14,7 +14,7 @@ import { evaluateTask, summarize } from '../cil/metrics.js';
 import type { TaskRecord } from '../cil/runner.js';
 import { describeMethod } from '../cil/runner.js';
 import { concatSamples, firstPerClass, samplesAt } from '../cil/samples.js';
-import { writeFileAtomic } from '../cil/snapshot.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
 import { strategyEntry, type Strategy } from '../cil/strategy.js';
 import { withBaseCache, type BaseCacheStatus } from './baseCache.js';
 
