@@ -114,6 +114,26 @@ export function unpackBits(x: PackedRows): Uint8Array {
   return out;
 }
 
+/** Packs rows × bits reals by sign (x ≥ 0 → 1, so sign(0) = +1) into packed rows' words. */
+export function packSignRows(values: Float32Array, rows: number, bits: number): Uint32Array {
+  const w = packedWords(bits);
+  const out = new Uint32Array(rows * w);
+  for (let i = 0; i < rows; i++) {
+    for (let d = 0; d < bits; d++) if (values[i * bits + d] >= 0) out[i * w + (d >>> 5)] |= 1 << (d & 31);
+  }
+  return out;
+}
+
+/** Unpacks packed rows' words to rows × bits ±1 floats (bit 1 → +1). */
+export function unpackSignRows(data: Uint32Array, rows: number, bits: number): Float32Array {
+  const w = packedWords(bits);
+  const out = new Float32Array(rows * bits);
+  for (let i = 0; i < rows; i++) {
+    for (let d = 0; d < bits; d++) out[i * bits + d] = (data[i * w + (d >>> 5)] >>> (d & 31)) & 1 ? 1 : -1;
+  }
+  return out;
+}
+
 /** Bit `bit` of row `row`. */
 export function getBit(x: PackedRows, row: number, bit: number): number {
   return (x.data[row * packedWords(x.bits) + (bit >>> 5)] >>> (bit & 31)) & 1;

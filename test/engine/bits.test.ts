@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  getBit, packBits, popcount32, readBits, sign32, unpackBits, validatePackedRows, wordBit, wordsFor, writeBits,
+  getBit, packBits, packSignRows, popcount32, readBits, sign32, unpackBits, unpackSignRows, validatePackedRows, wordBit, wordsFor, writeBits,
 } from '../../src/engine/bits.js';
 import { packedWords } from '../../src/engine/kernels/types.js';
 import { Rng } from '../../src/engine/random.js';
@@ -59,4 +59,16 @@ test('validatePackedRows names the argument and what was expected', () => {
   assert.throws(() => validatePackedRows({ data: new Uint32Array(3), rows: 1, bits: 3 }, 'x'), /x\.data: expected rows × packedWords\(bits\) = 1 × 2 = 2 words, got 3/);
   assert.throws(() => validatePackedRows({ data: new Uint32Array(0), rows: 0, bits: 3 }, 'x'), /x\.rows: expected an integer ≥ 1/);
   assert.throws(() => packBits([1, 0], 1, 3), /packBits: values must hold rows × bits = 3 entries, got 2/);
+});
+
+test('packSignRows/unpackSignRows round-trip ±1 rows by sign (sign(0) = +1) in the padded layout', () => {
+  const z = Float32Array.of(1, -1, 0, -0.5, 2, -3, 1);
+  assert.deepEqual([...unpackSignRows(packSignRows(z, 1, 7), 1, 7)], [1, -1, 1, -1, 1, -1, 1]);
+  const rng = new Rng(11), rows = 3, bits = 70;
+  const v = Float32Array.from({ length: rows * bits }, () => rng.normal());
+  const packed = packSignRows(v, rows, bits);
+  assert.equal(packed.length, rows * packedWords(bits));
+  validatePackedRows({ data: packed, rows, bits }, 'packed');
+  for (let r = 0; r < rows; r++) for (let j = 0; j < bits; j++) assert.equal(getBit({ data: packed, rows, bits }, r, j), v[r * bits + j] >= 0 ? 1 : 0);
+  assert.deepEqual([...unpackSignRows(packed, rows, bits)], [...v].map((x) => (x >= 0 ? 1 : -1)));
 });
