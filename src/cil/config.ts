@@ -8,7 +8,7 @@ import { FBNN_DEFAULTS } from './backbones/fbnn.js';
 import { RESNET_DEFAULTS } from './backbones/resnet.js';
 import { MODEL_KINDS, type ModelConfig } from './model.js';
 import { ConfigError, validateObject, type Field, type ObjectFields } from './schema.js';
-import { STRATEGY_NAMES, strategyEntry } from './strategy.js';
+import { STRATEGY_NAMES, strategyEntry } from './strategies/index.js';
 
 export interface DataConfig {
   dataset: string;

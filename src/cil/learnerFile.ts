@@ -19,7 +19,7 @@ import type { BudgetConfig } from './budget.js';
 import { Learner, type LearnerState, type TrainingConfig } from './learner.js';
 import type { ModelConfig } from './model.js';
 import { ConfigError, validateObject } from './schema.js';
-import { strategyEntry } from './strategy.js';
+import { strategyEntry } from './strategies/index.js';
 
 export const LEARNER_FILE_MAGIC = 'BSLEARN\0';
 export const LEARNER_FILE_VERSION = 1;

@@ -16,7 +16,7 @@ import type { MemoryReport } from './budget.js';
 import { firstPerClass, samplesAt } from './samples.js';
 import { loadSnapshot, saveSnapshot } from './snapshot.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
-import { strategyEntry } from './strategy.js';
+import { strategyEntry } from './strategies/index.js';
 
 export interface TaskRecord {
   task: number;

@@ -15,7 +15,7 @@ import type { ExperimentConfig } from '../cil/config.js';
 import { canonicalConfig } from '../cil/config.js';
 import { makeSamples } from '../cil/samples.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
-import type { Strategy } from '../cil/strategy.js';
+import type { Strategy } from '../cil/learner.js';
 
 /** Strategies whose base task is plain cross-entropy with no replay (their t = 0 state is shared). */
 export const BASE_SHAREABLE = ['finetune', 'joint', 'native-replay', 'latent-replay', 'gbm'] as const;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { applyOverride, parseConfig } from '../../src/cil/config.js';
 import { BudgetError, planBufferBits } from '../../src/cil/budget.js';
 import { Learner } from '../../src/cil/learner.js';
-import { strategyEntry } from '../../src/cil/strategy.js';
+import { strategyEntry } from '../../src/cil/strategies/index.js';
 
 test('config: defaults fill a minimal config', () => {
   const c = parseConfig({ strategy: { name: 'native-replay' } });

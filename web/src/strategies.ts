@@ -2,8 +2,8 @@
 // a per-class Bernoulli mixture over binary codes, i.e. a generator measured in bits instead of stored
 // exemplars. When the library registers a dedicated 'gbm' strategy it is used directly; until then
 // GBM is latent replay with `source: 'gbm'`. Choices whose strategy is not registered are left out.
-import { LATENT_SOURCES } from '../../src/cil/latentSource.js';
-import { STRATEGIES } from '../../src/cil/strategy.js';
+import { LATENT_SOURCES } from '../../src/cil/latentSources/index.js';
+import { STRATEGIES } from '../../src/cil/strategies/index.js';
 import type { StrategyChoice } from './protocol.js';
 
 const NO_BUDGET = { totalBits: null, bufferBits: null, countTrainingState: false };

@@ -4,7 +4,7 @@ import { applyOverride, CONFIG_FIELDS, overrideStrategy, parseConfig, readConfig
 import { consoleReporter } from '../../cil/progress.js';
 import { runExperiment } from '../../cil/runner.js';
 import { describeFields } from '../../cil/schema.js';
-import { STRATEGIES } from '../../cil/strategy.js';
+import { STRATEGIES } from '../../cil/strategies/index.js';
 import { resultsTable, summaryLine } from '../../cil/table.js';
 
 export const summary = 'class-incremental experiment from a JSON config (results as JSON lines, snapshots, --resume)';
