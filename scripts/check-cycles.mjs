@@ -67,8 +67,9 @@ export function importGraph(root, folders = DEFAULT_FOLDERS) {
 }
 
 /**
- * Strongly connected components with more than one file (or a file importing itself), each given
- * as one concrete cycle path a → b → … → a, so the message names the imports to cut.
+ * Strongly connected components with more than one file (or a file importing itself), each as
+ * { files: the component, sorted; path: one shortest cycle a → b → … → a through its first file },
+ * so the message names imports to cut and how many files are knotted together.
  */
 export function findCycles(graph) {
   let counter = 0;
@@ -103,7 +104,8 @@ export function findCycles(graph) {
       }
     }
   }
-  return sccs.map((scc) => cyclePath(graph, new Set(scc)));
+  return sccs.map((scc) => ({ files: scc.sort(), path: cyclePath(graph, new Set(scc)) }))
+    .sort((a, b) => (a.files[0] < b.files[0] ? -1 : 1));
 }
 
 /** Shortest cycle through the component's first file (breadth-first inside the component). */
@@ -148,7 +150,11 @@ function main(argv) {
     return 0;
   }
   console.error(`check-cycles: ${cycles.length} import cycle${cycles.length > 1 ? 's' : ''}:`);
-  for (const c of cycles) console.error(`  ${c.map(rel).join(' → ')}`);
+  for (const { files, path } of cycles) {
+    console.error(`  ${path.map(rel).join(' → ')}`);
+    const others = files.filter((f) => !path.includes(f));
+    if (others.length) console.error(`    (the same knot also holds ${others.map(rel).join(', ')})`);
+  }
   return 1;
 }
 
