@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Rng, type RngState } from '../engine/random.js';
 import { base64ToF32, f32ToBase64 } from '../engine/serialize.js';
+import { DEFAULT_BUDGET } from '../cil/budget.js';
 import type { ExperimentConfig } from '../cil/config.js';
 import { canonicalConfig } from '../cil/config.js';
 import { makeSamples } from '../cil/samples.js';
@@ -29,7 +30,7 @@ interface CachedBase { version: 1; key: string; rng: RngState; weights: Record<s
  */
 export function baseCacheKey(cfg: ExperimentConfig, strategy: Strategy): string {
   const canon = canonicalConfig({
-    ...cfg, name: '', strategy: { name: 'base', options: { split: cfg.model.kind === 'mlp' ? strategy.split : null } }, budget: { totalBits: null, bufferBits: null, countTrainingState: false },
+    ...cfg, name: '', strategy: { name: 'base', options: { split: cfg.model.kind === 'mlp' ? strategy.split : null } }, budget: DEFAULT_BUDGET,
   });
   return createHash('sha256').update(canon).digest('hex').slice(0, 24);
 }
