@@ -58,8 +58,6 @@ export interface RunOptions {
   resume?: boolean;
   keepSnapshots?: boolean;
   reporter?: Reporter;
-  /** Fault injection for the resume test: block forever at this (task, batch). */
-  hangAt?: { task: number; batch: number } | null;
 }
 
 async function loadSplit(cfg: ExperimentConfig, split: string, perClass: number | null): Promise<ImageDataset> {
@@ -128,14 +126,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
     reporter.taskStart?.(t, scenario.tasks.length, task.classes);
     const t0 = performance.now();
     const data = samplesAt(train, task.train);
-    learner.learnTask(data, {
-      onBatch: (info) => {
-        reporter.batch?.(t, info);
-        if (opts.hangAt && opts.hangAt.task === t && opts.hangAt.batch === info.batch && info.epoch === 0) {
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // blocks until the process is killed
-        }
-      },
-    });
+    learner.learnTask(data, { onBatch: (info) => reporter.batch?.(t, info) });
     const t1 = performance.now();
     const testSet = samplesAt(test, task.cumulativeTest);
     const ev = evaluateTask(t, testSet.y, learner.predict(testSet), taskOfClass);

@@ -47,14 +47,6 @@ function takeSets(argv: string[]): { rest: string[]; sets: string[] } {
   return { rest, sets };
 }
 
-function hangAt(): { task: number; batch: number } | null {
-  const v = process.env.BITSPIKE_CIL_HANG_AT;
-  if (!v) return null;
-  const m = /^(\d+):(\d+)$/.exec(v);
-  if (!m) throw new UsageError(`BITSPIKE_CIL_HANG_AT must be task:batch, got '${v}'`);
-  return { task: Number(m[1]), batch: Number(m[2]) };
-}
-
 export async function run(argv: string[]): Promise<number> {
   const { rest, sets } = takeSets(argv);
   const { flags, positional } = parseArgs('cil', rest, FLAGS);
@@ -71,7 +63,7 @@ export async function run(argv: string[]): Promise<number> {
   const cfg = parseConfig(raw, (flags.config as string | undefined) ?? 'config');
   const results = await runExperiment(cfg, {
     outDir: (flags.out as string | undefined) ?? null, resume: !!flags.resume, keepSnapshots: !!flags['keep-snapshots'],
-    reporter: consoleReporter(process.stderr, !!flags.quiet), hangAt: hangAt(),
+    reporter: consoleReporter(process.stderr, !!flags.quiet),
   });
   if (flags.json) {
     for (const t of results.tasks) console.log(JSON.stringify({ type: 'task', ...t }));
