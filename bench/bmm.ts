@@ -8,7 +8,7 @@
 import { Rng } from '../src/engine/random.js';
 import { packedWords } from '../src/engine/kernels/types.js';
 import { fitBmm } from '../src/bmm/em.js';
-import type { PackedRows } from '../src/bmm/packed.js';
+import type { PackedRows } from '../src/engine/bits.js';
 import { type KernelChoice, resolveKernels } from '../src/bmm/backend.js';
 import { type BenchContext, emit, measure, round } from './harness.js';
 import { runPythonJsonLines } from './python.js';

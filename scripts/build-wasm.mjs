@@ -1,5 +1,7 @@
 // Compiles asm/*.ts (AssemblyScript) to build/wasm/*.wasm and embeds each binary as base64 in
 // src/**/<name>.wasm.generated.ts so the library loads it the same way in Node, browsers and bundlers.
+// Each asm/<name>.ts is one module's entry (its exports are the wasm exports); the files it imports
+// (asm/<name>/*.ts) are compiled into it, so only top-level files need listing below.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -21,7 +21,7 @@ import { eStep } from './estep.js';
 import { type InitMethod, blendRow, initBlend, initKmeansPP } from './init.js';
 import { type BmmWorkspace, laneStride } from './kernels.js';
 import { BernoulliMixture, DEFAULT_EPS, checkEps } from './model.js';
-import { type PackedRows, validatePackedRows } from './packed.js';
+import { type PackedRows, validatePackedRows } from '../engine/bits.js';
 
 export type EmptyComponentPolicy = 'reseed' | 'drop';
 

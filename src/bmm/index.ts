@@ -1,5 +1,5 @@
 // Bernoulli mixture models on bit-packed binary data (the GBM core). See docs/bmm.md.
-export { type PackedRows, packBits, unpackBits, getBit, validatePackedRows } from './packed.js';
+export { type PackedRows, packBits, unpackBits, getBit, validatePackedRows } from '../engine/bits.js';
 export { BernoulliMixture, type BmmParams, DEFAULT_EPS } from './model.js';
 export {
   fitBmm, type FitOptions, type FitResult, type EmEvent, type RestartSummary, type EmptyComponentPolicy,

@@ -2,6 +2,7 @@
 // random members r_k, μ_k = 0.5·z_{r_k} + 0.5·mean(z), π uniform. 'kmeans++': k-means++ seeding on
 // Hamming distance (next centre drawn ∝ squared distance to the nearest chosen one), then one hard
 // assignment step: μ_k = mean of the rows nearest to centre k, π_k = its share of the rows.
+import { popcount32 } from '../engine/bits.js';
 import type { Rng } from '../engine/random.js';
 import type { BmmWorkspace } from './kernels.js';
 import { laneStride } from './kernels.js';
@@ -11,12 +12,6 @@ export type InitMethod = 'blend' | 'kmeans++';
 export interface InitState {
   mu: Float64Array;
   pi: Float64Array;
-}
-
-function popcount32(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
 }
 
 export function hamming(data: Uint32Array, words: number, a: number, b: number): number {

@@ -5,7 +5,7 @@ import type { Rng } from '../engine/random.js';
 import { type KernelChoice, resolveKernels } from './backend.js';
 import { eStep } from './estep.js';
 import { type Precision, bmmMemoryBits } from './memory.js';
-import { type PackedRows, validatePackedRows } from './packed.js';
+import { type PackedRows, validatePackedRows } from '../engine/bits.js';
 import { type SampleOptions, type SampleResult, sampleMixture } from './sample.js';
 
 export const DEFAULT_EPS = 1e-4;

@@ -4,7 +4,7 @@
 // four bytes per 32-bit draw, so P(bit) = q_d / 256 (within 1/512 of μ away from the clamps).
 import { packedWords } from '../engine/kernels/types.js';
 import type { Rng } from '../engine/random.js';
-import type { PackedRows } from './packed.js';
+import type { PackedRows } from '../engine/bits.js';
 
 export interface SampleOptions {
   /** 'exact' (default) or 'byte' (8-bit probabilities, 4 bits per random word). */

@@ -2,8 +2,8 @@
 //   BIC(K) = −2 · Σ_i log p(z_i) + p_K · ln N,   p_K = K·D + (K − 1) free parameters.
 // Lower is better; ties go to the smaller K. Every candidate is fitted with the same options and seed.
 import { type FitOptions, type FitResult, fitBmm } from './em.js';
-import type { PackedRows } from './packed.js';
-import { validatePackedRows } from './packed.js';
+import type { PackedRows } from '../engine/bits.js';
+import { validatePackedRows } from '../engine/bits.js';
 
 export interface SelectionEntry {
   /** The K asked for (the fit may end with fewer after 'drop'). */

@@ -10,8 +10,8 @@
 // monotone); a decreasing channel (negative gain) is turned into an increasing one by flipping that
 // channel's weight bits (y → −y). The fold is then re-checked on every reachable value, so the
 // packed network decides exactly as the float simulation does.
-import { sign32 } from './bits.js';
-import type { BinaryNet } from './fbnn.js';
+import { sign32 } from '../engine/bits.js';
+import type { BinaryNet } from './binaryNet.js';
 import { encodedChannels, inputThresholds, type InputSpec } from './inputEncoding.js';
 import { preActivation } from './scaledSign.js';
 import type { Quantizer } from './quantizers.js';

@@ -12,7 +12,7 @@
 // fields, layer chaining, lengths, CRC) before returning a fresh model, so a bad file throws and
 // nothing is half-loaded.
 import { crc32 } from '../data/crc32.js';
-import { getBit } from './bits.js';
+import { wordBit } from '../engine/bits.js';
 import { DEPLOYED_FORMAT_VERSION, layerFanIn, layerOutputs, streamWords, type DeployedLayer, type DeployedModel } from './deploy.js';
 import { checkInputSpec, encodedChannels, inputThresholds } from './inputEncoding.js';
 
@@ -66,7 +66,7 @@ export function encodeModel(m: DeployedModel): Uint8Array {
     if (l.kind !== 'maxpool') {
       const n = weightBits(l);
       entry.weightOffset = bit;
-      for (let j = 0; j < n; j++, bit++) if (getBit(l.weights, j)) payload[bit >>> 3] |= 1 << (bit & 7);
+      for (let j = 0; j < n; j++, bit++) if (wordBit(l.weights, j)) payload[bit >>> 3] |= 1 << (bit & 7);
     }
     if (l.kind === 'conv' || l.kind === 'dense') {
       entry.thresholdOffset = t;

@@ -1,7 +1,7 @@
 // Node file I/O for binary networks: deployed models (format.ts) and training checkpoints (JSON),
 // both written atomically (temp file + fsync + rename) so a crash never leaves a partial file.
 import fs from 'node:fs';
-import { writeFileAtomic } from '../data/cache.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
 import { decodeModel, encodeModel, ModelFormatError } from './format.js';
 import type { DeployedModel } from './deploy.js';
 import { parseCheckpoint, type TrainCheckpoint } from './train.js';

@@ -9,7 +9,7 @@
 // weight rows hold zeros at the same places, each such pair XNORs to +1, so y = bgemm − (K′ − K).
 import { getKernels } from '../engine/kernels/index.js';
 import { packedWords, type BconvGeometry } from '../engine/kernels/types.js';
-import { getBit } from './bits.js';
+import { wordBit } from '../engine/bits.js';
 import { imageBytes } from './inputEncoding.js';
 import { layerFanIn, type DeployedConv, type DeployedDense, type DeployedModel, type DeployedOutput } from './deploy.js';
 
@@ -57,7 +57,7 @@ function prepareBinary(l: DeployedConv | DeployedDense | DeployedOutput): Prepar
       const base = (g * OCg + j) * K;
       for (let t = 0; t < KH * KW; t++) {
         for (let c = 0; c < Cg; c++) {
-          if (!getBit(l.weights, base + t * Cg + c)) continue;
+          if (!wordBit(l.weights, base + t * Cg + c)) continue;
           const pos = groupWords ? t * groupWords * 32 + c : t * Cg + c;
           wg[j * rowWords + (pos >>> 5)] |= 1 << (pos & 31);
         }

@@ -3,7 +3,7 @@
 // - deployed: 1 bit per binary weight and one 32-bit integer threshold per thresholded channel.
 // The deployed summary's total equals the payload of the serialized model (format.ts), bit for bit
 // up to the final byte's padding; a test holds both to that.
-import type { BinaryNet } from './fbnn.js';
+import type { BinaryNet } from './binaryNet.js';
 import { layerFanIn, layerOutputs, type DeployedModel } from './deploy.js';
 
 export interface LayerSummary {

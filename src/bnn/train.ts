@@ -11,7 +11,7 @@ import { CosineLr, ReduceLrOnPlateau, type LrSchedule, type ScheduleState } from
 import { Rng, type RngState } from '../engine/random.js';
 import { base64ToF32, f32ToBase64 } from '../engine/serialize.js';
 import { noGrad } from '../engine/tensor.js';
-import { BinaryNet, type BinaryNetSpec } from './fbnn.js';
+import { BinaryNet, type BinaryNetSpec } from './binaryNet.js';
 
 export interface LabelledImages {
   /** NHWC uint8. */

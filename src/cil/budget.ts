@@ -11,7 +11,8 @@ export interface BudgetConfig {
   countTrainingState: boolean;
 }
 
-export const DEFAULT_BUDGET: BudgetConfig = { totalBits: null, bufferBits: null, countTrainingState: false };
+/** No total and no buffer budget, training state not counted (frozen: shared by every caller). */
+export const DEFAULT_BUDGET: BudgetConfig = Object.freeze({ totalBits: null, bufferBits: null, countTrainingState: false });
 
 export interface MemoryReport {
   /** Deployed weights at their bit widths. */

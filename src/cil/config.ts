@@ -2,7 +2,7 @@
 // budget, seed). Unknown keys anywhere are rejected with their path; `--set path=value` overrides
 // apply to the raw JSON before validation, so they are checked the same way.
 import fs from 'node:fs';
-import type { BudgetConfig } from './budget.js';
+import { DEFAULT_BUDGET, type BudgetConfig } from './budget.js';
 import type { TrainingConfig } from './learner.js';
 import { FBNN_DEFAULTS } from './backbones/fbnn.js';
 import { ONNX_DEFAULTS, registerOnnxModel, registeredOnnxModel } from './backbones/onnx.js';
@@ -11,7 +11,7 @@ import { readOnnxFile } from '../onnx/io-node.js';
 import { resolveCut } from '../onnx/runner.js';
 import { MODEL_KINDS, type ModelConfig } from './model.js';
 import { ConfigError, validateObject, type Field, type ObjectFields } from './schema.js';
-import { STRATEGY_NAMES, strategyEntry } from './strategy.js';
+import { STRATEGY_NAMES, strategyEntry } from './strategies/index.js';
 
 export interface DataConfig {
   dataset: string;
@@ -150,9 +150,9 @@ export const CONFIG_FIELDS: ObjectFields = {
   },
   budget: {
     kind: 'object', fields: {
-      totalBits: { kind: 'number', int: true, min: 0, nullable: true, default: null, help: 'bits for the whole learner' },
-      bufferBits: { kind: 'number', int: true, min: 0, nullable: true, default: null, help: 'bits for the buffer / latent source' },
-      countTrainingState: { kind: 'boolean', default: false, help: 'count optimizer state in the total' },
+      totalBits: { kind: 'number', int: true, min: 0, nullable: true, default: DEFAULT_BUDGET.totalBits, help: 'bits for the whole learner' },
+      bufferBits: { kind: 'number', int: true, min: 0, nullable: true, default: DEFAULT_BUDGET.bufferBits, help: 'bits for the buffer / latent source' },
+      countTrainingState: { kind: 'boolean', default: DEFAULT_BUDGET.countTrainingState, help: 'count optimizer state in the total' },
     },
   },
 };

@@ -5,5 +5,8 @@ export * from './strategy.js';
 export * from './metrics.js';
 export * from './budget.js';
 export * from './latentSource.js';
+export * from './latentSources/index.js';
+export { bufferSource } from './latentSources/buffer.js';
+export * from './strategies/index.js';
 export * from './samples.js';
 export * from './model.js';

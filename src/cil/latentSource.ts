@@ -2,10 +2,9 @@
 // latent space to the classifier. A LatentSource stores or models the latents of each class once its
 // task ends and hands back samples; the latent-replay strategy does not care which source it has, so
 // the accuracy/memory comparison between stored latents and a generator needs no other change.
+// This file is the contract only; the sources are registered by name in ./latentSources/index.ts.
 import type { Rng } from '../engine/random.js';
-import { binaryCodec, float32Codec, type PolicyContext } from './buffer/index.js';
-import { ReplayBuffer } from './strategies/replayBuffer.js';
-import { gbmSource } from '../gbm/latentSource.js';
+import type { PolicyContext } from './buffer/policy.js';
 
 export interface LatentBatch {
   /** n × dim values (±1 for binary latents). */
@@ -36,35 +35,4 @@ export interface LatentSourceOptions {
   bits: number | null;
   numClasses: number;
   policy: string;
-}
-
-/** Stored latents in a bit-budgeted buffer (float32 or 1 bit per value). */
-export function bufferSource(o: LatentSourceOptions): LatentSource {
-  const codec = o.format === 'binary' ? binaryCodec(o.dim) : float32Codec(o.dim);
-  const buf = new ReplayBuffer('latent-replay', codec, o.bits, o.numClasses, o.policy);
-  return {
-    kind: 'buffer', memoryKind: 'buffer',
-    addClasses: (latents, labels, ctx) => buf.policy.afterTask(buf.store, { values: latents, labels, n: labels.length, dim: o.dim }, ctx),
-    size: () => buf.count,
-    sample: (n, rng) => {
-      const latents = new Float32Array(n * o.dim), labels = new Int32Array(n);
-      for (let j = 0; j < n; j++) { const s = rng.int(buf.count); buf.store.read(s, latents, j * o.dim); labels[j] = buf.store.label(s); }
-      return { latents, labels };
-    },
-    memoryBits: () => buf.memoryBits(),
-    state: () => buf.state(),
-    loadState: (s) => buf.loadState(s),
-  };
-}
-
-/** Latent sources by name: stored latents, or GBM's per-class Bernoulli mixtures. */
-export const LATENT_SOURCES: Record<string, (o: LatentSourceOptions) => LatentSource> = {
-  buffer: bufferSource,
-  gbm: (o) => gbmSource(o, o.config),
-};
-
-export function createLatentSource(name: string, o: LatentSourceOptions): LatentSource {
-  const make = LATENT_SOURCES[name];
-  if (!make) throw new RangeError(`unknown latent source '${name}' (known: ${Object.keys(LATENT_SOURCES).join(', ')})`);
-  return make(o);
 }

@@ -11,9 +11,55 @@ import { Rng, type RngState } from '../engine/random.js';
 import { base64ToF32, f32ToBase64 } from '../engine/serialize.js';
 import { noGrad, type Tensor } from '../engine/tensor.js';
 import { assertWithinBudget, labelBits, memoryReport, planBufferBits, type BudgetConfig, type FixedFootprint, type MemoryReport } from './budget.js';
-import { CilNet, type ModelConfig } from './model.js';
+import { CilNet, type LatentSplit, type ModelConfig } from './model.js';
 import { makeSamples, toInput, type Samples } from './samples.js';
-import type { Batch, Strategy } from './strategy.js';
+
+// The strategy contract (Mammoth's minimal `observe` + Avalanche's hooks). It lives beside the
+// Learner because each side calls the other: the learner runs the hooks, the hooks receive the
+// learner. A strategy is one file under strategies/ exporting a StrategyEntry (./strategy.ts).
+// Every hook is optional: with none, the learner fine-tunes (cross-entropy on the current task's
+// minibatches). Hooks run in this order for each task:
+//   trainingData → beforeTask → [beforeEpoch → (loss → step → afterBatch)* → afterEpoch]* → afterTask
+// Online learning (learner.learnOne) runs loss → step → observeOne for each example.
+
+/** One minibatch of current-task data. */
+export interface Batch {
+  /** Network input [B, dim] (pixels / 255). */
+  readonly x: Tensor;
+  /** Output units of the targets (learner.unitsOf(labels)). */
+  readonly units: Int32Array;
+  /** The minibatch's samples (pixels and original labels), for strategies that store them. */
+  readonly samples: Samples;
+}
+
+export interface Strategy {
+  readonly name: string;
+  /** Where the model splits into encoder and trunk (latent replay); null: no split. */
+  readonly split: LatentSplit | null;
+  /** Called once the learner (and its model) exists; `bufferBits` is the planned buffer budget (null: none set). */
+  setup?(learner: Learner, bufferBits: number | null): void;
+  /** The samples the epochs iterate over (joint training returns everything seen so far). */
+  trainingData?(learner: Learner, task: Samples): Samples;
+  beforeTask?(learner: Learner, task: Samples): void;
+  beforeEpoch?(learner: Learner, epoch: number): void;
+  /** The minibatch loss (Mammoth's observe). Default: cross-entropy over all seen classes. */
+  loss?(learner: Learner, batch: Batch): Tensor;
+  afterBatch?(learner: Learner, batch: Batch, loss: number): void;
+  afterEpoch?(learner: Learner, epoch: number): void;
+  afterTask?(learner: Learner, task: Samples): void;
+  /** After the update on one online example. */
+  observeOne?(learner: Learner, example: Samples): void;
+  /** Output units predicted for an input batch (iCaRL: nearest mean of exemplars). Default: argmax of the logits. */
+  predict?(learner: Learner, x: Tensor): Int32Array;
+  /** Bits kept between tasks besides model, buffer and generator, with `classes` classes seen. */
+  auxiliaryBits?(learner: Learner, classes: number): number;
+  bufferBits?(): number;
+  generatorBits?(): number;
+  /** Defaults in effect that are not paper values (listed in run reports). */
+  defaults?(): string[];
+  state(): unknown;
+  loadState(s: unknown, learner: Learner): void;
+}
 
 export interface TrainingConfig {
   epochs: number;

@@ -15,11 +15,11 @@
 // loading `state`, so predictions are bit-identical wherever the same kernels run.
 import { unzlibSync, zlibSync } from 'fflate';
 import { crc32 } from '../data/crc32.js';
-import type { BudgetConfig } from './budget.js';
+import { DEFAULT_BUDGET, type BudgetConfig } from './budget.js';
 import { Learner, type LearnerState, type TrainingConfig } from './learner.js';
 import type { ModelConfig } from './model.js';
 import { ConfigError, validateObject } from './schema.js';
-import { strategyEntry } from './strategy.js';
+import { strategyEntry } from './strategies/index.js';
 
 export const LEARNER_FILE_MAGIC = 'BSLEARN\0';
 export const LEARNER_FILE_VERSION = 1;
@@ -68,7 +68,10 @@ export function normalizeSpec(raw: unknown, source = 'learner spec'): LearnerSpe
   try { entry = strategyEntry(st.name); } catch (e) { throw new ConfigError(`${source}.strategy.name: ${(e as Error).message}`); }
   const options = validateObject(entry.options, st.options ?? {}, `${source}.strategy.options`);
   const b = s.budget as Partial<BudgetConfig>;
-  const budget: BudgetConfig = { totalBits: b.totalBits ?? null, bufferBits: b.bufferBits ?? null, countTrainingState: b.countTrainingState ?? false };
+  const budget: BudgetConfig = {
+    totalBits: b.totalBits ?? DEFAULT_BUDGET.totalBits, bufferBits: b.bufferBits ?? DEFAULT_BUDGET.bufferBits,
+    countTrainingState: b.countTrainingState ?? DEFAULT_BUDGET.countTrainingState,
+  };
   return {
     model: s.model as ModelConfig, inputDim: s.inputDim!, numClasses: s.numClasses!, training: s.training as TrainingConfig,
     budget, strategy: { name: st.name, options }, seed: s.seed!,

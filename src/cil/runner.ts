@@ -14,8 +14,9 @@ import { Learner, type Progress } from './learner.js';
 import { evaluateTask, summarize, type Summary } from './metrics.js';
 import type { MemoryReport } from './budget.js';
 import { firstPerClass, samplesAt } from './samples.js';
-import { loadSnapshot, saveSnapshot, writeFileAtomic } from './snapshot.js';
-import { strategyEntry } from './strategy.js';
+import { loadSnapshot, saveSnapshot } from './snapshot.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
+import { strategyEntry } from './strategies/index.js';
 
 export interface TaskRecord {
   task: number;
@@ -57,8 +58,6 @@ export interface RunOptions {
   resume?: boolean;
   keepSnapshots?: boolean;
   reporter?: Reporter;
-  /** Fault injection for the resume test: block forever at this (task, batch). */
-  hangAt?: { task: number; batch: number } | null;
 }
 
 async function loadSplit(cfg: ExperimentConfig, split: string, perClass: number | null): Promise<ImageDataset> {
@@ -127,14 +126,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
     reporter.taskStart?.(t, scenario.tasks.length, task.classes);
     const t0 = performance.now();
     const data = samplesAt(train, task.train);
-    learner.learnTask(data, {
-      onBatch: (info) => {
-        reporter.batch?.(t, info);
-        if (opts.hangAt && opts.hangAt.task === t && opts.hangAt.batch === info.batch && info.epoch === 0) {
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // blocks until the process is killed
-        }
-      },
-    });
+    learner.learnTask(data, { onBatch: (info) => reporter.batch?.(t, info) });
     const t1 = performance.now();
     const testSet = samplesAt(test, task.cumulativeTest);
     const ev = evaluateTask(t, testSet.y, learner.predict(testSet), taskOfClass);

@@ -20,8 +20,6 @@ export interface Snapshot<R = unknown, T = unknown> {
   timings: T[];
 }
 
-export { writeFileAtomic };
-
 export function saveSnapshot(dir: string, snap: Snapshot, keepAll = false): void {
   const text = JSON.stringify(snap);
   writeFileAtomic(path.join(dir, SNAPSHOT_FILE), text);

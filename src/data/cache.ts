@@ -107,9 +107,6 @@ export function decodeCache(buf: Buffer, expectedKey: string): ImageDataset {
   return ds;
 }
 
-/** Writes atomically: temp file in the same directory, then rename over the target. */
-export { writeFileAtomic };
-
 export interface CachedLoadResult { dataset: ImageDataset; status: CacheStatus; file?: string; reason?: string }
 
 /**

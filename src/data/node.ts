@@ -2,7 +2,7 @@
 export * from './index.js';
 export * from './registry.js';
 export { resolveDataDir, resolveCacheDir } from './paths.js';
-export { cachedLoad, encodeCache, decodeCache, fingerprint, writeFileAtomic, CACHE_MAGIC, CACHE_VERSION, type CacheStatus, type CachedLoadResult } from './cache.js';
+export { cachedLoad, encodeCache, decodeCache, fingerprint, CACHE_MAGIC, CACHE_VERSION, type CacheStatus, type CachedLoadResult } from './cache.js';
 export { downloadDataset, type DownloadOptions, type FileResult } from './download.js';
 export { extractTarGz, extractZip } from './extract.js';
 export { REMOTE, type RemoteDataset, type RemoteFile } from './sources.js';

@@ -1,143 +1,140 @@
-// Bit-packed tensors: a matrix of ±1 (or 0/1) values stored one bit each, in the layout documented in
-// kernels/types.ts and docs/formats.md (32-bit words, LSB first, rows zero-padded to 64 bits).
-// XNOR-popcount products on them are exact integers. The {rows, bits, data} shape is the same one
-// the BMM library consumes (PackedRows), so embeddings pass from a network to a mixture uncopied.
-import { getKernels } from './kernels/index.js';
+// The one home of the bit-level helpers used by the packed engine, the BNN format and exporters,
+// the Bernoulli-mixture library and the class-incremental buffers. They share one layout
+// (docs/formats.md): LSB-first 32-bit words, bit 1 = +1 (z = 1), bit 0 = −1, sign(0) = +1. Packed
+// rows are zero-padded to a multiple of 64 bits (see packedWords) so XNOR-popcount kernels can
+// run over whole u64s; bit streams (readBits/writeBits) are not padded per value, so counted bits
+// equal stored bits. Pure functions only: this module imports no kernels, so the kernels may use it.
 import { packedWords } from './kernels/types.js';
-import { fmt, ShapeError } from './shape.js';
-import { Tensor } from './tensor.js';
 
-export class BitTensor {
-  /** Words per row (a multiple of 2, i.e. of 64 bits). */
-  readonly wordsPerRow: number;
+// ---- single bits and words ------------------------------------------------------------------
 
-  constructor(readonly rows: number, readonly bits: number, readonly data: Uint32Array) {
-    if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(bits) || bits < 0) {
-      throw new ShapeError('BitTensor', `rows and bits must be non-negative integers, got ${rows}×${bits}`);
-    }
-    this.wordsPerRow = packedWords(bits);
-    if (data.length !== rows * this.wordsPerRow) {
-      throw new ShapeError('BitTensor', `${rows} rows of ${bits} bits need ${rows * this.wordsPerRow} words, got ${data.length}`);
-    }
-    const tail = bits % 64;
-    if (tail !== 0) {
-      // The XNOR-popcount identity needs zero padding bits; reject data that would silently break it.
-      for (let r = 0; r < rows; r++) {
-        const base = r * this.wordsPerRow;
-        for (let j = bits; j < this.wordsPerRow * 32; j++) {
-          if ((data[base + (j >>> 5)] >>> (j & 31)) & 1) throw new ShapeError('BitTensor', `row ${r} has a non-zero padding bit at position ${j} (bits = ${bits})`);
-        }
-      }
-    }
-  }
+/** 1 for +1 (x ≥ 0, so sign(0) = +1), 0 for −1. */
+export function sign32(x: number): 0 | 1 {
+  return x >= 0 ? 1 : 0;
+}
 
-  /** Packs a 2-D float tensor by sign: x ≥ 0 → bit 1 (+1), x < 0 → bit 0 (−1). sign(0) = +1. */
-  static fromSigns(x: Tensor): BitTensor {
-    if (x.rank !== 2) throw new ShapeError('BitTensor.fromSigns', `expects a 2-D tensor, got ${fmt(x.shape)}`);
-    const [rows, bits] = x.shape;
-    const words = new Uint32Array(rows * packedWords(bits));
-    getKernels().packSigns(x.f32, rows, bits, words);
-    return new BitTensor(rows, bits, words);
-  }
+/** Bit i of a flat word array (bit i&31 of word i>>>5). */
+export function wordBit(words: Uint32Array, i: number): number {
+  return (words[i >>> 5] >>> (i & 31)) & 1;
+}
 
-  /** Packs 0/1 values (any non-zero → 1). */
-  static fromBits(values: ArrayLike<number>, rows: number, bits: number): BitTensor {
-    if (values.length !== rows * bits) throw new ShapeError('BitTensor.fromBits', `${values.length} values for ${rows}×${bits}`);
-    const wpr = packedWords(bits);
-    const words = new Uint32Array(rows * wpr);
-    for (let r = 0; r < rows; r++) {
-      for (let j = 0; j < bits; j++) if (values[r * bits + j]) words[r * wpr + (j >>> 5)] |= 1 << (j & 31);
-    }
-    return new BitTensor(rows, bits, words);
-  }
+/** Number of 1 bits in a 32-bit word (SWAR). */
+export function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
 
-  get(row: number, bit: number): 0 | 1 {
-    return ((this.data[row * this.wordsPerRow + (bit >>> 5)] >>> (bit & 31)) & 1) as 0 | 1;
-  }
+// ---- bit streams: values of 1..32 bits at any bit offset --------------------------------------
 
-  /** ±1 floats, [rows, bits]. */
-  toSigns(): Tensor {
-    const out = new Float32Array(this.rows * this.bits);
-    getKernels().unpackSigns(this.data, this.rows, this.bits, out);
-    return new Tensor(out, [this.rows, this.bits]);
-  }
-
-  /** Number of +1 bits per row. */
-  popcount(): Int32Array {
-    const out = new Int32Array(this.rows);
-    getKernels().popcountRows(this.data, this.rows, this.bits, out);
-    return out;
-  }
-
-  /** Storage in bits, padding included (what the bytes in memory cost). */
-  get storageBits(): number {
-    return this.data.length * 32;
+/** Writes the low `width` bits of `value` at bit `offset` (1 ≤ width ≤ 32). */
+export function writeBits(words: Uint32Array, offset: number, width: number, value: number): void {
+  const w = offset >>> 5, b = offset & 31;
+  const v = width === 32 ? value >>> 0 : (value & ((1 << width) - 1)) >>> 0;
+  const mask = width === 32 ? 0xffffffff : ((1 << width) - 1) >>> 0;
+  words[w] = ((words[w] & ~(mask << b)) | (v << b)) >>> 0;
+  if (b + width > 32) {
+    const hi = b + width - 32;
+    const hmask = ((1 << hi) - 1) >>> 0;
+    words[w + 1] = ((words[w + 1] & ~hmask) | (v >>> (32 - b))) >>> 0;
   }
 }
 
-/**
- * a · bᵀ over ±1 values as exact int32: out[m, n] = bits − 2·popcount(a_m XOR b_n).
- * a: M×K bits, b: N×K bits (b's rows are the output units, like a dense weight [out, in]).
- */
-export function xnorMatmul(a: BitTensor, b: BitTensor): Tensor {
-  if (a.bits !== b.bits) throw new ShapeError('xnorMatmul', `inner sizes differ: ${a.rows}×${a.bits} bits · (${b.rows}×${b.bits} bits)ᵀ`);
-  const out = new Int32Array(a.rows * b.rows);
-  getKernels().bgemm(a.rows, b.rows, a.bits, a.data, b.data, out);
-  return new Tensor(out, [a.rows, b.rows]);
+/** Reads `width` bits (1 ≤ width ≤ 32) at bit `offset` as an unsigned number. */
+export function readBits(words: Uint32Array, offset: number, width: number): number {
+  const w = offset >>> 5, b = offset & 31;
+  let v = words[w] >>> b;
+  if (b + width > 32) v |= words[w + 1] << (32 - b);
+  return width === 32 ? v >>> 0 : (v & ((1 << width) - 1)) >>> 0;
 }
 
-export interface XnorConvOptions { stride?: number; padding?: number; groups?: number }
+/** Words needed for a stream of `bits` bits (no row padding). */
+export const wordsFor = (bits: number): number => Math.ceil(bits / 32);
 
-/**
- * Binary convolution with exact integer results: x and w are read by sign (x ≥ 0 → +1), padding cells
- * are −1 (bit 0, the fully-binarized networks' convention: a 0 is not a ±1 value), and every output is
- * Σ over the C/groups·KH·KW taps of x·w = K − 2·popcount(col XOR w) via binary im2col + XNOR-popcount
- * GEMM. x: [N, C, H, W], w: [OC, C/groups, KH, KW]; returns int32 [N, OC, OH, OW].
- */
-export function xnorConv2d(x: Tensor, w: Tensor, opts: XnorConvOptions = {}): Tensor {
-  const { stride = 1, padding = 0, groups = 1 } = opts;
-  if (x.rank !== 4 || w.rank !== 4) throw new ShapeError('xnorConv2d', `expects x [N,C,H,W] and w [OC,C/groups,KH,KW], got ${fmt(x.shape)} and ${fmt(w.shape)}`);
-  const [N, C, H, W] = x.shape, [OC, Cg, KH, KW] = w.shape;
-  if (!Number.isInteger(groups) || groups < 1 || C % groups || OC % groups || Cg !== C / groups) {
-    throw new ShapeError('xnorConv2d', `weight ${fmt(w.shape)} does not fit input ${fmt(x.shape)} with groups=${groups}`);
+// ---- packed rows (the engine's and the BMM library's matrix layout) ------------------------------
+
+export interface PackedRows {
+  /** rows × packedWords(bits) words. */
+  readonly data: Uint32Array;
+  readonly rows: number;
+  readonly bits: number;
+}
+
+/** Checks shape, word count and zero padding; `what` names the argument in error messages. */
+export function validatePackedRows(x: PackedRows, what: string, opts: { minRows?: number } = {}): void {
+  if (x === null || typeof x !== 'object' || !(x.data instanceof Uint32Array)) {
+    throw new TypeError(`${what}: expected {data: Uint32Array, rows, bits}, got ${x === null ? 'null' : typeof x}`);
   }
-  if (!Number.isInteger(stride) || stride < 1 || !Number.isInteger(padding) || padding < 0) {
-    throw new ShapeError('xnorConv2d', `stride must be ≥ 1 and padding ≥ 0 integers, got ${stride}, ${padding}`);
+  if (!Number.isInteger(x.bits) || x.bits < 1) throw new RangeError(`${what}.bits: expected an integer ≥ 1, got ${x.bits}`);
+  const minRows = opts.minRows ?? 1;
+  if (!Number.isInteger(x.rows) || x.rows < minRows) {
+    throw new RangeError(`${what}.rows: expected an integer ≥ ${minRows}${minRows > 0 ? ' (data must not be empty)' : ''}, got ${x.rows}`);
   }
-  const OH = Math.floor((H + 2 * padding - KH) / stride) + 1, OW = Math.floor((W + 2 * padding - KW) / stride) + 1;
-  if (OH < 1 || OW < 1) throw new ShapeError('xnorConv2d', `kernel ${KH}×${KW} does not fit input ${H}×${W} with padding ${padding}`);
-  const K = Cg * KH * KW, wpr = packedWords(K), rows = N * OH * OW, OCg = OC / groups;
-  const X = x.f32, k = getKernels();
-  const out = new Int32Array(N * OC * OH * OW);
-  const cols = new Uint32Array(rows * wpr), acc = new Int32Array(rows * OCg), wBits = new Uint32Array(OCg * wpr);
-  for (let g = 0; g < groups; g++) {
-    cols.fill(0);
-    // Row r = (n, oh, ow); bit j = (c, kh, kw), the order of a flattened weight row.
-    for (let n = 0, r = 0; n < N; n++) {
-      for (let oh = 0; oh < OH; oh++) {
-        for (let ow = 0; ow < OW; ow++, r++) {
-          for (let c = 0; c < Cg; c++) {
-            const plane = (n * C + g * Cg + c) * H * W;
-            for (let kh = 0; kh < KH; kh++) {
-              const ih = oh * stride - padding + kh;
-              if (ih < 0 || ih >= H) continue;
-              for (let kw = 0; kw < KW; kw++) {
-                const iw = ow * stride - padding + kw;
-                if (iw < 0 || iw >= W || !(X[plane + ih * W + iw] >= 0)) continue;
-                const j = (c * KH + kh) * KW + kw;
-                cols[r * wpr + (j >>> 5)] |= 1 << (j & 31);
-              }
-            }
-          }
-        }
+  const words = packedWords(x.bits);
+  if (x.data.length !== x.rows * words) {
+    throw new RangeError(`${what}.data: expected rows × packedWords(bits) = ${x.rows} × ${words} = ${x.rows * words} words, got ${x.data.length}`);
+  }
+  // Padding bits must be zero: the kernels sum table entries over every byte of a row.
+  const tailBits = x.bits & 31;
+  const firstPadWord = x.bits >>> 5;
+  for (let r = 0; r < x.rows; r++) {
+    const base = r * words;
+    for (let w = firstPadWord; w < words; w++) {
+      const mask = w === firstPadWord && tailBits !== 0 ? ~((1 << tailBits) - 1) >>> 0 : 0xffffffff;
+      if ((x.data[base + w] & mask) !== 0) {
+        throw new RangeError(`${what}.data: row ${r} has non-zero padding bits beyond bit ${x.bits} (word ${w}); padding must be zero`);
       }
     }
-    k.packSigns(w.f32.subarray(g * OCg * K, (g + 1) * OCg * K), OCg, K, wBits);
-    k.bgemm(rows, OCg, K, cols, wBits, acc);
-    for (let r = 0; r < rows; r++) {
-      const n = Math.floor(r / (OH * OW)), p = r % (OH * OW);
-      for (let j = 0; j < OCg; j++) out[(n * OC + g * OCg + j) * OH * OW + p] = acc[r * OCg + j];
+  }
+}
+
+/** Packs a rows × bits matrix of 0/1 (or booleans; any non-zero → 1) into packed rows. */
+export function packBits(values: ArrayLike<number | boolean>, rows: number, bits: number): PackedRows {
+  if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`packBits: rows must be an integer ≥ 0, got ${rows}`);
+  if (!Number.isInteger(bits) || bits < 1) throw new RangeError(`packBits: bits must be an integer ≥ 1, got ${bits}`);
+  if (values.length !== rows * bits) throw new RangeError(`packBits: values must hold rows × bits = ${rows * bits} entries, got ${values.length}`);
+  const words = packedWords(bits);
+  const data = new Uint32Array(rows * words);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < bits; j++) {
+      if (values[r * bits + j]) data[r * words + (j >>> 5)] |= 1 << (j & 31);
     }
   }
-  return new Tensor(out, [N, OC, OH, OW]);
+  return { data, rows, bits };
+}
+
+/** Unpacks to a rows × bits Uint8Array of 0/1. */
+export function unpackBits(x: PackedRows): Uint8Array {
+  const words = packedWords(x.bits);
+  const out = new Uint8Array(x.rows * x.bits);
+  for (let r = 0; r < x.rows; r++) {
+    for (let j = 0; j < x.bits; j++) out[r * x.bits + j] = (x.data[r * words + (j >>> 5)] >>> (j & 31)) & 1;
+  }
+  return out;
+}
+
+/** Packs rows × bits reals by sign (x ≥ 0 → 1, so sign(0) = +1) into packed rows' words. */
+export function packSignRows(values: Float32Array, rows: number, bits: number): Uint32Array {
+  const w = packedWords(bits);
+  const out = new Uint32Array(rows * w);
+  for (let i = 0; i < rows; i++) {
+    for (let d = 0; d < bits; d++) if (values[i * bits + d] >= 0) out[i * w + (d >>> 5)] |= 1 << (d & 31);
+  }
+  return out;
+}
+
+/** Unpacks packed rows' words to rows × bits ±1 floats (bit 1 → +1). */
+export function unpackSignRows(data: Uint32Array, rows: number, bits: number): Float32Array {
+  const w = packedWords(bits);
+  const out = new Float32Array(rows * bits);
+  for (let i = 0; i < rows; i++) {
+    for (let d = 0; d < bits; d++) out[i * bits + d] = (data[i * w + (d >>> 5)] >>> (d & 31)) & 1 ? 1 : -1;
+  }
+  return out;
+}
+
+/** Bit `bit` of row `row`. */
+export function getBit(x: PackedRows, row: number, bit: number): number {
+  return (x.data[row * packedWords(x.bits) + (bit >>> 5)] >>> (bit & 31)) & 1;
 }

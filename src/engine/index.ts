@@ -10,4 +10,4 @@ export * from './optim/index.js';
 export { getKernels, setKernels, setThreads, useReferenceKernels, webThreadsUnavailableReason, webWorkerSpawner, type ThreadOptions } from './kernels/index.js';
 export { clearBufferPool } from './buffer-pool.js';
 export { packedWords, type Kernels, type ConvGeometry, type PoolGeometry } from './kernels/types.js';
-export * from './bits.js';
+export * from './bitTensor.js';

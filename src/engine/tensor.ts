@@ -144,10 +144,6 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
-export function isGradEnabled(): boolean {
-  return gradEnabled;
-}
-
 /**
  * Wraps an op's output: validates it (NaN check when enabled) and, if any input requires a
  * gradient, records the node. Every op in ops/ ends with this call.

@@ -13,7 +13,8 @@ import { Tensor } from '../engine/tensor.js';
 import { Module } from '../nn/module.js';
 import { clipInPlace } from '../bnn/binaryConv.js';
 import { BinaryDense } from '../bnn/binaryLinear.js';
-import { BinaryNet, fbnnSpec, type Stage } from '../bnn/fbnn.js';
+import { BinaryNet, type BinaryNetStage } from '../bnn/binaryNet.js';
+import { fbnnSpec } from '../bnn/fbnnLayout.js';
 import { quantize, steSign } from '../bnn/quantizers.js';
 import { fanInScale, ScaledSign } from '../bnn/scaledSign.js';
 
@@ -46,7 +47,7 @@ export function deployedBits(m: Module): { binaryWeights: number; floatScalars: 
 /** Thermometer encoding and every FBNN stage up to the binary latent: uint8 NHWC images → [N, latentBits] ±1. */
 export class FeatureExtractor extends Module {
   readonly net: BinaryNet;
-  readonly stages: Stage[];
+  readonly stages: BinaryNetStage[];
   readonly latentBits: number;
   constructor(readonly geometry: ImageGeometry, o: FbnnModelOptions, rng: Rng) {
     super();

@@ -25,7 +25,7 @@ import { augmentBatch, parseAugment, type AugmentStep } from '../data/augment.js
 import { canonicalConfig } from '../cil/config.js';
 import type { ExperimentConfig } from '../cil/config.js';
 import { concatSamples, type Samples } from '../cil/samples.js';
-import { writeFileAtomic } from '../cil/snapshot.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
 import type { FbnnErConfig } from './config.js';
 import type { FbnnErData } from './data.js';
 import { FeatureExtractor, GrowingTernaryHead, SkipClassifier, type ImageGeometry } from './model.js';

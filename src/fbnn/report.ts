@@ -2,7 +2,7 @@
 // accuracy Ā against the buffer budget, one series per (replay kind, pre-training, λ), plus the
 // retention (old classes) / adaptation (newest class) split at the last step.
 import path from 'node:path';
-import { writeFileAtomic } from '../cil/snapshot.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
 import { linePlotSvg, type Series } from './plot.js';
 import type { ReplayRunResult } from './protocol.js';
 import { readStudyFile, type StudyFile } from './study.js';

@@ -2,7 +2,7 @@
 // protocol for one replay kind over a list of budgets × loss-balancing λ values, writing the results
 // file atomically after every run (a long job keeps its finished runs if stopped).
 import fs from 'node:fs';
-import { writeFileAtomic } from '../cil/snapshot.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
 import { defaultsInEffect, type FbnnErConfig } from './config.js';
 import { loadFbnnErData } from './data.js';
 import { BITS_PER_MB, budgetLadder } from './ladder.js';

@@ -11,11 +11,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Rng, type RngState } from '../engine/random.js';
 import { base64ToF32, f32ToBase64 } from '../engine/serialize.js';
+import { DEFAULT_BUDGET } from '../cil/budget.js';
 import type { ExperimentConfig } from '../cil/config.js';
 import { canonicalConfig } from '../cil/config.js';
 import { makeSamples } from '../cil/samples.js';
-import { writeFileAtomic } from '../cil/snapshot.js';
-import type { Strategy } from '../cil/strategy.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
+import type { Strategy } from '../cil/learner.js';
 
 /** Strategies whose base task is plain cross-entropy with no replay (their t = 0 state is shared). */
 export const BASE_SHAREABLE = ['finetune', 'joint', 'native-replay', 'latent-replay', 'gbm'] as const;
@@ -30,7 +31,7 @@ interface CachedBase { version: 1; key: string; rng: RngState; weights: Record<s
  */
 export function baseCacheKey(cfg: ExperimentConfig, strategy: Strategy): string {
   const canon = canonicalConfig({
-    ...cfg, name: '', strategy: { name: 'base', options: { split: cfg.model.kind === 'mlp' ? strategy.split : null } }, budget: { totalBits: null, bufferBits: null, countTrainingState: false },
+    ...cfg, name: '', strategy: { name: 'base', options: { split: cfg.model.kind === 'mlp' ? strategy.split : null } }, budget: DEFAULT_BUDGET,
   });
   const h = createHash('sha256').update(canon);
   // An imported encoder is named by its path: its bytes (and external data) shape the base too.

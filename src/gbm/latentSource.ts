@@ -1,32 +1,14 @@
-// GBM as a latent source for the CIL framework (src/cil/latentSource.ts): the latent-replay slot
+// GBM as a latent source for the CIL framework (contract: src/cil/latentSource.ts; registered by
+// name in src/cil/latentSources/index.ts): the latent-replay slot
 // receives freshly sampled Bernoulli pseudo-embeddings instead of stored latents, so GBM and binary
 // latent replay are compared with everything else held equal. Latents cross the interface as ±1
 // floats (bit 1 ↔ +1, sign(0) = +1); the memory is the mixture parameters only.
-import { packedWords } from '../engine/kernels/types.js';
+import { packSignRows, unpackSignRows } from '../engine/bits.js';
 import type { Rng } from '../engine/random.js';
 import { base64ToBytes, bytesToBase64 } from '../engine/serialize.js';
 import type { LatentBatch, LatentSource, LatentSourceOptions } from '../cil/latentSource.js';
 import type { PolicyContext } from '../cil/buffer/policy.js';
 import { GenerativeMemory, type GenerativeMemoryConfig } from './generativeMemory.js';
-
-/** Packs n × dim ±1 (or any real) values by sign into the engine's bit layout. */
-export function packLatents(latents: Float32Array, n: number, dim: number): Uint32Array {
-  const w = packedWords(dim);
-  const out = new Uint32Array(n * w);
-  for (let i = 0; i < n; i++) {
-    for (let d = 0; d < dim; d++) if (latents[i * dim + d] >= 0) out[i * w + (d >>> 5)] |= 1 << (d & 31);
-  }
-  return out;
-}
-
-export function unpackLatents(data: Uint32Array, n: number, dim: number): Float32Array {
-  const w = packedWords(dim);
-  const out = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) {
-    for (let d = 0; d < dim; d++) out[i * dim + d] = (data[i * w + (d >>> 5)] >>> (d & 31)) & 1 ? 1 : -1;
-  }
-  return out;
-}
 
 export function gbmSource(o: LatentSourceOptions, cfg: GenerativeMemoryConfig = {}): LatentSource {
   if (o.format !== 'binary') throw new RangeError(`gbm latent source: GBM models binary latents; set the latent format to 'binary' (got '${o.format}')`);
@@ -44,14 +26,14 @@ export function gbmSource(o: LatentSourceOptions, cfg: GenerativeMemoryConfig = 
         const rows = byClass.get(c)!;
         const sub = new Float32Array(rows.length * o.dim);
         rows.forEach((r, j) => sub.set(latents.subarray(r * o.dim, (r + 1) * o.dim), j * o.dim));
-        memory.fitClass(c, { data: packLatents(sub, rows.length, o.dim), rows: rows.length, bits: o.dim }, ctx.rng);
+        memory.fitClass(c, { data: packSignRows(sub, rows.length, o.dim), rows: rows.length, bits: o.dim }, ctx.rng);
       }
     },
     // A generator has no finite pool: any number of samples can be drawn once a class is stored.
     size: () => memory.classes.length,
     sample(n: number, rng: Rng): LatentBatch {
       const s = memory.sample(n, rng);
-      return { latents: unpackLatents(s.codes.data, n, o.dim), labels: s.labels };
+      return { latents: unpackSignRows(s.codes.data, n, o.dim), labels: s.labels };
     },
     memoryBits: () => memory.memoryBits(),
     state: () => ({ memory: bytesToBase64(memory.serialize()) }),

@@ -12,7 +12,8 @@ import { evaluateTask, summarize } from '../cil/metrics.js';
 import type { TaskRecord } from '../cil/runner.js';
 import { describeMethod } from '../cil/runner.js';
 import { concatSamples, firstPerClass, samplesAt } from '../cil/samples.js';
-import { strategyEntry, type Strategy } from '../cil/strategy.js';
+import { strategyEntry } from '../cil/strategies/index.js';
+import type { Strategy } from '../cil/learner.js';
 import { withBaseCache, type BaseCacheStatus } from './baseCache.js';
 
 /**

@@ -1,5 +1,5 @@
 import { initialize, type Initializer } from '../engine/init.js';
-import { avgPool2d, batchNorm, conv2d, dropout, flatten, globalAvgPool2d, linear, maxPool2d, relu,
+import { batchNorm, conv2d, flatten, globalAvgPool2d, linear, maxPool2d, relu,
   type Conv2dOptions, type Pair, type Pool2dOptions } from '../engine/ops/index.js';
 import type { Rng } from '../engine/random.js';
 import type { Tensor } from '../engine/tensor.js';
@@ -71,11 +71,3 @@ export class ReLU extends Lambda { constructor() { super(relu, 'ReLU'); } }
 export class Flatten extends Lambda { constructor() { super(flatten, 'Flatten'); } }
 export class GlobalAvgPool2d extends Lambda { constructor() { super(globalAvgPool2d, 'GlobalAvgPool2d'); } }
 export class MaxPool2d extends Lambda { constructor(readonly opts: Pool2dOptions) { super((x) => maxPool2d(x, opts), 'MaxPool2d'); } }
-export class AvgPool2d extends Lambda { constructor(readonly opts: Pool2dOptions) { super((x) => avgPool2d(x, opts), 'AvgPool2d'); } }
-
-export class Dropout extends Module {
-  constructor(readonly p: number, readonly rng: Rng) { super(); }
-  forward(x: Tensor): Tensor {
-    return dropout(x, this.p, this.rng, this.training);
-  }
-}

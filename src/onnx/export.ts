@@ -1,5 +1,5 @@
 // Export of bitspike float models to ONNX (opset 17): nn layers (Sequential, Linear, Conv2d,
-// BatchNorm, ReLU, pooling, Flatten, Dropout, ResNet basic blocks) and CIL learners (encoder,
+// BatchNorm, ReLU, max/global pooling, Flatten, ResNet basic blocks) and CIL learners (encoder,
 // binarizer, trunk, head; an imported ONNX encoder is inlined up to its cut). Binary parts export
 // their float simulation: sign activations become Sign nodes (sign(0) = +1 as in bitspike, written
 // Sign(Sign(x) + 0.5)) and binary weights their ±1 values. The packed C export (bitspike bnn export)
@@ -10,7 +10,7 @@ import { OnnxImageEncoder } from '../cil/backbones/onnx.js';
 import { ResnetFeatures } from '../cil/backbones/resnet.js';
 import { CilNet } from '../cil/model.js';
 import { Binarizer } from '../gbm/binarizers.js';
-import { AvgPool2d, BatchNorm, Conv2d, Dropout, Linear, MaxPool2d } from '../nn/layers.js';
+import { BatchNorm, Conv2d, Linear, MaxPool2d } from '../nn/layers.js';
 import { BasicBlock } from '../nn/models.js';
 import { Lambda, Sequential, type Module } from '../nn/module.js';
 import type { Pair } from '../engine/ops/conv.js';
@@ -112,14 +112,11 @@ function emit(b: GraphBuilder, m: Module, x: string): string {
     const C = m.cfg.channels;
     return batchNormNode(b, x, m.gamma?.f32 ?? new Float32Array(C).fill(1), m.beta?.f32 ?? new Float32Array(C), m.runningMean, m.runningVar, m.cfg.eps ?? 1e-5);
   }
-  if (m instanceof MaxPool2d || m instanceof AvgPool2d) {
+  if (m instanceof MaxPool2d) {
     const k = pair(m.opts.kernel, 1), [ph, pw] = pair(m.opts.padding, 0);
     const attrs: Record<string, AttrValue> = { kernel_shape: { ints: k }, strides: { ints: pair(m.opts.stride ?? m.opts.kernel, 1) }, pads: { ints: [ph, pw, ph, pw] } };
-    // bitspike's average pooling counts padded cells (PyTorch's default).
-    if (m instanceof AvgPool2d) attrs.count_include_pad = { i: 1 };
-    return b.node(m instanceof MaxPool2d ? 'MaxPool' : 'AveragePool', [x], attrs);
+    return b.node('MaxPool', [x], attrs);
   }
-  if (m instanceof Dropout) return x;
   if (m instanceof BasicBlock) {
     const y = emit(b, m.b, emit(b, m.a, x));
     return b.node('Relu', [b.node('Add', [y, m.shortcut ? emit(b, m.shortcut, x) : x])]);
@@ -152,7 +149,7 @@ function emit(b: GraphBuilder, m: Module, x: string): string {
     }
   }
   throw new OnnxError(`ONNX export: ${m.constructor.name}${m instanceof Lambda ? ` '${m.label}'` : ''} is not exportable ` +
-    '(supported: Sequential, Linear, Conv2d, BatchNorm, ReLU, pooling, Flatten, Dropout, ResNet blocks, CIL learners with mlp, resnet or onnx backbones; ' +
+    '(supported: Sequential, Linear, Conv2d, BatchNorm, ReLU, max/global pooling, Flatten, ResNet blocks, CIL learners with mlp, resnet or onnx backbones; ' +
     'binary FBNN networks deploy through `bitspike bnn export`)');
 }
 

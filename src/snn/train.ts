@@ -146,7 +146,7 @@ export class SpikeGradTrainer {
 }
 
 /** Accuracy (and activity) of the fast path on a dataset, in batches. */
-export function evaluate(net: SpikeGradNetwork, data: Batchable, batchSize = 256, fans?: NetworkFans, inputTicks = 8): { accuracy: number; loss: number; counters: SpikeCounters } {
+export function evaluate(net: SpikeGradNetwork, data: Batchable, batchSize = 256, fans?: NetworkFans, inputTicks = DEFAULT_TRAIN.inputTicks): { accuracy: number; loss: number; counters: SpikeCounters } {
   const size = net.inputSize;
   const counters = emptyCounters(net);
   const f = fans ?? networkFans(net);

@@ -1,7 +1,7 @@
 // Shared fixtures for the BMM tests: planted mixtures and component matching.
 import { Rng } from '../../src/engine/random.js';
 import { packedWords } from '../../src/engine/kernels/types.js';
-import type { PackedRows } from '../../src/bmm/packed.js';
+import type { PackedRows } from '../../src/engine/bits.js';
 
 export interface Planted {
   x: PackedRows;

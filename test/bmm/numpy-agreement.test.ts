@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fitBmm } from '../../src/bmm/em.js';
-import { unpackBits } from '../../src/bmm/packed.js';
+import { unpackBits } from '../../src/engine/bits.js';
 import { runPythonJsonLines } from '../../bench/python.js';
 import { pythonWithNumpy } from '../tools.js';
 import { plantedRows, randomPrototypes } from './helpers.js';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BernoulliMixture } from '../../src/bmm/model.js';
-import { validatePackedRows } from '../../src/bmm/packed.js';
+import { validatePackedRows } from '../../src/engine/bits.js';
 import { byteThresholds } from '../../src/bmm/sample.js';
 import { Rng } from '../../src/engine/random.js';
 import { bitOf, randomPrototypes } from './helpers.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { run } from '../../src/cli/commands/bnn.js';
 import { UsageError } from '../../src/cli/args.js';
 import { Rng } from '../../src/engine/random.js';
-import { BinaryNet } from '../../src/bnn/fbnn.js';
+import { BinaryNet } from '../../src/bnn/binaryNet.js';
 import { deploy } from '../../src/bnn/deploy.js';
 import { saveModel } from '../../src/bnn/io-node.js';
 import { randomSpec } from './helpers.js';

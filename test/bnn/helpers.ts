@@ -2,11 +2,11 @@
 // negative and zero gains, which exercise the flipped and constant threshold folds) and images.
 import { Rng } from '../../src/engine/random.js';
 import { noGrad } from '../../src/engine/tensor.js';
-import { BinaryNet, type BinaryNetSpec, type LayerSpec } from '../../src/bnn/fbnn.js';
+import { BinaryNet, type BinaryLayerSpec, type BinaryNetSpec } from '../../src/bnn/binaryNet.js';
 
 export function randomSpec(rng: Rng): BinaryNetSpec {
   const input = { height: 4 + rng.int(6), width: 4 + rng.int(6), channels: 1 + rng.int(3), levels: 1 + rng.int(5) };
-  const layers: LayerSpec[] = [];
+  const layers: BinaryLayerSpec[] = [];
   let c = input.channels * input.levels, h = input.height, w = input.width;
   const nConv = 1 + rng.int(3);
   for (let i = 0; i < nConv; i++) {

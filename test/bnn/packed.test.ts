@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/random.js';
-import { BinaryNet, FBNN_PRESETS } from '../../src/bnn/fbnn.js';
+import { BinaryNet } from '../../src/bnn/binaryNet.js';
+import { FBNN_PRESETS } from '../../src/bnn/fbnnLayout.js';
 import { deploy, foldThreshold } from '../../src/bnn/deploy.js';
 import { PackedNet } from '../../src/bnn/packedInference.js';
 import { imageBytes } from '../../src/bnn/inputEncoding.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/random.js';
-import { BinaryNet, type BinaryNetSpec } from '../../src/bnn/fbnn.js';
+import { BinaryNet, type BinaryNetSpec } from '../../src/bnn/binaryNet.js';
 import { BnnTrainer, evaluate, netFromCheckpoint, parseCheckpoint, type LabelledImages, type TrainCheckpoint } from '../../src/bnn/train.js';
 import { deploy } from '../../src/bnn/deploy.js';
 import { PackedNet } from '../../src/bnn/packedInference.js';

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyOverride, parseConfig } from '../../src/cil/config.js';
-import { BudgetError, planBufferBits } from '../../src/cil/budget.js';
+import { BudgetError, DEFAULT_BUDGET, planBufferBits } from '../../src/cil/budget.js';
 import { Learner } from '../../src/cil/learner.js';
-import { strategyEntry } from '../../src/cil/strategy.js';
+import { strategyEntry } from '../../src/cil/strategies/index.js';
 
 test('config: defaults fill a minimal config', () => {
   const c = parseConfig({ strategy: { name: 'native-replay' } });
@@ -68,5 +68,5 @@ test('a feasible total budget leaves the rest to the buffer, and the learner rep
   const m = l.memory();
   assert.equal(m.budgetBits, 900_000);
   assert.ok(m.totalBits <= 900_000);
-  assert.equal(planBufferBits({ totalBits: null, bufferBits: null, countTrainingState: false }, { modelBits: 1, classMapBits: 0, auxiliaryBits: 0, trainingStateBits: 0 }), null);
+  assert.equal(planBufferBits(DEFAULT_BUDGET, { modelBits: 1, classMapBits: 0, auxiliaryBits: 0, trainingStateBits: 0 }), null);
 });

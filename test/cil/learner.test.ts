@@ -7,7 +7,7 @@ import { Learner } from '../../src/cil/learner.js';
 import { buildReport, loadRun } from '../../src/cil/report.js';
 import { runExperiment, type RunResults } from '../../src/cil/runner.js';
 import { makeSamples } from '../../src/cil/samples.js';
-import { strategyEntry } from '../../src/cil/strategy.js';
+import { strategyEntry } from '../../src/cil/strategies/index.js';
 import { Rng } from '../../src/engine/random.js';
 import { tinyConfig, tmpDir } from './helpers.js';
 

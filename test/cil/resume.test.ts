@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CLI, tinyConfig, tmpDir } from './helpers.js';
@@ -10,25 +10,19 @@ function runCli(args: string[], env: Record<string, string> = {}): { status: num
   return { status: r.status, stderr: r.stderr, stdout: r.stdout };
 }
 
-/** Starts a run that hangs inside task `task`, waits for the snapshot of the task before, kills it with SIGKILL. */
-async function killMidStream(cfgFile: string, out: string, task: number): Promise<void> {
-  const child = spawn(process.execPath, [CLI, 'cil', '--config', cfgFile, '--out', out, '--quiet'],
-    { env: { ...process.env, BITSPIKE_CIL_HANG_AT: `${task}:1` }, stdio: 'ignore' });
-  const deadline = Date.now() + 30_000;
-  const snap = path.join(out, 'snapshot.json');
-  while (Date.now() < deadline) {
-    if (fs.existsSync(snap) && (JSON.parse(fs.readFileSync(snap, 'utf8')) as { completedTasks: number }).completedTasks === task) break;
-    if (child.exitCode !== null) throw new Error(`run exited (${child.exitCode}) before it was killed`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  // Give it time to enter task `task` (it blocks at its second minibatch), then kill without warning.
-  await new Promise((r) => setTimeout(r, 300));
-  child.kill('SIGKILL');
-  await new Promise((r) => child.on('exit', r));
+/** The child that SIGKILLs itself inside a task (see killMidTask.ts), built next to this file. */
+const KILLER = path.resolve(path.dirname(new URL(import.meta.url).pathname), 'killMidTask.js');
+
+/** Runs the config in a child that kills itself at minibatch 1 of task `task`; checks it died by SIGKILL there. */
+function killMidTask(cfgFile: string, out: string, task: number): void {
+  const r = spawnSync(process.execPath, [KILLER, cfgFile, out, String(task), '1'], { encoding: 'utf8' });
+  assert.equal(r.signal, 'SIGKILL', `the run must die by SIGKILL inside task ${task} (status ${r.status}, stderr: ${r.stderr})`);
+  const snap = JSON.parse(fs.readFileSync(path.join(out, 'snapshot.json'), 'utf8')) as { completedTasks: number };
+  assert.equal(snap.completedTasks, task, 'the last snapshot is the one of the task before the kill');
 }
 
 for (const strategy of [{ name: 'native-replay', policy: 'herding', pixelBits: 4 }, { name: 'icarl', pixelBits: 2 }, { name: 'latent-replay', layer: 1, format: 'binary' }, { name: 'gbm', components: 3 }]) {
-  test(`resume after a SIGKILL mid-task ends with exactly the uninterrupted results (${strategy.name})`, async () => {
+  test(`resume after a SIGKILL mid-task ends with exactly the uninterrupted results (${strategy.name})`, () => {
     const dir = tmpDir('resume');
     const cfgFile = path.join(dir, 'config.json');
     fs.writeFileSync(cfgFile, JSON.stringify(tinyConfig(strategy)));
@@ -36,7 +30,7 @@ for (const strategy of [{ name: 'native-replay', policy: 'herding', pixelBits: 4
     const a = runCli(['--config', cfgFile, '--out', full, '--quiet']);
     assert.equal(a.status, 0, a.stderr);
 
-    await killMidStream(cfgFile, cut, 2);
+    killMidTask(cfgFile, cut, 2);
     assert.ok(!fs.existsSync(path.join(cut, 'results.json')), 'the killed run must not have finished');
     const events = fs.readFileSync(path.join(cut, 'events.jsonl'), 'utf8').trim().split('\n');
     assert.equal(events.filter((l) => JSON.parse(l).type === 'task').length, 2);

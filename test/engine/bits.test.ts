@@ -1,57 +1,74 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as E from '../../src/engine/index.js';
-import { BitTensor, Rng, xnorMatmul } from '../../src/engine/index.js';
+import {
+  getBit, packBits, packSignRows, popcount32, readBits, sign32, unpackBits, unpackSignRows, validatePackedRows, wordBit, wordsFor, writeBits,
+} from '../../src/engine/bits.js';
+import { packedWords } from '../../src/engine/kernels/types.js';
+import { Rng } from '../../src/engine/random.js';
 
-test('BitTensor packs by sign (sign(0)=+1), round-trips, and counts bits', () => {
-  const x = E.tensor([0, -1, 2, -0.5, 3, 0.1, -2, -3, 1], [3, 3]);
-  const b = BitTensor.fromSigns(x);
-  assert.deepEqual([b.get(0, 0), b.get(0, 1), b.get(0, 2)], [1, 0, 1]);
-  assert.deepEqual([...b.toSigns().f32], [1, -1, 1, -1, 1, 1, -1, -1, 1]);
-  assert.deepEqual([...b.popcount()], [2, 2, 1]);
-  assert.equal(b.wordsPerRow, 2);
-  assert.equal(b.storageBits, 3 * 64);
-});
-
-test('xnorMatmul equals the float product of ±1 matrices exactly, for odd sizes', () => {
-  const rng = new Rng(77);
-  for (const [M, N, K] of [[1, 1, 1], [3, 5, 31], [4, 7, 64], [5, 3, 65], [9, 6, 130], [2, 2, 1000]]) {
-    const a = E.randn([M, K], rng), b = E.randn([N, K], rng);
-    const A = BitTensor.fromSigns(a), B = BitTensor.fromSigns(b);
-    const got = xnorMatmul(A, B);
-    const want = E.matmul(A.toSigns(), B.toSigns(), { transB: true });
-    assert.equal(got.dtype, 'int32');
-    assert.deepEqual([...got.data], [...want.f32].map(Math.round), `${M}×${N}×${K}`);
-  }
-});
-
-test('BitTensor rejects bad input: size mismatch, dirty padding, mismatched inner size', () => {
-  assert.throws(() => new BitTensor(2, 10, new Uint32Array(3)), /2 rows of 10 bits need 4 words, got 3/);
-  const w = new Uint32Array(2);
-  w[0] = 1 << 12;
-  assert.throws(() => new BitTensor(1, 10, w), /non-zero padding bit at position 12/);
-  assert.throws(() => xnorMatmul(BitTensor.fromBits([1, 0], 1, 2), BitTensor.fromBits([1, 0, 1], 1, 3)), /inner sizes differ/);
-  assert.throws(() => BitTensor.fromSigns(E.zeros([2, 2, 2])), /expects a 2-D tensor/);
-});
-
-test('xnorConv2d equals the float convolution of ±1 values with −1 padding, exactly', () => {
+test('popcount32 counts the 1 bits of any 32-bit word', () => {
   const rng = new Rng(5);
-  const cases: [number[], number[], { stride?: number; padding?: number; groups?: number }][] = [
-    [[2, 3, 7, 6], [4, 3, 3, 3], { padding: 1 }],
-    [[1, 4, 9, 9], [6, 2, 3, 3], { stride: 2, padding: 1, groups: 2 }],
-    [[3, 5, 5, 5], [5, 1, 3, 3], { groups: 5 }],
-    [[1, 40, 4, 4], [3, 40, 2, 2], {}],
-  ];
-  for (const [xs, ws, o] of cases) {
-    const sign = (t: E.Tensor) => new E.Tensor(t.f32.map((v) => (v >= 0 ? 1 : -1)), t.shape);
-    const x = sign(E.randn(xs, rng)), w = sign(E.randn(ws, rng));
-    const p = o.padding ?? 0;
-    const padded = E.pad(x, [[0, 0], [0, 0], [p, p], [p, p]], -1);
-    const want = E.conv2d(padded, w, null, { stride: o.stride, groups: o.groups });
-    const got = E.xnorConv2d(x, w, o);
-    assert.equal(got.dtype, 'int32');
-    assert.deepEqual(got.shape, want.shape);
-    assert.deepEqual([...got.data], [...want.f32].map(Math.round), JSON.stringify([xs, ws, o]));
+  const words = [0, 1, 0x80000000, 0xffffffff, 0x55555555, 0xaaaaaaaa, 0x0f0f0f0f];
+  for (let i = 0; i < 200; i++) words.push(rng.int(0x100000000) >>> 0);
+  for (const w of words) {
+    let n = 0;
+    for (let b = 0; b < 32; b++) n += (w >>> b) & 1;
+    assert.equal(popcount32(w), n, `popcount32(0x${w.toString(16)})`);
   }
-  assert.throws(() => E.xnorConv2d(E.zeros([1, 3, 4, 4]), E.zeros([2, 2, 3, 3])), /does not fit input/);
+});
+
+test('sign32 maps x ≥ 0 (0 included) to 1 and x < 0 to 0; wordBit reads LSB first', () => {
+  assert.deepEqual([2, 0, -0, -1e-9, -3].map(sign32), [1, 1, 1, 0, 0]);
+  const w = new Uint32Array([0b1010, 0x80000001]);
+  assert.deepEqual([0, 1, 2, 3, 31, 32, 33, 63].map((i) => wordBit(w, i)), [0, 1, 0, 1, 0, 1, 0, 1]);
+});
+
+test('writeBits/readBits store values of every width 1..32 back to back, across word boundaries', () => {
+  const rng = new Rng(9);
+  for (let width = 1; width <= 32; width++) {
+    const n = 37, start = 5; // an odd start so values straddle word edges
+    const words = new Uint32Array(wordsFor(start + n * width) + 1).fill(0xdeadbeef);
+    const max = width === 32 ? 0x100000000 : 2 ** width;
+    const values = Array.from({ length: n }, () => rng.int(max) >>> 0);
+    values.forEach((v, i) => writeBits(words, start + i * width, width, v));
+    assert.deepEqual(values.map((_, i) => readBits(words, start + i * width, width)), values, `width ${width}`);
+    // The bits before `start` keep their old value: writes touch only their own field.
+    assert.equal(readBits(words, 0, start), 0xdeadbeef & ((1 << start) - 1), `prefix untouched at width ${width}`);
+  }
+  assert.equal(wordsFor(0), 0);
+  assert.equal(wordsFor(33), 2);
+});
+
+test('packBits/unpackBits/getBit round-trip rows padded to 64 bits', () => {
+  const rng = new Rng(3);
+  for (const bits of [1, 31, 32, 33, 64, 65, 130]) {
+    const rows = 4, values = Array.from({ length: rows * bits }, () => rng.int(2));
+    const p = packBits(values, rows, bits);
+    assert.equal(p.data.length, rows * packedWords(bits));
+    assert.equal(packedWords(bits) % 2, 0, 'rows are whole u64s');
+    assert.deepEqual([...unpackBits(p)], values);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < bits; j++) assert.equal(getBit(p, r, j), values[r * bits + j]);
+    validatePackedRows(p, 'p');
+  }
+});
+
+test('validatePackedRows names the argument and what was expected', () => {
+  const p = packBits([1, 0, 1], 1, 3);
+  p.data[0] |= 1 << 7;
+  assert.throws(() => validatePackedRows(p, 'codes'), /codes\.data: row 0 has non-zero padding bits beyond bit 3/);
+  assert.throws(() => validatePackedRows({ data: new Uint32Array(3), rows: 1, bits: 3 }, 'x'), /x\.data: expected rows × packedWords\(bits\) = 1 × 2 = 2 words, got 3/);
+  assert.throws(() => validatePackedRows({ data: new Uint32Array(0), rows: 0, bits: 3 }, 'x'), /x\.rows: expected an integer ≥ 1/);
+  assert.throws(() => packBits([1, 0], 1, 3), /packBits: values must hold rows × bits = 3 entries, got 2/);
+});
+
+test('packSignRows/unpackSignRows round-trip ±1 rows by sign (sign(0) = +1) in the padded layout', () => {
+  const z = Float32Array.of(1, -1, 0, -0.5, 2, -3, 1);
+  assert.deepEqual([...unpackSignRows(packSignRows(z, 1, 7), 1, 7)], [1, -1, 1, -1, 1, -1, 1]);
+  const rng = new Rng(11), rows = 3, bits = 70;
+  const v = Float32Array.from({ length: rows * bits }, () => rng.normal());
+  const packed = packSignRows(v, rows, bits);
+  assert.equal(packed.length, rows * packedWords(bits));
+  validatePackedRows({ data: packed, rows, bits }, 'packed');
+  for (let r = 0; r < rows; r++) for (let j = 0; j < bits; j++) assert.equal(getBit({ data: packed, rows, bits }, r, j), v[r * bits + j] >= 0 ? 1 : 0);
+  assert.deepEqual([...unpackSignRows(packed, rows, bits)], [...v].map((x) => (x >= 0 ? 1 : -1)));
 });

@@ -3,12 +3,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/random.js';
 import { referenceKernels as R } from '../../src/engine/kernels/reference.js';
-import { createWasmKernels } from '../../src/engine/kernels/wasm.js';
+import { createWasmKernels, kernelModule, WORKER_FUNCTIONS } from '../../src/engine/kernels/wasm.js';
 import { packedWords, type ConvGeometry, type PoolGeometry } from '../../src/engine/kernels/types.js';
 import { assertClose, conv, convSize, pool, randn, randomBconv } from './kernels-helpers.js';
 
 const W = createWasmKernels();
 const ODD = [1, 3, 7, 33, 65, 129];
+
+test('the kernel module exports exactly the functions the host calls (asm/kernels.ts re-exports every family)', () => {
+  const exported = WebAssembly.Module.exports(kernelModule());
+  const fns = exported.filter((e) => e.kind === 'function').map((e) => e.name).sort();
+  const host = [...WORKER_FUNCTIONS, 'gemmScratchBytes', 'convScratchBytes', 'bconvScratchBytes'].sort();
+  assert.deepEqual(fns, host);
+  assert.deepEqual(exported.filter((e) => e.kind !== 'function').map((e) => `${e.kind} ${e.name}`), ['memory memory']);
+});
 
 function checkSgemm(rng: Rng, M: number, N: number, K: number, ta: boolean, tb: boolean, acc: boolean): void {
   const A = randn(rng, M * K), B = randn(rng, K * N), C0 = randn(rng, M * N);

@@ -55,7 +55,7 @@ test('onnx model config errors name the key and the problem', () => {
 
 test('the GBM base cache keys an ONNX backbone by its file contents, not only its path', async (t) => {
   const { baseCacheKey } = await import('../../src/gbm/baseCache.js');
-  const { strategyEntry } = await import('../../src/cil/strategy.js');
+  const { strategyEntry } = await import('../../src/cil/strategies/index.js');
   const { decodeModel, encodeModel } = await import('../../src/onnx/proto.js');
   const fs = await import('node:fs');
   const os = await import('node:os');

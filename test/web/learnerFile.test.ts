@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { DEFAULT_BUDGET } from '../../src/cil/budget.js';
 import { createLearner, decodeLearnerFile, encodeLearnerFile, LearnerFileError, loadLearnerFile, restoreLearner, type LearnerSpec } from '../../src/cil/learnerFile.js';
 import { Learner, type LearnerState } from '../../src/cil/learner.js';
 import { makeSamples, type Samples } from '../../src/cil/samples.js';
@@ -31,7 +32,7 @@ function task(classes: number[], perClass: number, rng: Rng): Samples {
 const spec = (strategy: LearnerSpec['strategy']): LearnerSpec => ({
   model: { kind: 'mlp', hidden: [32, 16] }, inputDim: DIM, numClasses: 16,
   training: { epochs: 1, batchSize: 16, lr: 1e-2, optimizer: 'adam' },
-  budget: { totalBits: null, bufferBits: null, countTrainingState: false }, strategy, seed: 3,
+  budget: DEFAULT_BUDGET, strategy, seed: 3,
 });
 const GBM = { name: 'latent-replay', options: { source: 'gbm', format: 'binary' } };
 

@@ -6,11 +6,11 @@
 import { binaryCodec, pixelCodec, SampleStore, type StoreState } from '../../src/cil/buffer/index.js';
 import type { Learner } from '../../src/cil/learner.js';
 import { toInput } from '../../src/cil/samples.js';
+import { unpackSignRows } from '../../src/engine/bits.js';
 import { Rng } from '../../src/engine/random.js';
 import { base64ToBytes } from '../../src/engine/serialize.js';
 import { noGrad } from '../../src/engine/tensor.js';
 import { GenerativeMemory } from '../../src/gbm/generativeMemory.js';
-import { unpackLatents } from '../../src/gbm/latentSource.js';
 import { indicesOf, type Split } from './dataset.js';
 import { IMAGE_DIM, IMAGE_SIDE, type ExemplarCell, type ExemplarGrid } from './protocol.js';
 
@@ -76,7 +76,7 @@ function gbmGrid(ctx: ExemplarContext, memory: GenerativeMemory, perClass: numbe
     for (let k = 1; k < m.components; k++) if (m.pi[k] > m.pi[top]) top = k;
     const row: ExemplarCell[] = [grayCell(m.prototype(top), c, `${ctx.className(c)}: μ, π=${m.pi[top].toFixed(2)}`)];
     const s = memory.sample(perClass, rng, [c]);
-    const codes = unpackLatents(s.codes.data, perClass, D);
+    const codes = unpackSignRows(s.codes.data, perClass, D);
     const real = realCodes(ctx, c);
     for (let j = 0; j < perClass; j++) {
       const code = codes.subarray(j * D, (j + 1) * D);

@@ -3,7 +3,7 @@
 // format `bitspike predict` reads in Node). The UI's history (accuracy table, class names, drawn
 // examples) travels in the file's meta, so a restored file shows the same readouts.
 import type { Learner } from '../../src/cil/learner.js';
-import { createLearner, encodeLearnerFile, loadLearnerFile, type LearnerSpec } from '../../src/cil/learnerFile.js';
+import { createLearner, encodeLearnerFile, LEARNER_FILE_EXTENSION, loadLearnerFile, type LearnerSpec } from '../../src/cil/learnerFile.js';
 import { makeSamples, toInput, type Samples } from '../../src/cil/samples.js';
 import { cropPadded } from '../../src/data/transforms.js';
 import { getKernels } from '../../src/engine/kernels/index.js';
@@ -211,7 +211,7 @@ export class Session {
 
   fileName(): string {
     const strategy = this.meta.settings.strategyId;
-    return `bitspike-${strategy}-${this.learner.seenClasses}classes${'.bslearner'}`;
+    return `bitspike-${strategy}-${this.learner.seenClasses}classes${LEARNER_FILE_EXTENSION}`;
   }
 
   /** Predicted class ids and softmax probabilities (over seen classes, in classMap order) of n images. */

@@ -2,19 +2,19 @@
 // a per-class Bernoulli mixture over binary codes, i.e. a generator measured in bits instead of stored
 // exemplars. When the library registers a dedicated 'gbm' strategy it is used directly; until then
 // GBM is latent replay with `source: 'gbm'`. Choices whose strategy is not registered are left out.
-import { LATENT_SOURCES } from '../../src/cil/latentSource.js';
-import { STRATEGIES } from '../../src/cil/strategy.js';
+import { DEFAULT_BUDGET } from '../../src/cil/budget.js';
+import { LATENT_SOURCES } from '../../src/cil/latentSources/index.js';
+import { STRATEGIES } from '../../src/cil/strategies/index.js';
 import type { StrategyChoice } from './protocol.js';
 
-const NO_BUDGET = { totalBits: null, bufferBits: null, countTrainingState: false };
 
 export function strategyChoices(): StrategyChoice[] {
   const gbm: StrategyChoice | null = 'gbm' in STRATEGIES
-    ? { id: 'gbm', label: 'GBM: generative binary memory', strategy: { name: 'gbm', options: {} }, budget: NO_BUDGET, memoryNote: 'per-class Bernoulli mixtures over binary codes (no stored images)' }
+    ? { id: 'gbm', label: 'GBM: generative binary memory', strategy: { name: 'gbm', options: {} }, budget: DEFAULT_BUDGET, memoryNote: 'per-class Bernoulli mixtures over binary codes (no stored images)' }
     : 'gbm' in LATENT_SOURCES
       ? {
         id: 'gbm', label: 'GBM: latent replay from a generative binary memory',
-        strategy: { name: 'latent-replay', options: { source: 'gbm', format: 'binary', layer: 1 } }, budget: NO_BUDGET,
+        strategy: { name: 'latent-replay', options: { source: 'gbm', format: 'binary', layer: 1 } }, budget: DEFAULT_BUDGET,
         memoryNote: 'per-class Bernoulli mixtures over the 1st layer\'s binary codes (no stored images)',
       }
       : null;
@@ -23,15 +23,15 @@ export function strategyChoices(): StrategyChoice[] {
     {
       id: 'latent-binary', label: 'Latent replay: stored binary codes (50 kb buffer)',
       strategy: { name: 'latent-replay', options: { source: 'buffer', format: 'binary', layer: 1 } },
-      budget: { totalBits: null, bufferBits: 50_000, countTrainingState: false }, memoryNote: 'a buffer of real 1-bit latent codes',
+      budget: { ...DEFAULT_BUDGET, bufferBits: 50_000 }, memoryNote: 'a buffer of real 1-bit latent codes',
     },
     {
       id: 'native-replay', label: 'Native replay: stored 8-bit images (400 kb buffer)',
       strategy: { name: 'native-replay', options: { pixelBits: 8 } },
-      budget: { totalBits: null, bufferBits: 400_000, countTrainingState: false }, memoryNote: 'a buffer of real images',
+      budget: { ...DEFAULT_BUDGET, bufferBits: 400_000 }, memoryNote: 'a buffer of real images',
     },
-    { id: 'lwf', label: 'LwF: distillation from the previous model', strategy: { name: 'lwf', options: {} }, budget: NO_BUDGET, memoryNote: 'a frozen copy of the previous model' },
-    { id: 'finetune', label: 'Fine-tuning (no memory, forgets)', strategy: { name: 'finetune', options: {} }, budget: NO_BUDGET, memoryNote: 'nothing besides the model' },
+    { id: 'lwf', label: 'LwF: distillation from the previous model', strategy: { name: 'lwf', options: {} }, budget: DEFAULT_BUDGET, memoryNote: 'a frozen copy of the previous model' },
+    { id: 'finetune', label: 'Fine-tuning (no memory, forgets)', strategy: { name: 'finetune', options: {} }, budget: DEFAULT_BUDGET, memoryNote: 'nothing besides the model' },
   ];
   return all.filter((c): c is StrategyChoice => c !== null && c.strategy.name in STRATEGIES);
 }

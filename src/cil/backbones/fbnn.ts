@@ -6,7 +6,8 @@ import { flatten, maxPool2d } from '../../engine/ops/index.js';
 import type { Rng } from '../../engine/random.js';
 import type { Tensor } from '../../engine/tensor.js';
 import { BinaryDense } from '../../bnn/binaryLinear.js';
-import { BinaryNet, fbnnSpec, type Stage } from '../../bnn/fbnn.js';
+import { BinaryNet, type BinaryNetStage } from '../../bnn/binaryNet.js';
+import { fbnnSpec } from '../../bnn/fbnnLayout.js';
 import { ScaledSign } from '../../bnn/scaledSign.js';
 import { Module, Sequential } from '../../nn/module.js';
 import type { Backbone } from './backbone.js';
@@ -38,7 +39,7 @@ export const FBNN_DEFAULTS: Omit<FbnnModelConfig, 'kind'> = {
 /** Thermometer encoding + every FBNN stage up to and including the binary latent. */
 class FbnnEncoder extends Module {
   readonly net: BinaryNet;
-  readonly stages: Stage[];
+  readonly stages: BinaryNetStage[];
   constructor(readonly geometry: ImageGeometry, net: BinaryNet) {
     super();
     this.net = net;

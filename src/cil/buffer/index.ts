@@ -2,7 +2,7 @@
 import { classBalancedPolicy } from './classBalanced.js';
 import { herdingPolicy } from './herding.js';
 import type { SelectionPolicy } from './policy.js';
-import { randomPolicy } from './random.js';
+import { randomPolicy } from './randomPolicy.js';
 import { reservoirPolicy } from './reservoir.js';
 
 export const POLICIES: Record<string, () => SelectionPolicy> = {

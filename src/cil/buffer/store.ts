@@ -4,7 +4,7 @@
 // add() refuses any write past the capacity, so the budget holds whatever a policy does.
 import { bytesToBase64, base64ToBytes } from '../../engine/serialize.js';
 import { BudgetError, labelBits } from '../budget.js';
-import { readBits, wordsFor, writeBits } from './bits.js';
+import { readBits, wordsFor, writeBits } from '../../engine/bits.js';
 import type { Codec } from './codec.js';
 
 export interface StoreState {

@@ -4,7 +4,8 @@
 import { concat } from '../../engine/ops/index.js';
 import { noGrad, Tensor } from '../../engine/tensor.js';
 import { POLICY_NAMES } from '../buffer/index.js';
-import { createLatentSource, LATENT_SOURCES, type LatentSource } from '../latentSource.js';
+import type { LatentSource } from '../latentSource.js';
+import { createLatentSource, LATENT_SOURCES } from '../latentSources/index.js';
 import type { Learner } from '../learner.js';
 import { balancedCrossEntropy } from '../lossBalancing.js';
 import type { Samples } from '../samples.js';

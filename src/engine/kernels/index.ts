@@ -9,7 +9,8 @@ import { createThreadedWasmKernels, createWasmKernels } from './wasm.js';
 export type { ConvGeometry, Kernels, PoolGeometry } from './types.js';
 export { packedWords } from './types.js';
 export { referenceKernels } from './reference.js';
-export { createThreadedWasmKernels, createWasmKernels, wasmKernelsSupported, type WorkerSpawner } from './wasm.js';
+export { createThreadedWasmKernels, createWasmKernels, wasmKernelsSupported } from './wasm.js';
+export type { WorkerSpawner } from './threadProtocol.js';
 export { webThreadsUnavailableReason, webWorkerSpawner } from './threads-web.js';
 
 let active: Kernels | undefined;

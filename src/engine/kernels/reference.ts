@@ -4,6 +4,7 @@
 //
 // The validate* helpers are shared with the wasm backend so both reject bad calls identically.
 
+import { popcount32 } from '../bits.js';
 import { packedWords, type BconvGeometry, type ConvGeometry, type Kernels, type PoolGeometry } from './types.js';
 
 type ArrayLike32 = Float32Array | Int32Array | Uint32Array;
@@ -132,13 +133,6 @@ export function validateElementwise(kernel: string, arrays: [string, Float32Arra
 /** Number of cells of a pooling window inside the padded input (the avg-pool divisor). */
 function poolCount(h0: number, w0: number, g: PoolGeometry): number {
   return (Math.min(h0 + g.KH, g.H + g.padH) - h0) * (Math.min(w0 + g.KW, g.W + g.padW) - w0);
-}
-
-function popcount32(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  x = (x + (x >>> 4)) & 0x0f0f0f0f;
-  return Math.imul(x, 0x01010101) >>> 24;
 }
 
 /**

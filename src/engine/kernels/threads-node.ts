@@ -1,7 +1,7 @@
 // Node glue for the threaded wasm kernels: spawns worker_threads running worker.ts. Loaded only
 // through a dynamic import so the kernel core has no Node-only static imports.
 
-import { allStartedOrNone, type SpawnedWorker, type WorkerInit } from './wasm.js';
+import { allStartedOrNone, type SpawnedWorker, type WorkerInit } from './threadProtocol.js';
 
 export async function spawnNodeWorkers(inits: WorkerInit[]): Promise<SpawnedWorker[]> {
   const { Worker } = await import('node:worker_threads');

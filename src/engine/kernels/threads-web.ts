@@ -3,7 +3,7 @@
 // Atomics.wait while helpers work, which a browser allows only inside a Worker, and shared memory
 // needs a cross-origin-isolated page (COOP: same-origin + COEP: require-corp).
 
-import { allStartedOrNone, type SpawnedWorker, type WorkerInit, type WorkerSpawner } from './wasm.js';
+import { allStartedOrNone, type SpawnedWorker, type WorkerInit, type WorkerSpawner } from './threadProtocol.js';
 
 interface WebWorker {
   postMessage(msg: unknown): void;

@@ -2,7 +2,7 @@
 // says 'ready', then serves calls posted through its slot of the control block until told to exit.
 // Platform-neutral: the first message arrives through Node's parentPort or a Web Worker's `self`.
 
-import { CTRL_ARGS, CTRL_DONE, CTRL_EXIT, CTRL_FN, CTRL_GO, CTRL_NARGS, CTRL_SLOT, CTRL_STATUS, type WorkerInit } from './wasm.js';
+import { CTRL_ARGS, CTRL_DONE, CTRL_EXIT, CTRL_FN, CTRL_GO, CTRL_NARGS, CTRL_SLOT, CTRL_STATUS, type WorkerInit } from './threadProtocol.js';
 
 type Fn = (...args: number[]) => void;
 

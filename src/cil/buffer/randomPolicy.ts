@@ -1,5 +1,6 @@
-// Random selection, balanced over tasks (Avalanche's experience-balanced buffer): each task keeps
-// floor(capacity / #tasks) uniformly random samples; classes are not balanced within a task.
+// The 'random' buffer policy: random selection balanced over tasks (Avalanche's experience-balanced
+// buffer). Each task keeps floor(capacity / #tasks) uniformly random samples; classes are not
+// balanced within a task. The draws come from the learner's seeded Rng (ctx.rng).
 import { observeBalanced, randomSelector, rebalance, seenFromJson, seenToJson, type SelectionPolicy } from './policy.js';
 
 export function randomPolicy(): SelectionPolicy {
