@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import type { BudgetConfig } from './budget.js';
 import type { TrainingConfig } from './learner.js';
+import { BINARY_MLP_DEFAULTS } from './backbones/binaryMlp.js';
 import { FBNN_DEFAULTS } from './backbones/fbnn.js';
 import { RESNET_DEFAULTS } from './backbones/resnet.js';
 import { MODEL_KINDS, type ModelConfig } from './model.js';
@@ -59,6 +60,12 @@ export const MODEL_FIELDS: Record<ModelConfig['kind'], ObjectFields> = {
   mlp: {
     hidden: { kind: 'intList', min: 1, default: [400, 400], help: 'hidden layer widths' },
   },
+  'binary-mlp': {
+    hidden: { kind: 'intList', min: 1, default: BINARY_MLP_DEFAULTS.hidden, help: 'binary hidden layer widths' },
+    levels: { kind: 'number', int: true, min: 1, max: 255, default: BINARY_MLP_DEFAULTS.levels, help: 'thermometer input levels per channel' },
+    learnableGain: { kind: 'boolean', default: BINARY_MLP_DEFAULTS.learnableGain, help: 'learnable per-unit gain/bias in ScaledSign' },
+    imageShape: imageShapeField,
+  },
   resnet: {
     width: { kind: 'number', int: true, min: 1, default: RESNET_DEFAULTS.width, help: 'stem/first-stage channels (ResNet-18: 64)' },
     blocks: { kind: 'intList', min: 1, default: RESNET_DEFAULTS.blocks, help: 'basic blocks per stage (ResNet-18: [2,2,2,2])' },
@@ -104,7 +111,7 @@ export const CONFIG_FIELDS: ObjectFields = {
   },
   model: {
     kind: 'custom', default: { kind: 'mlp' }, check: modelCheck,
-    help: `{"kind": ${MODEL_KINDS.map((k) => `'${k}'`).join(' | ')}, ...}: mlp {hidden}; resnet {${Object.keys(MODEL_FIELDS.resnet).join(', ')}}; fbnn {${Object.keys(MODEL_FIELDS.fbnn).join(', ')}}`,
+    help: `{"kind": ${MODEL_KINDS.map((k) => `'${k}'`).join(' | ')}, ...}: mlp {hidden}; binary-mlp {${Object.keys(MODEL_FIELDS['binary-mlp']).join(', ')}}; resnet {${Object.keys(MODEL_FIELDS.resnet).join(', ')}}; fbnn {${Object.keys(MODEL_FIELDS.fbnn).join(', ')}}`,
   },
   strategy: {
     kind: 'custom', default: { name: 'finetune' }, help: '{"name": <strategy>, ...options}',

@@ -20,7 +20,7 @@ export interface GbmOptions {
 export const gbm: StrategyEntry<GbmOptions> = {
   description: 'GBM: frozen binary encoder + per-class Bernoulli mixtures generating pseudo-embeddings (no exemplars)',
   options: {
-    layer: { kind: 'number', int: true, min: 1, default: 1, help: 'hidden layers in the frozen binary encoder' },
+    layer: { kind: 'number', int: true, min: 0, default: 1, help: 'hidden layers in the frozen binary encoder (0: the binary input of a binary-mlp)' },
     components: { kind: 'number', int: true, min: 1, default: 3, help: 'mixture components K per class' },
     precision: { kind: 'string', enum: ['f32', 'u8', 'u4'], default: 'u8', help: 'stored precision of the prototypes μ and weights π' },
     restarts: { kind: 'number', int: true, min: 1, default: 3, help: 'EM restarts per class (best log-likelihood kept)' },

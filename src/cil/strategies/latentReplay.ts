@@ -40,7 +40,7 @@ function latentsOf(learner: Learner, s: Samples): Float32Array {
 export const latentReplay: StrategyEntry<LatentReplayOptions> = {
   description: 'latent replay: frozen encoder after task 0, replay at a hidden layer (float or binary latents)',
   options: {
-    layer: { kind: 'number', int: true, min: 1, default: 1, help: 'hidden layers in the frozen encoder (latent point)' },
+    layer: { kind: 'number', int: true, min: 0, default: 1, help: 'hidden layers in the frozen encoder (latent point; 0: the binary input of a binary-mlp)' },
     format: { kind: 'string', enum: ['float', 'binary'], default: 'binary', help: 'latent storage: float32 or 1 bit (sign activation at the latent layer)' },
     source: { kind: 'string', default: 'buffer', help: `latent source (${Object.keys(LATENT_SOURCES).join(', ')})` },
     policy: { kind: 'string', enum: POLICY_NAMES, default: 'class-balanced', help: 'buffer selection policy (buffer source)' },
