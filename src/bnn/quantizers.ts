@@ -67,6 +67,18 @@ export function quantizer(q: Quantizer | string): Quantizer {
 
 /** Applies a quantizer to a tensor, with its pseudo-gradient in backward. */
 export function quantize(x: Tensor, q: Quantizer): Tensor {
+  // The default quantizer of every binary weight, inlined: it runs on every weight at every step.
+  if (q.name === 'ste_sign') {
+    return customOp('quantize:ste_sign', [x], x.shape, ([X]) => {
+      const y = new Float32Array(X.length);
+      for (let i = 0; i < y.length; i++) y[i] = X[i] >= 0 ? 1 : -1;
+      return y;
+    }, (gy, [X]) => {
+      const g = new Float32Array(gy.length);
+      for (let i = 0; i < g.length; i++) { const v = X[i]; g[i] = v <= 1 && v >= -1 ? gy[i] : 0; }
+      return [g];
+    });
+  }
   return customOp(`quantize:${q.name}`, [x], x.shape, ([X]) => {
     const y = new Float32Array(X.length);
     for (let i = 0; i < y.length; i++) y[i] = q.value(X[i]);

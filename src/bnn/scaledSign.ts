@@ -69,20 +69,25 @@ export class ScaledSign extends Module {
     const inputs = this.learnable ? [y, this.gain, this.bias] : [y];
     const G = this.gain.f32, B = this.bias.f32;
     const ste = this.quantizer.name === 'ste_sign'; // inlined fast path of the default quantizer
+    // Rows × channels × plane, in memory order (no per-element index arithmetic: this op runs on
+    // every binary layer's output, forward and backward).
+    const rows = y.shape[0];
     return customOp('scaledSign', inputs, y.shape, ([Y]) => {
       const out = new Float32Array(Y.length);
-      for (let o = 0, i = 0; o < Y.length / plane; o++) {
-        const c = o % C, g = G[c], b = B[c];
-        for (let e = i + plane; i < e; i++) {
-          const z = preActivation(Y[i], s, g, b);
-          out[i] = ste ? (z >= 0 ? 1 : -1) : q.value(z);
+      for (let r = 0, i = 0; r < rows; r++) {
+        for (let c = 0; c < C; c++) {
+          const g = G[c], b = B[c];
+          for (let e = i + plane; i < e; i++) {
+            const z = preActivation(Y[i], s, g, b);
+            out[i] = ste ? (z >= 0 ? 1 : -1) : q.value(z);
+          }
         }
       }
       return out;
     }, (gy, [Y]) => {
       const gY = new Float32Array(Y.length), gG = new Float32Array(C), gB = new Float32Array(C);
-      for (let o = 0, i = 0; o < Y.length / plane; o++) {
-        const c = o % C, g = G[c], b = B[c];
+      for (let r = 0, i = 0; r < rows; r++) for (let c = 0; c < C; c++) {
+        const g = G[c], b = B[c];
         let sg = 0, sb = 0;
         for (let e = i + plane; i < e; i++) {
           const z = preActivation(Y[i], s, g, b);

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import { DEFAULT_BUDGET, type BudgetConfig } from './budget.js';
 import type { TrainingConfig } from './learner.js';
+import { BINARY_MLP_DEFAULTS } from './backbones/binaryMlp.js';
 import { FBNN_DEFAULTS } from './backbones/fbnn.js';
 import { ONNX_DEFAULTS, registerOnnxModel, registeredOnnxModel } from './backbones/onnx.js';
 import { RESNET_DEFAULTS } from './backbones/resnet.js';
@@ -61,6 +62,12 @@ const imageShapeField: Field = {
 export const MODEL_FIELDS: Record<ModelConfig['kind'], ObjectFields> = {
   mlp: {
     hidden: { kind: 'intList', min: 1, default: [400, 400], help: 'hidden layer widths' },
+  },
+  'binary-mlp': {
+    hidden: { kind: 'intList', min: 1, default: BINARY_MLP_DEFAULTS.hidden, help: 'binary hidden layer widths' },
+    levels: { kind: 'number', int: true, min: 1, max: 255, default: BINARY_MLP_DEFAULTS.levels, help: 'thermometer input levels per channel' },
+    learnableGain: { kind: 'boolean', default: BINARY_MLP_DEFAULTS.learnableGain, help: 'learnable per-unit gain/bias in ScaledSign' },
+    imageShape: imageShapeField,
   },
   resnet: {
     width: { kind: 'number', int: true, min: 1, default: RESNET_DEFAULTS.width, help: 'stem/first-stage channels (ResNet-18: 64)' },
@@ -128,7 +135,7 @@ export const CONFIG_FIELDS: ObjectFields = {
   },
   model: {
     kind: 'custom', default: { kind: 'mlp' }, check: modelCheck,
-    help: `{"kind": ${MODEL_KINDS.map((k) => `'${k}'`).join(' | ')}, ...}: mlp {hidden}; resnet {${Object.keys(MODEL_FIELDS.resnet).join(', ')}}; fbnn {${Object.keys(MODEL_FIELDS.fbnn).join(', ')}}; onnx {${Object.keys(MODEL_FIELDS.onnx).join(', ')}}`,
+    help: `{"kind": ${MODEL_KINDS.map((k) => `'${k}'`).join(' | ')}, ...}: mlp {hidden}; binary-mlp {${Object.keys(MODEL_FIELDS['binary-mlp']).join(', ')}}; resnet {${Object.keys(MODEL_FIELDS.resnet).join(', ')}}; fbnn {${Object.keys(MODEL_FIELDS.fbnn).join(', ')}}; onnx {${Object.keys(MODEL_FIELDS.onnx).join(', ')}}`,
   },
   strategy: {
     kind: 'custom', default: { name: 'finetune' }, help: '{"name": <strategy>, ...options}',

@@ -9,6 +9,7 @@ import { noGrad, type Tensor } from '../engine/tensor.js';
 import { Rng } from '../engine/random.js';
 import { Module } from '../nn/module.js';
 import type { Backbone } from './backbones/backbone.js';
+import { BINARY_MLP_DEFAULTS, binaryMlpBackbone, type BinaryMlpModelConfig } from './backbones/binaryMlp.js';
 import { FBNN_DEFAULTS, fbnnBackbone, type FbnnModelConfig } from './backbones/fbnn.js';
 import type { GrowableHead } from './backbones/head.js';
 import { mlpBackbone, type LatentSplit, type MlpModelConfig } from './backbones/mlp.js';
@@ -18,23 +19,26 @@ import { RESNET_DEFAULTS, resnetBackbone, type ResnetModelConfig } from './backb
 export { GrowingHead, GrowingBinaryHead, type GrowableHead } from './backbones/head.js';
 export { signSte, type LatentSplit, type MlpModelConfig } from './backbones/mlp.js';
 export type { FbnnModelConfig } from './backbones/fbnn.js';
+export type { BinaryMlpModelConfig } from './backbones/binaryMlp.js';
 export type { ResnetModelConfig } from './backbones/resnet.js';
 export { registerOnnxModel, type OnnxModelConfig } from './backbones/onnx.js';
 
-export type ModelConfig = MlpModelConfig | ResnetModelConfig | FbnnModelConfig | OnnxModelConfig;
-export const MODEL_KINDS = ['mlp', 'resnet', 'fbnn', 'onnx'] as const;
+export type ModelConfig = MlpModelConfig | BinaryMlpModelConfig | ResnetModelConfig | FbnnModelConfig | OnnxModelConfig;
+export const MODEL_KINDS = ['mlp', 'binary-mlp', 'resnet', 'fbnn', 'onnx'] as const;
 
 /** Fills a partial model config with its kind's defaults (configs validated by config.ts are already complete). */
 export function completeModelConfig(c: Partial<ModelConfig> & { kind: ModelConfig['kind'] }): ModelConfig {
   if (c.kind === 'resnet') return { ...RESNET_DEFAULTS, ...c } as ResnetModelConfig;
   if (c.kind === 'fbnn') return { ...FBNN_DEFAULTS, ...c } as FbnnModelConfig;
   if (c.kind === 'onnx') return { ...ONNX_DEFAULTS, ...c } as OnnxModelConfig;
+  if (c.kind === 'binary-mlp') return { ...BINARY_MLP_DEFAULTS, ...c } as BinaryMlpModelConfig;
   return { hidden: [400, 400], ...c } as MlpModelConfig;
 }
 
 function buildBackbone(config: ModelConfig, inputDim: number, split: LatentSplit | null, rng: Rng): Backbone {
   switch (config.kind) {
     case 'mlp': return mlpBackbone(config, inputDim, split, rng);
+    case 'binary-mlp': return binaryMlpBackbone(config, inputDim, split, rng);
     case 'resnet':
     case 'fbnn':
     case 'onnx': {

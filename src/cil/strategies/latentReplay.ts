@@ -10,6 +10,7 @@ import type { Learner } from '../learner.js';
 import { balancedCrossEntropy } from '../lossBalancing.js';
 import type { Samples } from '../samples.js';
 import type { StrategyEntry } from '../strategy.js';
+import { replayRatioField, replayCount, type ReplayRatio } from '../replayRatio.js';
 
 export interface LatentReplayOptions {
   layer: number;
@@ -20,9 +21,8 @@ export interface LatentReplayOptions {
   lossBalance: number | null;
   /** Settings passed to the latent source (GBM: components, precision). */
   sourceConfig?: Record<string, unknown>;
-  /** How many old-class latents join a minibatch of B when replayBatch is null: B ('batch'), or
-   *  B·|C_old|/|C_new| capped at 4B ('classes', GBM's default, methods-cil.md §2.6). */
-  replayRatio?: 'batch' | 'classes';
+  /** Old-class latents per minibatch when replayBatch is null (replayRatio.ts). */
+  replayRatio: ReplayRatio;
 }
 
 /** Encoder outputs of all samples (eval mode, no gradients). */
@@ -41,22 +41,17 @@ function latentsOf(learner: Learner, s: Samples): Float32Array {
 export const latentReplay: StrategyEntry<LatentReplayOptions> = {
   description: 'latent replay: frozen encoder after task 0, replay at a hidden layer (float or binary latents)',
   options: {
-    layer: { kind: 'number', int: true, min: 1, default: 1, help: 'hidden layers in the frozen encoder (latent point)' },
+    layer: { kind: 'number', int: true, min: 0, default: 1, help: 'hidden layers in the frozen encoder (latent point; 0: the binary input of a binary-mlp)' },
     format: { kind: 'string', enum: ['float', 'binary'], default: 'binary', help: 'latent storage: float32 or 1 bit (sign activation at the latent layer)' },
     source: { kind: 'string', default: 'buffer', help: `latent source (${Object.keys(LATENT_SOURCES).join(', ')})` },
     policy: { kind: 'string', enum: POLICY_NAMES, default: 'class-balanced', help: 'buffer selection policy (buffer source)' },
-    replayBatch: { kind: 'number', int: true, min: 1, nullable: true, default: null, help: 'replayed latents per minibatch (null: same as the batch)' },
+    replayBatch: { kind: 'number', int: true, min: 1, nullable: true, default: null, help: 'replayed latents per minibatch (null: set by replayRatio)' },
+    replayRatio: replayRatioField('batch'),
     lossBalance: { kind: 'number', min: 0, max: 1, nullable: true, default: null, help: 'λ of λ·CE(new) + (1−λ)·CE(replay)' },
   },
   create: (o) => {
     let source: LatentSource;
     let newClasses = 1;
-    const replayCount = (learner: Learner, B: number): number => {
-      if (o.replayBatch !== null) return o.replayBatch;
-      if (o.replayRatio !== 'classes') return B;
-      const old = learner.seenClasses - newClasses;
-      return Math.max(1, Math.min(4 * B, Math.round((B * old) / newClasses)));
-    };
     return {
       name: 'latent-replay', split: { layer: o.layer, format: o.format },
       setup: (learner, bits) => {
@@ -68,7 +63,7 @@ export const latentReplay: StrategyEntry<LatentReplayOptions> = {
       loss: (learner, batch) => {
         const B = batch.units.length, net = learner.net;
         if (source.size() === 0) return balancedCrossEntropy(net.forward(batch.x), batch.units, B, null);
-        const r = source.sample(replayCount(learner, B), learner.rng);
+        const r = source.sample(replayCount(o.replayRatio, o.replayBatch, B, learner.seenClasses - newClasses, newClasses), learner.rng);
         const zNew = net.latent(batch.x).detach();
         const z = concat([zNew, new Tensor(r.latents, [r.labels.length, net.latentDim])], 0);
         const units = new Int32Array(B + r.labels.length);
@@ -95,7 +90,7 @@ export const latentReplay: StrategyEntry<LatentReplayOptions> = {
       },
       bufferBits: () => (source.memoryKind === 'buffer' ? source.memoryBits() : 0),
       generatorBits: () => (source.memoryKind === 'generator' ? source.memoryBits() : 0),
-      defaults: () => ['encoder frozen after the first task', 'replay minibatch half new / half replayed (§3.5 default)'],
+      defaults: () => ['encoder frozen after the first task', o.replayRatio === 'batch' ? 'replay minibatch half new / half replayed (§3.5 default)' : 'replayed per minibatch: B·|C_old|/|C_new| ≤ 4B (§2.6)'],
       state: () => source.state(),
       loadState: (s) => source.loadState(s),
     };

@@ -7,12 +7,14 @@ import { POLICY_NAMES } from '../buffer/index.js';
 import { balancedCrossEntropy } from '../lossBalancing.js';
 import { toInput } from '../samples.js';
 import type { StrategyEntry } from '../strategy.js';
+import { replayRatioField, replayCount, type ReplayRatio } from '../replayRatio.js';
 import { itemsOf, ReplayBuffer } from './replayBuffer.js';
 
 export interface NativeReplayOptions {
   policy: string;
   pixelBits: number;
   replayBatch: number | null;
+  replayRatio: ReplayRatio;
   lossBalance: number | null;
 }
 
@@ -21,18 +23,21 @@ export const nativeReplay: StrategyEntry<NativeReplayOptions> = {
   options: {
     policy: { kind: 'string', enum: POLICY_NAMES, default: 'class-balanced', help: 'buffer selection policy' },
     pixelBits: { kind: 'number', int: true, min: 1, max: 8, default: 8, help: 'bits per stored pixel' },
-    replayBatch: { kind: 'number', int: true, min: 1, nullable: true, default: null, help: 'replayed samples per minibatch (null: same as the batch)' },
+    replayBatch: { kind: 'number', int: true, min: 1, nullable: true, default: null, help: 'replayed samples per minibatch (null: set by replayRatio)' },
+    replayRatio: replayRatioField('batch'),
     lossBalance: { kind: 'number', min: 0, max: 1, nullable: true, default: null, help: 'λ of λ·CE(new) + (1−λ)·CE(replay); null: one CE over the joined batch' },
   },
   create: (o) => {
     let buf: ReplayBuffer;
+    let newClasses = 1;
     return {
       name: 'native-replay', split: null,
       setup: (learner, bits) => { buf = new ReplayBuffer('native-replay', pixelCodec(learner.options.inputDim, o.pixelBits), bits, learner.numClasses, o.policy); },
+      beforeTask: (_learner, task) => { newClasses = new Set(task.y).size; },
       loss: (learner, batch) => {
         const B = batch.units.length;
         if (buf.count === 0) return balancedCrossEntropy(learner.net.forward(batch.x), batch.units, B, null);
-        const idx = buf.draw(o.replayBatch ?? B, learner);
+        const idx = buf.draw(replayCount(o.replayRatio, o.replayBatch, B, learner.seenClasses - newClasses, newClasses), learner);
         const dim = batch.samples.dim;
         const px = new Uint8Array(idx.length * dim);
         const labels = new Int32Array(idx.length);
@@ -47,7 +52,7 @@ export const nativeReplay: StrategyEntry<NativeReplayOptions> = {
       },
       observeOne: (learner, ex) => buf.policy.observe(buf.store, itemsOf(ex), 0, buf.context(learner)),
       bufferBits: () => buf.memoryBits(),
-      defaults: () => ['replay minibatch half new / half buffer (§3.5 default)', `pixels stored at ${o.pixelBits} bits`],
+      defaults: () => [o.replayRatio === 'batch' ? 'replay minibatch half new / half buffer (§3.5 default)' : 'replayed per minibatch: B·|C_old|/|C_new| ≤ 4B (§2.6)', `pixels stored at ${o.pixelBits} bits`],
       state: () => buf.state(),
       loadState: (s) => buf.loadState(s),
     };
