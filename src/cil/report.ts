@@ -10,6 +10,19 @@ import type { RunResults, TaskRecord, TaskTiming } from './runner.js';
 
 export interface LoadedRun { dir: string; results: RunResults; timings: TaskTiming[]; finished: boolean }
 
+/**
+ * The run folders behind a report argument: a run folder itself, or a demo folder (demo.json beside
+ * one run folder per method), which stands for its methods' runs in table order.
+ */
+export function runFolders(dir: string): string[] {
+  const demo = path.join(dir, 'demo.json');
+  if (fs.existsSync(path.join(dir, 'results.json')) || fs.existsSync(path.join(dir, 'events.jsonl')) || !fs.existsSync(demo)) return [dir];
+  let methods: unknown;
+  try { methods = (JSON.parse(fs.readFileSync(demo, 'utf8')) as { methods?: unknown }).methods; } catch (e) { throw new Error(`${demo}: not valid JSON (${(e as Error).message})`); }
+  if (!Array.isArray(methods) || !methods.every((m) => typeof m === 'string')) throw new Error(`${demo}: expected "methods": [<method>, …]`);
+  return methods.map((m) => path.join(dir, m));
+}
+
 export function loadRun(dir: string): LoadedRun {
   const res = path.join(dir, 'results.json'), ev = path.join(dir, 'events.jsonl'), tim = path.join(dir, 'timings.json');
   if (fs.existsSync(res)) {

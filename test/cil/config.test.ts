@@ -9,13 +9,13 @@ test('config: defaults fill a minimal config', () => {
   const c = parseConfig({ strategy: { name: 'native-replay' } });
   assert.equal(c.data.scenario, 'B0 Inc2');
   assert.deepEqual(c.model.hidden, [400, 400]);
-  assert.deepEqual(c.strategy, { name: 'native-replay', options: { policy: 'class-balanced', pixelBits: 8, replayBatch: null, lossBalance: null } });
+  assert.deepEqual(c.strategy, { name: 'native-replay', options: { policy: 'class-balanced', pixelBits: 8, replayBatch: null, replayRatio: 'batch', lossBalance: null } });
 });
 
 test('config: unknown keys are rejected at every level with their path and the known keys', () => {
   assert.throws(() => parseConfig({ epochs: 3 }), /config\.epochs: unknown key \(known keys of config: name, seed, data, model, strategy, training, budget\)/);
   assert.throws(() => parseConfig({ training: { epoch: 3 } }), /config\.training\.epoch: unknown key \(known keys of config\.training: epochs, batchSize, lr, optimizer\)/);
-  assert.throws(() => parseConfig({ strategy: { name: 'native-replay', bufferSize: 200 } }), /config\.strategy\.bufferSize: unknown key \(known keys of config\.strategy: name, policy, pixelBits, replayBatch, lossBalance\)/);
+  assert.throws(() => parseConfig({ strategy: { name: 'native-replay', bufferSize: 200 } }), /config\.strategy\.bufferSize: unknown key \(known keys of config\.strategy: name, policy, pixelBits, replayBatch, replayRatio, lossBalance\)/);
   assert.throws(() => parseConfig({ strategy: { name: 'finetune', pixelBits: 8 } }), /config\.strategy\.pixelBits: unknown key/);
   assert.throws(() => parseConfig({ strategy: { name: 'ewc' } }), /config\.strategy\.name: unknown strategy 'ewc' \(known: finetune, joint, native-replay, latent-replay, lwf, icarl, gbm\)/);
   assert.throws(() => parseConfig({ data: { classOrder: 'random' } }), /config\.data\.classOrder: expected 'identity', \{"seed": <int>\} or a permutation list/);

@@ -60,4 +60,10 @@ test('bitspike demo --quick: GBM, latent and native replay at GBM\'s bits, fine-
     `final accuracy ${(100 * row.gbm.finalAccuracy).toFixed(1)}%, whole learner ${(row.gbm.totalBits / 8000).toFixed(1)} kB (model + memory)`);
   const table = lines.filter((l) => /^(gbm|latent-replay|native-replay|finetune)\b/.test(l));
   assert.equal(table.length, 4, r.stdout);
+  // `bitspike report <demo folder>` plots every method's run.
+  const rep = await bitspike(['report', out]);
+  assert.equal(rep.code, 0, rep.stderr);
+  assert.match(rep.stdout, /\(4 runs\)/);
+  const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+  for (const name of ['gbm (K=3', 'latent-replay (binary latents', 'native-replay (class-balanced', 'finetune']) assert.ok(html.includes(name), `report names ${name}`);
 });

@@ -17,7 +17,7 @@ test('usage errors of every command: exit 2, `bitspike <command>: <message>`, po
     [['cil', '--seed', '1', '--seed', '2'], 'cil', /^--seed is given more than once/],
     [['cil', '--resume'], 'cil', /^--resume needs --out/],
     [['report'], 'report', /^expected at least one run folder/],
-    [['demo', '--method', 'nope'], 'demo', /^--method must be one of /],
+    [['demo', '--methods', 'nope'], 'demo', /^--methods: unknown method 'nope'/],
     [['demo', '--seed', '--quick'], 'demo', /^--seed expects a number value, got the flag '--quick'/],
     [['spikegrad', '--epochs', '0', '--out', dir], 'spikegrad', /^--epochs must be a positive integer/],
     [['bnn', 'summary'], 'bnn summary', /^--model is required/],

@@ -112,7 +112,7 @@ test('config: model kinds with their own keys and defaults, numpy class order', 
   assert.equal(parseConfig({ model: { kind: 'fbnn' } }).model.kind, 'fbnn');
   assert.deepEqual(parseConfig({}).model, { kind: 'mlp', hidden: [400, 400] });
   assert.throws(() => parseConfig({ model: { kind: 'resnet', latentBits: 3 } }), /config\.model\.latentBits: unknown key \(known keys of config\.model: kind, width, blocks/);
-  assert.throws(() => parseConfig({ model: { kind: 'vgg' } }), /config\.model\.kind: expected one of mlp, resnet, fbnn, onnx, got "vgg"/);
+  assert.throws(() => parseConfig({ model: { kind: 'vgg' } }), /config\.model\.kind: expected one of mlp, binary-mlp, resnet, fbnn, onnx, got "vgg"/);
   assert.throws(() => parseConfig({ model: { kind: 'resnet', binarizer: 'sigmoid' } }), /config\.model\.binarizer: expected one of heaviside, thermometer, none/);
   assert.throws(() => parseConfig({ model: { kind: 'fbnn', imageShape: [28, 28] } }), /config\.model\.imageShape: expected \[height, width, channels\]/);
 });
