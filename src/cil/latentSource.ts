@@ -35,13 +35,15 @@ export interface LatentSourceOptions {
   /** Planned bits for the source (null: no budget set). */
   bits: number | null;
   numClasses: number;
+  /** Classes the source must serve (a buffer needs one slot per class at least); default numClasses. */
+  classes?: number;
   policy: string;
 }
 
 /** Stored latents in a bit-budgeted buffer (float32 or 1 bit per value). */
 export function bufferSource(o: LatentSourceOptions): LatentSource {
   const codec = o.format === 'binary' ? binaryCodec(o.dim) : float32Codec(o.dim);
-  const buf = new ReplayBuffer('latent-replay', codec, o.bits, o.numClasses, o.policy);
+  const buf = new ReplayBuffer('latent-replay', codec, o.bits, o.numClasses, o.policy, o.classes);
   return {
     kind: 'buffer', memoryKind: 'buffer',
     addClasses: (latents, labels, ctx) => buf.policy.afterTask(buf.store, { values: latents, labels, n: labels.length, dim: o.dim }, ctx),

@@ -24,8 +24,12 @@ export interface Batch {
   readonly x: Tensor;
   /** Output units of the targets (learner.unitsOf(labels)). */
   readonly units: Int32Array;
-  /** The minibatch's samples (pixels and original labels), for strategies that store them. */
+  /** The minibatch's samples (pixels as fed, i.e. augmented when `augmented`, and original labels), for strategies that store them. */
   readonly samples: Samples;
+  /** Positions of the samples in the data the epoch iterates (strategies cache per-sample values by them). */
+  readonly indices: Int32Array;
+  /** The pixels were augmented (cached per-sample values of the raw images do not apply). */
+  readonly augmented: boolean;
 }
 
 export interface Strategy {
