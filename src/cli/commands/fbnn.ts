@@ -11,7 +11,7 @@ export const summary = 'FBNN-ER replay study: run <latent|native> replay over a 
 const RUN: FlagSpecs = {
   config: { kind: 'string', help: 'CIL experiment config of the study (configs/fbnn-*.json)' },
   kind: { kind: 'string', help: 'replay kind: latent or native' },
-  budgets: { kind: 'string', help: "'ladder' (config.ladder up to the whole deployment set) or comma-separated Mb", default: 'ladder' },
+  budgets: { kind: 'string', help: "'ladder' (1-2-5 steps from 0.05 Mb up to the whole deployment set) or comma-separated Mb", default: 'ladder' },
   lambdas: { kind: 'string', help: "comma-separated λ values ('null' = one CE over the joined batch); default: the config's" , default: '' },
   cache: { kind: 'string', help: 'pre-trained encoder cache directory (reused by every run of the same data/model/pre-training/seed)', default: '.cache/fbnn' },
   out: { kind: 'string', help: 'results JSON (rewritten atomically after every run)' },
