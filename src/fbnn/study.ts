@@ -154,7 +154,7 @@ export async function runFbnnStudy(cfg: ExperimentConfig, o: StudyOptions): Prom
     },
     runs: [],
   };
-  log(`${cfg.name}: ${o.kind} replay, budgets [${budgets.join(', ')}] Mb, λ ∈ {${lambdas.join(', ')}}; whole deployment set ${wholeSetMb.toFixed(3)} Mb at ${settings.pixelBits}-bit pixels`);
+  log(`${cfg.name}: ${o.kind} replay, budgets [${budgets.join(', ')}] Mb, λ ∈ {${lambdas.map(String).join(', ')}}; whole deployment set ${wholeSetMb.toFixed(3)} Mb at ${settings.pixelBits}-bit pixels`);
   for (const budgetMb of budgets) {
     for (const lambda of lambdas) {
       const plan = planBuffer(mbToBits(budgetMb), sampleBits, deploymentClasses);
