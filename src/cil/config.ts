@@ -2,6 +2,7 @@
 // budget, seed). Unknown keys anywhere are rejected with their path; `--set path=value` overrides
 // apply to the raw JSON before validation, so they are checked the same way.
 import fs from 'node:fs';
+import { parseAugment } from '../data/augment.js';
 import { DEFAULT_BUDGET, type BudgetConfig } from './budget.js';
 import type { TrainingConfig } from './learner.js';
 import { BINARY_MLP_DEFAULTS } from './backbones/binaryMlp.js';
@@ -27,6 +28,23 @@ export interface DataConfig {
   dataDir: string | null;
 }
 
+export type SslKind = 'rotation' | 'infonce' | 'none';
+
+/** The pre-training step (src/cil/pretrain.ts; methods-cil.md §3.6). */
+export interface PretrainConfig {
+  /** Self-supervised term next to the labelled CE. */
+  ssl: SslKind;
+  beta: number;
+  /** InfoNCE temperature. */
+  temperature: number;
+  /** Unlabelled images: the base images, or also the later tasks' training images (flagged transductive variant). */
+  unlabelled: 'base' | 'base+deployment';
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  augment: string;
+}
+
 export interface ExperimentConfig {
   name: string;
   seed: number;
@@ -35,6 +53,8 @@ export interface ExperimentConfig {
   strategy: { name: string; options: Record<string, unknown> };
   training: TrainingConfig;
   budget: BudgetConfig;
+  /** Pre-training step: the scenario's first task pre-trains the encoder and is not a CIL step (null: none). */
+  pretrain: PretrainConfig | null;
 }
 
 const classOrderCheck = (v: unknown, path: string): unknown => {
@@ -85,6 +105,8 @@ export const MODEL_FIELDS: Record<ModelConfig['kind'], ObjectFields> = {
     levels: { kind: 'number', int: true, min: 1, max: 255, default: FBNN_DEFAULTS.levels, help: 'thermometer input levels per channel' },
     hidden: { kind: 'intList', min: 1, default: FBNN_DEFAULTS.hidden, help: 'binary dense layers between the latent and the head' },
     learnableGain: { kind: 'boolean', default: FBNN_DEFAULTS.learnableGain, help: 'learnable per-channel gain/bias in ScaledSign' },
+    skip: { kind: 'boolean', default: FBNN_DEFAULTS.skip, help: "head reads [hidden; latent] (FBNN-ER's skip classifier)" },
+    head: { kind: 'string', enum: ['binary', 'ternary'], default: FBNN_DEFAULTS.head, help: 'output weights: binary, or ternary by duplication' },
     imageShape: imageShapeField,
   },
   onnx: {
@@ -107,6 +129,27 @@ function loadOnnxModel(m: Record<string, unknown>, path: string): void {
   }
   try { resolveCut(model, m.cut as string | null); } catch (e) { throw new ConfigError(`${path}.cut: ${(e as Error).message}`); }
 }
+
+const augmentField = (def: string): Field => ({
+  kind: 'custom', default: def, help: "'none' or steps like 'crop:4,flip' (uint8 images, before the network's input encoding)",
+  check: (v: unknown, path: string) => {
+    if (typeof v !== 'string') throw new ConfigError(`${path}: expected a string like 'crop:4,flip' or 'none', got ${JSON.stringify(v)}`);
+    try { parseAugment(v); } catch (e) { throw new ConfigError(`${path}: ${(e as Error).message}`); }
+    return v;
+  },
+});
+
+/** The pre-training step's keys (methods-cil.md §3.6). */
+export const PRETRAIN_FIELDS: ObjectFields = {
+  ssl: { kind: 'string', enum: ['rotation', 'infonce', 'none'], default: 'rotation', help: 'self-supervised term: 4-way rotation prediction, InfoNCE between two views, or none' },
+  beta: { kind: 'number', min: 0, default: 1, help: 'β of CE + β·L_SSL' },
+  temperature: { kind: 'number', min: 1e-6, default: 0.2, help: 'InfoNCE temperature' },
+  unlabelled: { kind: 'string', enum: ['base', 'base+deployment'], default: 'base', help: 'images of the self-supervised term (base+deployment: a flagged transductive variant)' },
+  epochs: { kind: 'number', int: true, min: 1, default: 10, help: 'pre-training epochs' },
+  batchSize: { kind: 'number', int: true, min: 1, default: 64, help: 'labelled images per minibatch' },
+  lr: { kind: 'number', min: 1e-12, default: 1e-3, help: 'Adam learning rate (reduce-on-plateau ×0.5, patience 2)' },
+  augment: augmentField('crop:4,flip'),
+};
 
 const modelCheck = (v: unknown, path: string): unknown => {
   if (v === undefined) v = {};
@@ -153,6 +196,11 @@ export const CONFIG_FIELDS: ObjectFields = {
       batchSize: { kind: 'number', int: true, min: 1, default: 128, help: 'minibatch size (current-task samples)' },
       lr: { kind: 'number', min: 1e-12, default: 1e-3, help: 'learning rate' },
       optimizer: { kind: 'string', enum: ['adam', 'sgd'], default: 'adam', help: 'optimizer (reset at every task)' },
+      schedule: { kind: 'string', enum: ['constant', 'plateau'], default: 'constant', help: "lr per task: constant, or reduce-on-plateau of the epoch loss ending the task below minLr ('epochs' is then the maximum)" },
+      minLr: { kind: 'number', min: 0, default: 1e-6, help: 'plateau: a task ends when the lr falls below this floor' },
+      factor: { kind: 'number', min: 1e-6, max: 0.999999, default: 0.5, help: 'plateau: lr reduction factor' },
+      patience: { kind: 'number', int: true, min: 0, default: 10, help: 'plateau: epochs without improvement before a reduction' },
+      augment: augmentField('none'),
     },
   },
   budget: {
@@ -162,12 +210,20 @@ export const CONFIG_FIELDS: ObjectFields = {
       countTrainingState: { kind: 'boolean', default: DEFAULT_BUDGET.countTrainingState, help: 'count optimizer state in the total' },
     },
   },
+  pretrain: {
+    kind: 'custom', default: null, help: `null, or {${Object.keys(PRETRAIN_FIELDS).join(', ')}}: the first task pre-trains the encoder (CE + β·SSL), then the classifier is reset and the remaining tasks are the CIL steps`,
+    check: (v, path) => (v === null ? null : validateObject(PRETRAIN_FIELDS, v, path)),
+  },
 };
 
 /** Validates a raw JSON config (defaults filled, unknown keys rejected). */
 export function parseConfig(raw: unknown, source = 'config'): ExperimentConfig {
   try {
-    return validateObject(CONFIG_FIELDS, raw, 'config') as unknown as ExperimentConfig;
+    const c = validateObject(CONFIG_FIELDS, raw, 'config') as unknown as ExperimentConfig;
+    if (c.model.kind === 'fbnn' && c.model.groups.length !== c.model.widths.length) {
+      throw new ConfigError(`config.model.groups: ${c.model.groups.length} entries for ${c.model.widths.length} widths`);
+    }
+    return c;
   } catch (e) {
     if (e instanceof ConfigError && source !== 'config') throw new ConfigError(`${source}: ${e.message}`);
     throw e;

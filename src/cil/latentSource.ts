@@ -34,5 +34,7 @@ export interface LatentSourceOptions {
   /** Planned bits for the source (null: no budget set). */
   bits: number | null;
   numClasses: number;
+  /** Classes the source must serve (a buffer needs one slot per class at least); default numClasses. */
+  classes?: number;
   policy: string;
 }

@@ -2,7 +2,9 @@
 // a class map (output unit → class id) and a memory budget in bits. learnTask() trains on a task's
 // samples (a batch stream of new classes), learnOne() on a single example, predict() scores all
 // seen classes (no task id). state()/loadState() capture everything needed to continue bit-identically.
+import { augmentBatch, parseAugment, type AugmentStep } from '../data/augment.js';
 import { Adam } from '../engine/optim/adam.js';
+import { ReduceLrOnPlateau } from '../engine/optim/schedule.js';
 import type { Optimizer, OptimizerState } from '../engine/optim/optimizer.js';
 import { SGD } from '../engine/optim/sgd.js';
 import { crossEntropy } from '../engine/ops/loss.js';
@@ -11,6 +13,7 @@ import { Rng, type RngState } from '../engine/random.js';
 import { base64ToF32, f32ToBase64 } from '../engine/serialize.js';
 import { noGrad, type Tensor } from '../engine/tensor.js';
 import { assertWithinBudget, labelBits, memoryReport, planBufferBits, type BudgetConfig, type FixedFootprint, type MemoryReport } from './budget.js';
+import { imageGeometry, type ImageGeometry } from './backbones/imageShape.js';
 import { CilNet, type LatentSplit, type ModelConfig } from './model.js';
 import { makeSamples, toInput, type Samples } from './samples.js';
 
@@ -28,8 +31,12 @@ export interface Batch {
   readonly x: Tensor;
   /** Output units of the targets (learner.unitsOf(labels)). */
   readonly units: Int32Array;
-  /** The minibatch's samples (pixels and original labels), for strategies that store them. */
+  /** The minibatch's samples (pixels as fed, i.e. augmented when `augmented`, and original labels), for strategies that store them. */
   readonly samples: Samples;
+  /** Positions of the samples in the data the epoch iterates (strategies cache per-sample values by them). */
+  readonly indices: Int32Array;
+  /** The pixels were augmented (cached per-sample values of the raw images do not apply). */
+  readonly augmented: boolean;
 }
 
 export interface Strategy {
@@ -62,18 +69,31 @@ export interface Strategy {
 }
 
 export interface TrainingConfig {
+  /** Epochs per task (with the plateau schedule: at most). */
   epochs: number;
   batchSize: number;
   lr: number;
   optimizer: 'adam' | 'sgd';
+  /** 'plateau': reduce-on-plateau of the epoch loss; a task ends when the lr falls below minLr (methods-cil.md §3.7). Default constant. */
+  schedule?: 'constant' | 'plateau';
+  minLr?: number;
+  factor?: number;
+  patience?: number;
+  /** Augmentation of current-task images (and native replay's replayed images): 'none' or 'crop:4,flip'. */
+  augment?: string;
 }
+
+/** How a task's training ended. */
+export interface TaskTraining { epochs: number; stoppedBy: 'lr-floor' | 'max-epochs' }
 
 export interface LearnerOptions {
   model: ModelConfig;
   /** Values per input sample (h·w·c). */
   inputDim: number;
-  /** Number of class ids in the dataset (label bits and budget planning use it). */
+  /** Number of class ids in the dataset (label bits use it). */
   numClasses: number;
+  /** Classes the learner will be taught (budget planning, one buffer slot per class at least); default numClasses. */
+  classes?: number;
   training: TrainingConfig;
   budget: BudgetConfig;
   strategy: Strategy;
@@ -113,6 +133,12 @@ export class Learner {
   tasksLearned = 0;
   /** Planned buffer bits (null: no budget set). */
   readonly bufferBudgetBits: number | null;
+  /** Classes the learner will be taught. */
+  readonly classes: number;
+  /** The encoder holds pre-trained weights (strategies that freeze a trained encoder freeze it from the first task). */
+  encoderPretrained = false;
+  private readonly augmentSteps: AugmentStep[];
+  private geometryCache: ImageGeometry | null = null;
 
   constructor(readonly options: LearnerOptions) {
     const { training: t } = options;
@@ -124,8 +150,14 @@ export class Learner {
     this.numClasses = options.numClasses;
     this.training = t;
     this.budget = options.budget;
+    this.classes = options.classes ?? options.numClasses;
+    if (!(Number.isInteger(this.classes) && this.classes >= 1 && this.classes <= this.numClasses)) {
+      throw new RangeError(`learner: classes must be an integer in [1, ${this.numClasses}], got ${this.classes}`);
+    }
+    this.augmentSteps = parseAugment(t.augment ?? 'none');
+    if (t.schedule === 'plateau' && !(t.minLr !== undefined && t.minLr >= 0)) throw new RangeError(`training.minLr must be ≥ 0 with the plateau schedule, got ${t.minLr}`);
     this.net = new CilNet(options.model, options.inputDim, this.strategy.split, this.rng.split());
-    this.bufferBudgetBits = planBufferBits(this.budget, this.footprint(this.numClasses));
+    this.bufferBudgetBits = planBufferBits(this.budget, this.footprint(this.classes));
     this.strategy.setup?.(this, this.bufferBudgetBits);
   }
 
@@ -176,15 +208,33 @@ export class Learner {
     return this.training.optimizer === 'adam' ? new Adam(params, { lr: this.training.lr }) : new SGD(params, { lr: this.training.lr });
   }
 
-  /** One minibatch of `s` at `idx` as network input. */
-  batchOf(s: Samples, idx: ArrayLike<number>): Batch {
-    const x = new Uint8Array(idx.length * s.dim);
+  /** Loads pre-trained encoder weights (names as in net.encoder.stateDict()); the trunk and head stay fresh. */
+  loadPretrainedEncoder(weights: Record<string, Float32Array>): void {
+    if (this.tasksLearned !== 0) throw new Error('loadPretrainedEncoder: the learner has already learned a task');
+    this.net.encoder.loadStateDict(weights);
+    this.encoderPretrained = true;
+  }
+
+  /** Training augmentation is configured (training.augment is not 'none'). */
+  get augments(): boolean { return this.augmentSteps.length > 0; }
+
+  /** A randomly augmented copy of `n` images stored back to back (the training augmentation; identity when none). */
+  augment(pixels: Uint8Array, n: number): Uint8Array {
+    if (!this.augments) return pixels;
+    const g = this.geometryCache ??= imageGeometry(this.options.inputDim, (this.options.model as { imageShape?: number[] | null }).imageShape ?? null, 'training.augment: model.imageShape');
+    return augmentBatch(pixels, { n, h: g.height, w: g.width, c: g.channels }, Int32Array.from({ length: n }, (_, i) => i), this.augmentSteps, this.rng);
+  }
+
+  /** One minibatch of `s` at `idx` as network input (`augment`: apply the training augmentation). */
+  batchOf(s: Samples, idx: ArrayLike<number>, augment = false): Batch {
+    let x: Uint8Array = new Uint8Array(idx.length * s.dim);
     const y = new Int32Array(idx.length);
     for (let j = 0; j < idx.length; j++) {
       x.set(s.x.subarray(idx[j] * s.dim, (idx[j] + 1) * s.dim), j * s.dim);
       y[j] = s.y[idx[j]];
     }
-    return { x: toInput(x, idx.length, s.dim), units: this.unitsOf(y), samples: makeSamples(x, y, s.dim) };
+    if (augment) x = this.augment(x, idx.length);
+    return { x: toInput(x, idx.length, s.dim), units: this.unitsOf(y), samples: makeSamples(x, y, s.dim), indices: Int32Array.from(idx), augmented: augment && this.augments };
   }
 
   private step(batch: Batch): number {
@@ -196,8 +246,12 @@ export class Learner {
     return loss.item();
   }
 
-  /** Trains on one task: a batch stream of (usually new) classes. The optimizer is reset per task. */
-  learnTask(task: Samples, progress: Progress = {}): void {
+  /**
+   * Trains on one task: a batch stream of (usually new) classes. The optimizer is reset per task; with
+   * the plateau schedule the lr follows reduce-on-plateau of the epoch loss and the task ends once it
+   * falls below training.minLr (or after training.epochs).
+   */
+  learnTask(task: Samples, progress: Progress = {}): TaskTraining {
     if (task.n === 0) throw new RangeError('learnTask: the task has no samples');
     const s = this.strategy;
     this.addClasses(task.y);
@@ -205,23 +259,35 @@ export class Learner {
     s.beforeTask?.(this, task);
     this.net.train();
     this.optimizer = this.newOptimizer();
-    const { epochs, batchSize } = this.training;
+    const t = this.training, { epochs, batchSize } = t;
+    const plateau = t.schedule === 'plateau'
+      ? new ReduceLrOnPlateau(this.optimizer, { factor: t.factor ?? 0.5, patience: t.patience ?? 10 })
+      : null;
     const batches = Math.ceil(data.n / batchSize);
+    let done = 0, stoppedBy: TaskTraining['stoppedBy'] = 'max-epochs';
     for (let epoch = 0; epoch < epochs; epoch++) {
       s.beforeEpoch?.(this, epoch);
       const perm = this.rng.permutation(data.n);
+      let lossSum = 0;
       for (let b = 0; b < batches; b++) {
-        const batch = this.batchOf(data, perm.subarray(b * batchSize, Math.min(data.n, (b + 1) * batchSize)));
+        const batch = this.batchOf(data, perm.subarray(b * batchSize, Math.min(data.n, (b + 1) * batchSize)), true);
         const loss = this.step(batch);
+        lossSum += loss * batch.units.length;
         s.afterBatch?.(this, batch, loss);
         progress.onBatch?.({ epoch, epochs, batch: b, batches, loss });
       }
       s.afterEpoch?.(this, epoch);
+      done = epoch + 1;
+      if (plateau) {
+        plateau.step(lossSum / data.n);
+        if (this.optimizer.lr < t.minLr!) { stoppedBy = 'lr-floor'; break; }
+      }
     }
     this.net.eval();
     s.afterTask?.(this, task);
     this.tasksLearned++;
     assertWithinBudget(this.memory(), `after task ${this.tasksLearned - 1}`);
+    return { epochs: done, stoppedBy };
   }
 
   /** Online learning: one update on a single example (plus whatever the strategy replays). */

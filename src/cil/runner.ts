@@ -1,5 +1,8 @@
-// Runs one experiment end to end: data → scenario → learner → per-task train / evaluate / report /
-// snapshot. Writes to the run folder:
+// Runs one experiment end to end: data → scenario → (pre-training) → learner → per-task train /
+// evaluate / report / snapshot. With config.pretrain the scenario's first task pre-trains the encoder
+// (src/cil/pretrain.ts) and is not a CIL step: the learner starts from the pre-trained encoder with a
+// fresh classifier, learns the remaining tasks, and A_t covers the classes of those tasks seen so far
+// (FBNN-ER's deployment protocol, methods-cil.md §3.2). Writes to the run folder:
 //   events.jsonl   one JSON line per event: start (config), task (metrics, memory, timings), end (summary)
 //   results.json   the deterministic results (no wall-clock): equal for a resumed and an uninterrupted run
 //   timings.json   per-task wall-clock timings
@@ -10,10 +13,11 @@ import { loadDataset } from '../data/registry.js';
 import { subset, type ImageDataset } from '../data/dataset.js';
 import { buildClassIncremental, type ClassOrder } from '../data/scenario.js';
 import { canonicalConfig, type ExperimentConfig } from './config.js';
-import { Learner, type Progress } from './learner.js';
+import { Learner, type Progress, type TaskTraining } from './learner.js';
 import { evaluateTask, summarize, type Summary } from './metrics.js';
 import type { MemoryReport } from './budget.js';
-import { firstPerClass, samplesAt } from './samples.js';
+import { pretrainCached, type PretrainRecord } from './pretrain.js';
+import { concatSamples, firstPerClass, samplesAt } from './samples.js';
 import { loadSnapshot, saveSnapshot } from './snapshot.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { strategyEntry } from './strategies/index.js';
@@ -29,6 +33,9 @@ export interface TaskRecord {
   perTask: number[];
   memory: MemoryReport;
   confusion: number[][];
+  /** Epochs trained and why the task ended (plateau schedule: 'lr-floor'); absent in records written before the schedule existed. */
+  epochs?: number;
+  stoppedBy?: TaskTraining['stoppedBy'];
 }
 
 export interface TaskTiming { task: number; trainMs: number; evalMs: number }
@@ -43,6 +50,8 @@ export interface RunResults {
   memory: MemoryReport;
   /** Defaults in effect that are not paper values. */
   defaults: string[];
+  /** The pre-training step (config.pretrain), null without one. */
+  pretraining?: PretrainRecord | null;
 }
 
 export interface Reporter {
@@ -58,6 +67,19 @@ export interface RunOptions {
   resume?: boolean;
   keepSnapshots?: boolean;
   reporter?: Reporter;
+  /** Already loaded train/test splits (a study running many configs over one dataset); default: loaded from cfg.data. */
+  data?: ExperimentData;
+  /** Directory caching pre-trained encoders (config.pretrain); null or absent: pre-train every run. */
+  pretrainCache?: string | null;
+  /** Progress lines of the pre-training step. */
+  log?: (line: string) => void;
+}
+
+/** The train and test splits of cfg.data (first N per class when set). */
+export interface ExperimentData { train: ImageDataset; test: ImageDataset }
+
+export async function loadExperimentData(cfg: ExperimentConfig): Promise<ExperimentData> {
+  return { train: await loadSplit(cfg, 'train', cfg.data.trainPerClass), test: await loadSplit(cfg, testSplit(cfg), cfg.data.testPerClass) };
 }
 
 async function loadSplit(cfg: ExperimentConfig, split: string, perClass: number | null): Promise<ImageDataset> {
@@ -70,6 +92,10 @@ function testSplit(cfg: ExperimentConfig): string {
 }
 
 export function describeMethod(cfg: ExperimentConfig): string {
+  return strategyDescription(cfg) + (cfg.pretrain ? `, encoder pre-trained on the first task (${cfg.pretrain.ssl === 'none' ? 'supervised' : `CE + ${cfg.pretrain.beta}·${cfg.pretrain.ssl}`})` : '');
+}
+
+function strategyDescription(cfg: ExperimentConfig): string {
   const o = cfg.strategy.options;
   switch (cfg.strategy.name) {
     case 'native-replay': return `native-replay (${o.policy}, ${o.pixelBits}-bit pixels${o.lossBalance !== null ? `, λ=${o.lossBalance}` : ''})`;
@@ -83,19 +109,33 @@ export function describeMethod(cfg: ExperimentConfig): string {
 
 export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Promise<RunResults> {
   const { outDir, reporter = {} } = opts;
-  const train = await loadSplit(cfg, 'train', cfg.data.trainPerClass);
-  const test = await loadSplit(cfg, testSplit(cfg), cfg.data.testPerClass);
+  const { train, test } = opts.data ?? await loadExperimentData(cfg);
   const numClasses = train.classNames.length;
   const scenario = buildClassIncremental(train.labels, test.labels, {
     numClasses, spec: cfg.data.scenario, order: cfg.data.classOrder as ClassOrder,
   });
+  if (cfg.pretrain && scenario.tasks.length < 2) throw new RangeError(`config.pretrain: the scenario '${cfg.data.scenario}' has ${scenario.tasks.length} task; pre-training takes the first and needs at least one more`);
+  // The CIL steps: every task, or every task after the pre-training one (re-indexed from 0).
+  const steps = (cfg.pretrain ? scenario.tasks.slice(1) : scenario.tasks).map((task, index) => ({ ...task, index }));
   const taskOfClass = new Int32Array(numClasses).fill(-1);
-  for (const t of scenario.tasks) for (const c of t.classes) taskOfClass[c] = t.index;
+  for (const t of steps) for (const c of t.classes) taskOfClass[c] = t.index;
   const strategy = strategyEntry(cfg.strategy.name).create(cfg.strategy.options);
   const learner = new Learner({
     model: cfg.model, inputDim: train.shape.h * train.shape.w * train.shape.c, numClasses,
+    classes: steps.reduce((n, t) => n + t.classes.length, 0),
     training: cfg.training, budget: cfg.budget, strategy, seed: cfg.seed,
   });
+  let pretraining: PretrainRecord | null = null;
+  let pretrainedWeights: Record<string, Float32Array> | null = null;
+  if (cfg.pretrain) {
+    const base = scenario.tasks[0];
+    const pre = pretrainCached(cfg, strategy.split, {
+      base: { train: samplesAt(train, base.train), test: samplesAt(test, base.test) },
+      deployment: { train: concatSamples(steps.map((t) => samplesAt(train, t.train))), test: concatSamples(steps.map((t) => samplesAt(test, t.test))) },
+    }, opts.pretrainCache ?? null, opts.log);
+    pretraining = pre.record;
+    pretrainedWeights = pre.weights;
+  }
 
   const canonical = canonicalConfig(cfg);
   let records: TaskRecord[] = [];
@@ -114,27 +154,29 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
   } else if (outDir && !opts.resume && fs.existsSync(path.join(outDir, 'snapshot.json'))) {
     throw new Error(`${outDir} already holds a run: pass --resume to continue it, or choose another --out folder`);
   }
+  // A resumed learner already holds its (pre-trained, then trained) encoder in the snapshot.
+  if (pretrainedWeights && !snap) learner.loadPretrainedEncoder(pretrainedWeights);
   if (events) {
     // Events restart from the snapshot's records so a resumed log has no half-finished task.
     const head = line({ type: 'start', name: cfg.name, method: describeMethod(cfg), config: cfg });
     writeFileAtomic(events, head + records.map((r, i) => line({ type: 'task', ...r, timing: timings[i] })).join(''));
   }
-  reporter.start?.({ config: cfg, tasks: scenario.tasks.length, resumedAt: records.length, trainSize: train.shape.n, testSize: test.shape.n });
+  reporter.start?.({ config: cfg, tasks: steps.length, resumedAt: records.length, trainSize: train.shape.n, testSize: test.shape.n });
 
-  for (let t = records.length; t < scenario.tasks.length; t++) {
-    const task = scenario.tasks[t];
-    reporter.taskStart?.(t, scenario.tasks.length, task.classes);
+  for (let t = records.length; t < steps.length; t++) {
+    const task = steps[t];
+    reporter.taskStart?.(t, steps.length, task.classes);
     const t0 = performance.now();
     const data = samplesAt(train, task.train);
-    learner.learnTask(data, { onBatch: (info) => reporter.batch?.(t, info) });
+    const trained = learner.learnTask(data, { onBatch: (info) => reporter.batch?.(t, info) });
     const t1 = performance.now();
-    const testSet = samplesAt(test, task.cumulativeTest);
+    const testSet = samplesAt(test, cfg.pretrain ? Int32Array.from(steps.slice(0, t + 1).flatMap((s) => Array.from(s.test))).sort() : task.cumulativeTest);
     const ev = evaluateTask(t, testSet.y, learner.predict(testSet), taskOfClass);
     const t2 = performance.now();
     const record: TaskRecord = {
       task: t, classes: task.classes, trainSamples: data.n, testSamples: ev.testSamples,
       accuracy: ev.accuracy, oldAccuracy: ev.oldAccuracy, newAccuracy: ev.newAccuracy, perTask: ev.perTask,
-      memory: learner.memory(), confusion: ev.confusion,
+      memory: learner.memory(), confusion: ev.confusion, epochs: trained.epochs, stoppedBy: trained.stoppedBy,
     };
     const timing: TaskTiming = { task: t, trainMs: Math.round(t1 - t0), evalMs: Math.round(t2 - t1) };
     records.push(record);
@@ -148,7 +190,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
 
   const results: RunResults = {
     name: cfg.name, method: describeMethod(cfg), config: cfg, classNames: [...train.classNames], tasks: records,
-    summary: summarize(records), memory: records[records.length - 1].memory, defaults: strategy.defaults?.() ?? [],
+    summary: summarize(records), memory: records[records.length - 1].memory, defaults: strategy.defaults?.() ?? [], pretraining,
   };
   if (outDir) {
     writeFileAtomic(path.join(outDir, 'results.json'), JSON.stringify(results, null, 1));

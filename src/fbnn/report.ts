@@ -4,8 +4,7 @@
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { linePlotSvg, type Series } from './plot.js';
-import type { ReplayRunResult } from './protocol.js';
-import { readStudyFile, type StudyFile } from './study.js';
+import { readStudyFile, studySettings, type ReplayRun, type StudyFile } from './study.js';
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? 'n/a' : (100 * v).toFixed(1));
 const ssl = (s: string): string => (s === 'none' ? 'supervised' : `semi-sup. (${s})`);
@@ -15,8 +14,8 @@ export interface SeriesKey { kind: string; pretraining: string; lossBalance: num
 export const seriesName = (k: SeriesKey): string => `${k.kind === 'latent' ? 'LR' : 'NR'}, ${ssl(k.pretraining)}, ${lam(k.lossBalance)}`;
 
 /** Runs grouped by (kind, pre-training, λ), each sorted by budget. */
-export function groupRuns(files: readonly StudyFile[]): Map<string, { key: SeriesKey; runs: ReplayRunResult[]; files: StudyFile[] }> {
-  const groups = new Map<string, { key: SeriesKey; runs: ReplayRunResult[]; files: StudyFile[] }>();
+export function groupRuns(files: readonly StudyFile[]): Map<string, { key: SeriesKey; runs: ReplayRun[]; files: StudyFile[] }> {
+  const groups = new Map<string, { key: SeriesKey; runs: ReplayRun[]; files: StudyFile[] }>();
   for (const f of files) for (const r of f.runs) {
     const key = { kind: r.kind, pretraining: r.pretraining, lossBalance: r.lossBalance };
     const id = seriesName(key);
@@ -29,7 +28,7 @@ export function groupRuns(files: readonly StudyFile[]): Map<string, { key: Serie
   return groups;
 }
 
-function toSeries(label: string, runs: readonly ReplayRunResult[], metric: 'final' | 'average', dashed = false): Series {
+function toSeries(label: string, runs: readonly ReplayRun[], metric: 'final' | 'average', dashed = false): Series {
   return {
     label, dashed,
     points: runs.filter((r) => r.feasible && r.summary).map((r) => ({ x: r.budgetMb, y: metric === 'final' ? r.summary!.finalAccuracy : r.summary!.averageIncrementalAccuracy })),
@@ -40,7 +39,7 @@ function toSeries(label: string, runs: readonly ReplayRunResult[], metric: 'fina
 export function writeReport(resultFiles: readonly string[], imgDir: string, prefix: string): string {
   if (resultFiles.length === 0) throw new RangeError('report: no results files');
   const files = resultFiles.map(readStudyFile);
-  const main = files[0], defaultLambda = main.config.replay.lossBalance, mainSsl = main.config.pretrain.ssl;
+  const main = files[0], defaultLambda = studySettings(main.config, resultFiles[0]).lossBalance, mainSsl = main.config.pretrain!.ssl;
   const groups = groupRuns(files);
   const md: string[] = [];
   const title = `${main.dataset}, ${main.data.baseClasses.length} pre-training classes → ${main.data.deploymentTasks.length} tasks of ${main.data.deploymentTasks[0].length}`;
@@ -77,18 +76,18 @@ export function writeReport(resultFiles: readonly string[], imgDir: string, pref
   for (const [name, g] of groups) {
     for (const r of g.runs) {
       if (!r.feasible) { md.push(`| ${name} | ${r.budgetMb} | 0 (budget < 1 sample/class) | — | n/a | n/a | n/a | n/a | n/a |`); continue; }
-      const last = r.steps[r.steps.length - 1];
+      const last = r.tasks[r.tasks.length - 1];
       md.push(`| ${name} | ${r.budgetMb} | ${r.plan.capacity} (${r.plan.perClass}) | ${r.plan.payloadBits.toLocaleString('en-US')} | ${pct(r.summary!.finalAccuracy)} | ${pct(r.summary!.averageIncrementalAccuracy)} | ${pct(last.oldAccuracy)} | ${pct(last.newAccuracy)} | ${pct(r.summary!.forgetting)} |`);
     }
   }
-  md.push('', 'Pre-training (feature extractor, cached once per variant):', '', '| pre-training | epochs | final loss (CE, SSL) | base-class test acc. | deployment-class linear probe | extractor bits | wall |', '|---|---:|---|---:|---:|---:|---:|');
+  md.push('', 'Pre-training (encoder, cached once per variant):', '', '| pre-training | epochs | final loss (CE, SSL) | base-class test acc. | deployment-class linear probe | encoder bits |', '|---|---:|---|---:|---:|---:|');
   const seen = new Set<string>();
   for (const f of files) {
     const p = f.pretraining;
-    if (seen.has(p.key)) continue;
+    if (!p || seen.has(p.key)) continue;
     seen.add(p.key);
     const h = p.history[p.history.length - 1];
-    md.push(`| ${ssl(p.ssl)} | ${p.history.length} | ${h.loss.toFixed(3)} (${h.ce.toFixed(3)}, ${h.ssl.toFixed(3)}) | ${pct(p.baseTestAccuracy)} | ${pct(p.deploymentProbeAccuracy)} | ${p.extractorBits.toLocaleString('en-US')} | ${(p.wallMs / 1000).toFixed(0)} s |`);
+    md.push(`| ${ssl(p.ssl)} | ${p.history.length} | ${h.loss.toFixed(3)} (${h.ce.toFixed(3)}, ${h.ssl.toFixed(3)}) | ${pct(p.baseTestAccuracy)} | ${pct(p.deploymentProbeAccuracy)} | ${p.encoderBits.toLocaleString('en-US')} |`);
   }
   md.push('', 'Commands (seed ' + [...new Set(files.map((f) => f.seed))].join(', ') + '):', '', '```');
   for (const f of files) md.push(f.command);

@@ -6,13 +6,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadFbnnErConfig } from '../../src/fbnn/config.js';
-import { runFbnnStudy } from '../../src/fbnn/study.js';
+import { loadStudyConfig, runFbnnStudy } from '../../src/fbnn/study.js';
 import { writeReport } from '../../src/fbnn/report.js';
 import { cifar100Members, write, writeCore50 } from '../data/fixtures.js';
 
 const CONFIGS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../configs');
-const SMALL = ['pretrain.epochs=1', 'replay.maxEpochs=1', 'model.widths=[2,2,2]', 'model.groups=[1,1,1]', 'model.convsPerBlock=1', 'model.levels=1', 'model.latentBits=16', 'model.classifierHidden=0'];
+const SMALL = ['pretrain.epochs=1', 'training.epochs=1', 'model.widths=[2,2,2]', 'model.groups=[1,1,1]', 'model.convsPerBlock=1', 'model.levels=1', 'model.latentBits=16', 'model.hidden=[]'];
 
 function tmp(t: { after(fn: () => void): void }): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'bitspike-fbnn-configs-'));
@@ -23,9 +22,11 @@ function tmp(t: { after(fn: () => void): void }): string {
 test('every fbnn-*.json config parses, and names its file', () => {
   const files = fs.readdirSync(CONFIGS).filter((f) => /^fbnn-.*\.json$/.test(f));
   assert.ok(files.length >= 5, files.join(', '));
-  for (const f of files) assert.equal(loadFbnnErConfig(path.join(CONFIGS, f)).name, f.replace(/\.json$/, ''));
-  assert.throws(() => loadFbnnErConfig(path.join(CONFIGS, 'fbnn-fashion.json'), ['replay.lossBalanc=0.5']), /config\.replay\.lossBalanc: unknown key/);
-  assert.throws(() => loadFbnnErConfig(path.join(CONFIGS, 'fbnn-fashion.json'), ['model.groups=[1]']), /groups has 1 entries for 3 widths/);
+  for (const f of files) assert.equal(loadStudyConfig(path.join(CONFIGS, f)).name, f.replace(/\.json$/, ''));
+  assert.throws(() => loadStudyConfig(path.join(CONFIGS, 'fbnn-fashion.json'), ['strategy.lossBalanc=0.5']), /config\.strategy\.lossBalanc: unknown key/);
+  assert.throws(() => loadStudyConfig(path.join(CONFIGS, 'fbnn-fashion.json'), ['pretrain=null']), /needs a pretrain section/);
+  assert.throws(() => loadStudyConfig(path.join(CONFIGS, 'fbnn-fashion.json'), ['strategy={"name":"lwf"}']), /strategy\.name must be native-replay or latent-replay/);
+  assert.throws(() => loadStudyConfig(path.join(CONFIGS, 'fbnn-fashion.json'), ['model.groups=[1]']), /model\.groups: 1 entries for 3 widths/);
 });
 
 test('CIFAR-100 configs (50 pre-training classes, then 5 × 10 and 25 × 2) run on a CIFAR-100 binary fixture', async (t) => {
@@ -34,7 +35,7 @@ test('CIFAR-100 configs (50 pre-training classes, then 5 × 10 and 25 × 2) run 
   for (const m of cifar100Members(1)) write(path.join(root, 'cifar100', m.name), m.data);
   for (const [file, tasks, per] of [['fbnn-cifar100-b50-inc10.json', 5, 10], ['fbnn-cifar100-b50-inc2.json', 25, 2]] as const) {
     for (const kind of ['latent', 'native'] as const) {
-      const cfg = loadFbnnErConfig(path.join(CONFIGS, file), [...SMALL, `data.dataDir=${root}`]);
+      const cfg = loadStudyConfig(path.join(CONFIGS, file), [...SMALL, `data.dataDir=${root}`]);
       const r = await runFbnnStudy(cfg, { kind, budgetsMb: [0.05, 2], lambdas: [], cacheDir: path.join(root, 'fbnn'), out: path.join(root, `${kind}-${file}`) });
       assert.equal(r.data.baseClasses.length, 50);
       assert.deepEqual(r.data.baseClasses.slice(0, 3), [0, 1, 2], 'the first 50 classes pre-train');
@@ -44,7 +45,7 @@ test('CIFAR-100 configs (50 pre-training classes, then 5 × 10 and 25 × 2) run 
       const big = r.runs[1];
       assert.ok(big.feasible);
       assert.equal(big.plan.capacity % 50, 0);
-      assert.equal(big.steps.length, tasks);
+      assert.equal(big.tasks.length, tasks);
       if (kind === 'latent') assert.equal(r.runs[0].plan.capacity, 50 * Math.floor(50_000 / 16 / 50));
       else assert.equal(r.runs[0].feasible, false, '0.05 Mb cannot hold one 21,504-bit image per class');
     }
@@ -59,7 +60,7 @@ test('CORe50 config runs on a core50_128x128 fixture (object level, 10 pre-train
   const root = tmp(t);
   process.env.BITSPIKE_CACHE = path.join(root, 'cache');
   writeCore50(root, 1);
-  const cfg = loadFbnnErConfig(path.join(CONFIGS, 'fbnn-core50.json'), [...SMALL, `data.dataDir=${root}`]);
+  const cfg = loadStudyConfig(path.join(CONFIGS, 'fbnn-core50.json'), [...SMALL, `data.dataDir=${root}`]);
   const r = await runFbnnStudy(cfg, { kind: 'latent', budgetsMb: [0.01], lambdas: [0.5, null], cacheDir: null, out: null });
   assert.equal(r.data.baseClasses.length, 10);
   assert.equal(r.data.deploymentTasks.length, 8);

@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Rng } from '../../src/engine/random.js';
 import { Tensor } from '../../src/engine/tensor.js';
-import { FeatureExtractor } from '../../src/fbnn/model.js';
-import { infoNce, latentsOf, pretrain, pretrainCached, pretrainKey, rotateImages } from '../../src/fbnn/pretrain.js';
-import { linearProbe } from '../../src/fbnn/probe.js';
-import { syntheticData, tinyConfig } from './fixtures.js';
+import { CilNet } from '../../src/cil/model.js';
+import { encodeAll, infoNce, pretrainCached, pretrainEncoder, pretrainKey, rotateImages } from '../../src/cil/pretrain.js';
+import { linearProbe } from '../../src/cil/probe.js';
+import { pretrainData, SIZE, syntheticData, tinyConfig } from './fixtures.js';
 
 test('rotateImages: four quarter turns are the identity; one turn moves the top-right corner to the top-left', () => {
   const g = { height: 3, width: 3, channels: 2 };
@@ -36,41 +36,44 @@ test('InfoNCE is low for matching views and high for mismatched ones', () => {
 
 for (const ssl of ['rotation', 'infonce', 'none'] as const) {
   test(`pre-training (${ssl}) lowers its loss and learns the base classes on a seeded run`, () => {
-    const data = syntheticData();
-    const { result } = pretrain(tinyConfig({ 'pretrain.ssl': ssl, 'pretrain.epochs': 12 }), data);
-    const h = result.history;
+    const { record } = pretrainEncoder(tinyConfig([`pretrain.ssl=${ssl}`]), null, pretrainData(syntheticData()));
+    const h = record.history;
     assert.equal(h.length, 12);
     assert.ok(h[h.length - 1].loss < h[0].loss, `loss ${h[0].loss} → ${h[h.length - 1].loss}`);
     if (ssl !== 'none') assert.ok(h[h.length - 1].ssl < h[0].ssl, `ssl ${h[0].ssl} → ${h[h.length - 1].ssl}`);
     else assert.equal(h[0].ssl, 0);
-    assert.ok(result.baseTestAccuracy > 0.6, `base test accuracy ${result.baseTestAccuracy} (chance 0.25)`);
+    assert.ok(record.baseTestAccuracy > 0.6, `base test accuracy ${record.baseTestAccuracy} (chance 0.25)`);
+    assert.ok(record.deploymentProbeAccuracy > 1 / 6, `deployment-class probe ${record.deploymentProbeAccuracy} (chance 1/6)`);
   });
 }
 
-test('pre-training improves a linear probe on the base classes over the untrained extractor', () => {
+test('pre-training improves a linear probe on the base classes over the untrained encoder', () => {
   // Heavy noise so random binary features are not already enough.
-  const data = syntheticData({ noise: 0.35, perClass: 40 });
+  const data = pretrainData(syntheticData({ noise: 0.35, perClass: 40 }));
   const c = tinyConfig();
-  const probe = (fe: FeatureExtractor): number => linearProbe(latentsOf(fe, data.base.train), data.base.train.y, latentsOf(fe, data.base.test), data.base.test.y, 64, { seed: 1 });
-  const untrained = probe(new FeatureExtractor(data.geometry, c.model, new Rng(c.seed).split().split()));
-  const trained = probe(pretrain(c, data).fe);
-  assert.ok(trained > untrained + 0.05, `probe accuracy untrained ${untrained} → pre-trained ${trained}`);
+  const probe = (net: CilNet): number => linearProbe(encodeAll(net, data.base.train), data.base.train.y, encodeAll(net, data.base.test), data.base.test.y, 64, { seed: 1 });
+  const untrained = new CilNet(c.model, SIZE * SIZE, null, new Rng(c.seed).split().split());
+  const trained = new CilNet(c.model, SIZE * SIZE, null, new Rng(0));
+  trained.encoder.loadStateDict(pretrainEncoder(c, null, data).weights);
+  const [u, t] = [probe(untrained), probe(trained)];
+  assert.ok(t > u + 0.05, `probe accuracy untrained ${u} → pre-trained ${t}`);
 });
 
 test('pre-training is deterministic and cached once per (data, model, pre-training, seed)', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bitspike-fbnn-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const data = syntheticData();
-  const c = tinyConfig({ 'pretrain.epochs': 2 });
-  const a = pretrainCached(c, data, dir);
-  const b = pretrainCached(c, data, dir);
-  assert.equal(a.hit, false);
-  assert.equal(b.hit, true);
-  assert.deepEqual(b.result.weights, a.result.weights);
-  assert.deepEqual(latentsOf(b.fe, data.base.test), latentsOf(a.fe, data.base.test));
-  assert.deepEqual(pretrain(c, data).result.weights, a.result.weights, 'same seed, same weights');
-  assert.notEqual(pretrainKey(tinyConfig({ 'pretrain.ssl': 'none' })), pretrainKey(c));
-  assert.equal(pretrainKey(tinyConfig({ 'replay.lossBalance': 0.9 })), pretrainKey(tinyConfig()), 'replay settings do not change the key');
-  fs.writeFileSync(a.file!, '{"format":"other"}');
-  assert.throws(() => pretrainCached(c, data, dir), /not a pre-training cache/);
+  const data = pretrainData(syntheticData());
+  const c = tinyConfig(['pretrain.epochs=2']);
+  const a = pretrainCached(c, null, data, dir);
+  const b = pretrainCached(c, null, data, dir);
+  assert.equal(a.cached, false);
+  assert.equal(b.cached, true);
+  assert.deepEqual(b.weights, a.weights);
+  assert.deepEqual(b.record, a.record);
+  assert.deepEqual(pretrainEncoder(c, null, data).weights, a.weights, 'same seed, same weights');
+  assert.notEqual(pretrainKey(tinyConfig(['pretrain.ssl=none']), null), pretrainKey(c, null));
+  assert.equal(pretrainKey(tinyConfig(['strategy.lossBalance=0.9', 'training.epochs=9']), null), pretrainKey(tinyConfig(), null), 'strategy and training settings do not change the key');
+  const file = path.join(dir, `pretrain-${pretrainKey(c, null)}.json`);
+  fs.writeFileSync(file, '{"format":"other"}');
+  assert.throws(() => pretrainCached(c, null, data, dir), /not a pre-training cache/);
 });

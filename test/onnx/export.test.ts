@@ -3,7 +3,7 @@
 // binary-latent MLP, an imported ONNX encoder inlined back).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CilNet } from '../../src/cil/model.js';
+import { CilNet, completeModelConfig } from '../../src/cil/model.js';
 import { registerOnnxModel } from '../../src/cil/backbones/onnx.js';
 import { Rng } from '../../src/engine/random.js';
 import { noGrad, Tensor } from '../../src/engine/tensor.js';
@@ -67,6 +67,6 @@ test('CIL learners export: ResNet + binarizers, binary-latent MLP, imported ONNX
 
 test('modules without an ONNX form are named in the error', () => {
   const rng = new Rng(1);
-  const fbnn = new CilNet({ kind: 'fbnn', widths: [4], groups: [1], convsPerBlock: 1, latentBits: 16, levels: 2, hidden: [], learnableGain: true, imageShape: null }, 64, null, rng);
+  const fbnn = new CilNet(completeModelConfig({ kind: 'fbnn', widths: [4], groups: [1], convsPerBlock: 1, latentBits: 16, levels: 2 }), 64, null, rng);
   assert.throws(() => exportOnnx(fbnn, { inputShape: [64] }), /ONNX export: FbnnEncoder is not exportable.*bitspike bnn export/);
 });

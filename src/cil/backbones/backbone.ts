@@ -16,6 +16,8 @@ export interface Backbone {
   readonly head: GrowableHead;
   /** Deployed bits of encoder + trunk (weights, biases, normalisation statistics at their stored widths). */
   bodyBits(): number;
+  /** Deployed bits of the encoder alone (default: float32Bits(encoder)). */
+  encoderBits?(): number;
   /** One line for logs and reports. */
   describe(): string;
 }

@@ -3,7 +3,7 @@
 // dense output (sign of latent weights clipped to [−1, 1], fixed 1/√fanIn output scale, no bias), so
 // an FBNN learner stays binary end to end (methods-cil.md §2.8, §3.3).
 import { initialize } from '../../engine/init.js';
-import { linear, scale } from '../../engine/ops/index.js';
+import { add, linear, scale } from '../../engine/ops/index.js';
 import type { Rng } from '../../engine/random.js';
 import { Tensor } from '../../engine/tensor.js';
 import { clipInPlace } from '../../bnn/binaryConv.js';
@@ -79,5 +79,41 @@ export class GrowingBinaryHead extends Module implements GrowableHead {
     // that it cannot flip back (the clip-after-step rule of §1.3, applied lazily).
     if (this.training) clipInPlace(this.weight.f32);
     return scale(linear(x, quantize(this.weight, steSign()), null), this.outputScale);
+  }
+}
+
+/**
+ * Ternary classifier by duplication (FBNN-ER §3.3): two binary copies summed, w_a·x + w_b·x ∈ {−2x, 0, +2x},
+ * computed with XNOR/popcount only; 2 bits per weight. The pair has output variance 2·fanIn, hence the scale.
+ */
+export class GrowingTernaryHead extends Module implements GrowableHead {
+  weightA: Tensor;
+  weightB: Tensor;
+  readonly outputScale: number;
+  constructor(readonly inFeatures: number) {
+    super();
+    this.weightA = this.addParam('weightA', new Tensor(new Float32Array(0), [0, inFeatures], true));
+    this.weightB = this.addParam('weightB', new Tensor(new Float32Array(0), [0, inFeatures], true));
+    this.outputScale = fanInScale(2 * inFeatures);
+  }
+  get outputs(): number { return this.weightA.shape[0]; }
+  get rowBits(): number { return 2 * this.inFeatures; }
+  get rowScalars(): number { return 2 * this.inFeatures; }
+  /** Adds `n` rows to both copies, latent weights U(±1/√fanIn) as GrowingBinaryHead (independent draws per copy). */
+  grow(n: number, rng: Rng): void {
+    if (n <= 0) return;
+    const F = this.inFeatures, O = this.outputs, b = 1 / Math.sqrt(F);
+    const extend = (old: Tensor): Tensor => {
+      const w = initialize([n, F], { kind: 'uniform', lo: -b, hi: b }, rng, false);
+      const W = new Float32Array((O + n) * F); W.set(old.f32); W.set(w.f32, O * F);
+      return new Tensor(W, [O + n, F], true);
+    };
+    this.weightA = this.addParam('weightA', extend(this.weightA));
+    this.weightB = this.addParam('weightB', extend(this.weightB));
+  }
+  forward(x: Tensor): Tensor {
+    if (this.training) { clipInPlace(this.weightA.f32); clipInPlace(this.weightB.f32); }
+    const q = steSign();
+    return scale(add(linear(x, quantize(this.weightA, q), null), linear(x, quantize(this.weightB, q), null)), this.outputScale);
   }
 }

@@ -7,7 +7,7 @@ import { ReplayBuffer } from '../strategies/replayBuffer.js';
 /** Stored latents in a bit-budgeted buffer (float32 or 1 bit per value). */
 export function bufferSource(o: LatentSourceOptions): LatentSource {
   const codec = o.format === 'binary' ? binaryCodec(o.dim) : float32Codec(o.dim);
-  const buf = new ReplayBuffer('latent-replay', codec, o.bits, o.numClasses, o.policy);
+  const buf = new ReplayBuffer('latent-replay', codec, o.bits, o.numClasses, o.policy, o.classes);
   return {
     kind: 'buffer', memoryKind: 'buffer',
     addClasses: (latents, labels, ctx) => buf.policy.afterTask(buf.store, { values: latents, labels, n: labels.length, dim: o.dim }, ctx),

@@ -1,5 +1,5 @@
 // Latent replay (methods-cil.md §3.5): the encoder (hidden layers up to `layer`) is trained on the
-// first task and then frozen; a LatentSource (stored float/binary latents, or a generator such as
+// first task and then frozen (a pre-trained encoder is frozen from the start); a LatentSource (stored float/binary latents, or a generator such as
 // GBM) replays old classes at the encoder output, and only the layers above it keep training.
 import { concat } from '../../engine/ops/index.js';
 import { noGrad, Tensor } from '../../engine/tensor.js';
@@ -52,20 +52,34 @@ export const latentReplay: StrategyEntry<LatentReplayOptions> = {
   create: (o) => {
     let source: LatentSource;
     let newClasses = 1;
+    /** Latents of the current task's samples while the encoder is frozen (null: compute per batch). */
+    let cache: Float32Array | null = null;
     return {
       name: 'latent-replay', split: { layer: o.layer, format: o.format },
       setup: (learner, bits) => {
-        source = createLatentSource(o.source, { dim: learner.net.latentDim, format: o.format, bits, numClasses: learner.numClasses, policy: o.policy, config: o.sourceConfig });
+        source = createLatentSource(o.source, { dim: learner.net.latentDim, format: o.format, bits, numClasses: learner.numClasses, classes: learner.classes, policy: o.policy, config: o.sourceConfig });
       },
-      beforeTask: (_learner, task) => {
+      beforeTask: (learner, task) => {
         newClasses = new Set(task.y).size;
+        // A pre-trained encoder is frozen from the first task on (FBNN-ER's LR: only the classifier retrains).
+        if (learner.encoderPretrained && !learner.net.encoderFrozen) {
+          learner.net.freezeEncoder();
+          learner.optimizer = null;
+        }
+        // A frozen encoder maps each image to one latent: computed once per task instead of once per epoch.
+        cache = learner.net.encoderFrozen ? latentsOf(learner, task) : null;
       },
       loss: (learner, batch) => {
-        const B = batch.units.length, net = learner.net;
-        if (source.size() === 0) return balancedCrossEntropy(net.forward(batch.x), batch.units, B, null);
+        const B = batch.units.length, net = learner.net, D = net.latentDim;
+        let zNew: Tensor;
+        if (cache && !batch.augmented) {
+          const rows = new Float32Array(B * D), c = cache;
+          batch.indices.forEach((i, j) => rows.set(c.subarray(i * D, (i + 1) * D), j * D));
+          zNew = new Tensor(rows, [B, D]);
+        } else zNew = net.latent(batch.x);
+        if (source.size() === 0) return balancedCrossEntropy(net.logits(net.features(zNew)), batch.units, B, null);
         const r = source.sample(replayCount(o.replayRatio, o.replayBatch, B, learner.seenClasses - newClasses, newClasses), learner.rng);
-        const zNew = net.latent(batch.x).detach();
-        const z = concat([zNew, new Tensor(r.latents, [r.labels.length, net.latentDim])], 0);
+        const z = concat([zNew.detach(), new Tensor(r.latents, [r.labels.length, D])], 0);
         const units = new Int32Array(B + r.labels.length);
         units.set(batch.units); units.set(learner.unitsOf(r.labels), B);
         return balancedCrossEntropy(net.logits(net.features(z)), units, B, o.lossBalance);
@@ -76,7 +90,8 @@ export const latentReplay: StrategyEntry<LatentReplayOptions> = {
           // Its slots cover the encoder too; the next task builds a fresh one over the trainable part.
           learner.optimizer = null;
         }
-        const z = latentsOf(learner, task);
+        const z = cache ?? latentsOf(learner, task);
+        cache = null;
         const D = learner.net.latentDim;
         source.addClasses(z, task.y, {
           rng: learner.rng, taskIndex: learner.tasksLearned,

@@ -1,6 +1,7 @@
 // Native replay (experience replay on images): a bit-budgeted buffer of pixels at a chosen bit depth
 // feeds the network input; the whole network keeps training. Each minibatch of new samples is joined
 // by an equal number of replayed ones (methods-cil.md §3.5: half/half), optionally loss-balanced (§3.4).
+// With training.augment, replayed images are augmented like the current ones (images can be; latents cannot).
 import { concat } from '../../engine/ops/index.js';
 import { pixelCodec } from '../buffer/index.js';
 import { POLICY_NAMES } from '../buffer/index.js';
@@ -32,7 +33,7 @@ export const nativeReplay: StrategyEntry<NativeReplayOptions> = {
     let newClasses = 1;
     return {
       name: 'native-replay', split: null,
-      setup: (learner, bits) => { buf = new ReplayBuffer('native-replay', pixelCodec(learner.options.inputDim, o.pixelBits), bits, learner.numClasses, o.policy); },
+      setup: (learner, bits) => { buf = new ReplayBuffer('native-replay', pixelCodec(learner.options.inputDim, o.pixelBits), bits, learner.numClasses, o.policy, learner.classes); },
       beforeTask: (_learner, task) => { newClasses = new Set(task.y).size; },
       loss: (learner, batch) => {
         const B = batch.units.length;
@@ -42,7 +43,7 @@ export const nativeReplay: StrategyEntry<NativeReplayOptions> = {
         const px = new Uint8Array(idx.length * dim);
         const labels = new Int32Array(idx.length);
         idx.forEach((slot, j) => { buf.store.read(slot, px, j * dim); labels[j] = buf.store.label(slot); });
-        const x = concat([batch.x, toInput(px, idx.length, dim)], 0);
+        const x = concat([batch.x, toInput(learner.augment(px, idx.length), idx.length, dim)], 0);
         const units = new Int32Array(B + idx.length);
         units.set(batch.units); units.set(learner.unitsOf(labels), B);
         return balancedCrossEntropy(learner.net.forward(x), units, B, o.lossBalance);

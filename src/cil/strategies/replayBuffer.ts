@@ -10,12 +10,13 @@ export class ReplayBuffer {
   readonly store: SampleStore;
   readonly policy: SelectionPolicy;
 
-  constructor(readonly owner: string, codec: Codec, bits: number | null, numClasses: number, policy: string) {
+  /** `numClasses` sizes the stored labels; `classes` (default numClasses) is how many classes the buffer must serve. */
+  constructor(readonly owner: string, codec: Codec, bits: number | null, numClasses: number, policy: string, classes = numClasses) {
     if (bits === null) throw new BudgetError(`${owner} needs a buffer budget: set budget.bufferBits or budget.totalBits`);
     this.policy = createPolicy(policy);
     this.store = new SampleStore(codec, bits, numClasses, `${owner} buffer`);
-    if (this.store.capacity < numClasses) {
-      throw new BudgetError(`impossible budget: ${owner}'s buffer gets ${bits} bits (${formatBits(bits)}), room for ${this.store.capacity} samples of ${this.store.bitsPerSample} bits (${codec.describe()} + ${this.store.labelBits}-bit label); it needs at least one per class (${numClasses})`);
+    if (this.store.capacity < classes) {
+      throw new BudgetError(`impossible budget: ${owner}'s buffer gets ${bits} bits (${formatBits(bits)}), room for ${this.store.capacity} samples of ${this.store.bitsPerSample} bits (${codec.describe()} + ${this.store.labelBits}-bit label); it needs at least one per class (${classes})`);
     }
   }
 

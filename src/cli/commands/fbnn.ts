@@ -1,19 +1,19 @@
-// `bitspike fbnn-er run|report`: the FBNN-ER replay study (methods-cil.md §3). `run` pre-trains the
-// feature extractor once per config (cached), then runs latent or native replay over a budget ladder
-// and loss-balancing λ values; `report` turns result files into markdown tables and SVG plots.
+// `bitspike fbnn-er run|report`: the FBNN-ER replay study (methods-cil.md §3). `run` reads a CIL
+// experiment config (configs/fbnn-*.json), pre-trains the encoder once per config (cached), then runs
+// the CIL runner with latent or native replay over a budget ladder and loss-balancing λ values;
+// `report` turns result files into markdown tables and SVG plots.
 import { parseArgs, SET_FLAG, setOverrides, usage, UsageError, type FlagSpecs } from '../args.js';
-import { loadFbnnErConfig } from '../../fbnn/config.js';
 import { writeReport } from '../../fbnn/report.js';
-import { runFbnnStudy } from '../../fbnn/study.js';
+import { loadStudyConfig, runFbnnStudy } from '../../fbnn/study.js';
 
 export const summary = 'FBNN-ER replay study: run <latent|native> replay over a bit-budget ladder, report tables + SVG plots';
 
 const RUN: FlagSpecs = {
-  config: { kind: 'string', help: 'study config (configs/fbnn-*.json)' },
+  config: { kind: 'string', help: 'CIL experiment config of the study (configs/fbnn-*.json)' },
   kind: { kind: 'string', help: 'replay kind: latent or native' },
-  budgets: { kind: 'string', help: "'ladder' (config.ladder up to the whole deployment set) or comma-separated Mb", default: 'ladder' },
+  budgets: { kind: 'string', help: "'ladder' (1-2-5 steps from 0.05 Mb up to the whole deployment set) or comma-separated Mb", default: 'ladder' },
   lambdas: { kind: 'string', help: "comma-separated λ values ('null' = one CE over the joined batch); default: the config's" , default: '' },
-  cache: { kind: 'string', help: 'pre-training cache directory (reused by every run of the same data/model/pre-training/seed)', default: '.cache/fbnn' },
+  cache: { kind: 'string', help: 'pre-trained encoder cache directory (reused by every run of the same data/model/pre-training/seed)', default: '.cache/fbnn' },
   out: { kind: 'string', help: 'results JSON (rewritten atomically after every run)' },
   set: SET_FLAG,
   help: { kind: 'boolean', help: 'show this help' },
@@ -56,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
     if (budgets && budgets.some((b) => !(b > 0))) throw new UsageError('fbnn-er run', '--budgets must be positive Mb values');
     const lambdas = parseList('lambdas', String(flags.lambdas), true);
     if (lambdas.some((l) => l !== null && !(l >= 0 && l <= 1))) throw new UsageError('fbnn-er run', '--lambdas must lie in [0, 1] (or null)');
-    const cfg = loadFbnnErConfig(flags.config, sets);
+    const cfg = loadStudyConfig(flags.config, sets);
     const command = ['bitspike fbnn-er run', '--config', flags.config, ...sets.flatMap((s) => ['--set', s]), '--kind', kind,
       ...(budgets ? ['--budgets', budgets.join(',')] : []), ...(lambdas.length ? ['--lambdas', lambdas.map(String).join(',')] : []), '--out', flags.out].join(' ');
     await runFbnnStudy(cfg, { kind, budgetsMb: budgets, lambdas, cacheDir: String(flags.cache), out: flags.out, command, log: (s) => process.stdout.write(`${s}\n`) });
