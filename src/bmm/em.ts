@@ -1,4 +1,4 @@
-// Fitting a Bernoulli mixture by EM (methods-cil.md §2.5) on packed rows.
+// Fitting a Bernoulli mixture by EM (docs/methods-cil.md §2.5) on packed rows.
 //
 // Per iteration: E-step (estep.ts) → mean log-likelihood ℓ_t of the current parameters θ_t; stop when
 // |ℓ_t − ℓ_{t−1}| ≤ tolerance·|ℓ_{t−1}| or after maxIterations M-steps; otherwise M-step:

@@ -1,4 +1,4 @@
-// EM initialisation (methods-cil.md §2.5). 'blend' (default, as in tools/bmm_ref.py): K distinct
+// EM initialisation (docs/methods-cil.md §2.5). 'blend' (default, as in tools/bmm_ref.py): K distinct
 // random members r_k, μ_k = 0.5·z_{r_k} + 0.5·mean(z), π uniform. 'kmeans++': k-means++ seeding on
 // Hamming distance (next centre drawn ∝ squared distance to the nearest chosen one), then one hard
 // assignment step: μ_k = mean of the rows nearest to centre k, π_k = its share of the rows.

@@ -1,4 +1,4 @@
-// Memory accounting for stored mixtures (methods-cil.md §2.9): bits = K · (D · b_μ + b_π) per model,
+// Memory accounting for stored mixtures (docs/methods-cil.md §2.9): bits = K · (D · b_μ + b_π) per model,
 // C · K · (D · b_μ + b_π) for C class models. These equal the serialized payload bits (header
 // excluded; 4-bit payloads are padded to whole bytes when K · D is odd).
 

@@ -1,6 +1,6 @@
 // Sampling pseudo-embeddings from a mixture, straight into the packed layout (bit 1 ↔ z = 1 ↔ +1).
 // 'exact' compares a 32-bit uniform per bit with μ (P(bit) = μ up to 2^-32). 'byte' is the fast
-// path of methods-cil.md §2.6: q_d = clamp(round(256·μ_d), 1, 255) and bit d = [random byte < q_d],
+// path of docs/methods-cil.md §2.6: q_d = clamp(round(256·μ_d), 1, 255) and bit d = [random byte < q_d],
 // four bytes per 32-bit draw, so P(bit) = q_d / 256 (within 1/512 of μ away from the clamps).
 import { packedWords } from '../engine/kernels/types.js';
 import type { Rng } from '../engine/random.js';

@@ -1,4 +1,4 @@
-// The FBNN layout (fully binarized network, methods-cil.md §3.3): blocks of binary 3×3 convs and
+// The FBNN layout (fully binarized network, docs/methods-cil.md §3.3): blocks of binary 3×3 convs and
 // 2×2 max-pools, a binary bottleneck (depthwise conv to 1×1, then a binary dense latent, e.g. 1,024
 // bits), optional hidden binary dense layers, and the named presets built from it. Each yields a
 // plain BinaryNetSpec for ./binaryNet.ts.

@@ -1,6 +1,6 @@
 // Thermometer input encoding for fully binary networks: each uint8 pixel channel becomes `levels`
 // bit planes (plane k is +1 where pixel > threshold[k]), so the first layer is binary × binary and
-// the network has no real-valued input layer (methods-cil.md §3.3). Planes are ordered channel-major
+// the network has no real-valued input layer (docs/methods-cil.md §3.3). Planes are ordered channel-major
 // (index ch·levels + k), as src/data/thermometer.ts produces them.
 import { Tensor } from '../engine/tensor.js';
 import { thermometerEncode, thermometerThresholds } from '../data/thermometer.js';

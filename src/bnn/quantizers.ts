@@ -1,6 +1,6 @@
 // Quantizers are objects passed to binary layers (Larq's design): each one is an element-wise
 // forward with a pseudo-gradient (straight-through estimator) and a precision tag used by the
-// summary. Bit convention (methods-cil.md §1.1): +1 ↔ bit 1, −1 ↔ bit 0, and sign(0) = +1.
+// summary. Bit convention (docs/methods-cil.md §1.1): +1 ↔ bit 1, −1 ↔ bit 0, and sign(0) = +1.
 import { customOp, type Tensor } from '../engine/tensor.js';
 
 export interface Quantizer {

@@ -1,4 +1,4 @@
-// The BN-free binary activation of the FBNN (methods-cil.md §3.3): a = sign(g_c · (y / √fanIn) + b_c),
+// The BN-free binary activation of the FBNN (docs/methods-cil.md §3.3): a = sign(g_c · (y / √fanIn) + b_c),
 // where y is the integer ±1·±1 pre-activation of a binary conv/dense layer, 1/√fanIn the fixed
 // topology-derived scale and (g_c, b_c) an optional learnable per-channel gain and bias.
 //

@@ -1,4 +1,4 @@
-// Model summary in bits (methods-cil.md §1.2: Mb = 10^6 bits). Two views:
+// Model summary in bits (docs/methods-cil.md §1.2: Mb = 10^6 bits). Two views:
 // - training (float simulation): latent weights and gains/biases are 32-bit floats;
 // - deployed: 1 bit per binary weight and one 32-bit integer threshold per thresholded channel.
 // The deployed summary's total equals the payload of the serialized model (format.ts), bit for bit

@@ -1,4 +1,4 @@
-// FBNN training recipe (methods-cil.md §3.7): Adam on the latent weights (clipped to [−1, 1] after
+// FBNN training recipe (docs/methods-cil.md §3.7): Adam on the latent weights (clipped to [−1, 1] after
 // every step), learning rate reduced ×factor when the epoch's training loss plateaus, training ends
 // when the lr falls below its floor (1e-4 → 1e-6 in the paper) or after maxEpochs / a time budget.
 // A cosine schedule over a fixed epoch count is the alternative for runs sized to a CPU budget.

@@ -1,4 +1,4 @@
-// Memory of a whole learner in bits (methods-cil.md §1.2: Mb = 10^6 bits, never MiB). The budget is
+// Memory of a whole learner in bits (docs/methods-cil.md §1.2: Mb = 10^6 bits, never MiB). The budget is
 // planned before training from the learner's peak footprint (every class present), enforced when data
 // is added (buffers refuse writes past their bit capacity) and reported after every task.
 

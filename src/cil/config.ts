@@ -30,7 +30,7 @@ export interface DataConfig {
 
 export type SslKind = 'rotation' | 'infonce' | 'none';
 
-/** The pre-training step (src/cil/pretrain.ts; methods-cil.md §3.6). */
+/** The pre-training step (src/cil/pretrain.ts; docs/methods-cil.md §3.6). */
 export interface PretrainConfig {
   /** Self-supervised term next to the labelled CE. */
   ssl: SslKind;
@@ -139,7 +139,7 @@ const augmentField = (def: string): Field => ({
   },
 });
 
-/** The pre-training step's keys (methods-cil.md §3.6). */
+/** The pre-training step's keys (docs/methods-cil.md §3.6). */
 export const PRETRAIN_FIELDS: ObjectFields = {
   ssl: { kind: 'string', enum: ['rotation', 'infonce', 'none'], default: 'rotation', help: 'self-supervised term: 4-way rotation prediction, InfoNCE between two views, or none' },
   beta: { kind: 'number', min: 0, default: 1, help: 'β of CE + β·L_SSL' },

@@ -1,4 +1,4 @@
-// One slot, two sources (methods-cil.md §4): latent replay and GBM both supply old-class samples in
+// One slot, two sources (docs/methods-cil.md §4): latent replay and GBM both supply old-class samples in
 // latent space to the classifier. A LatentSource stores or models the latents of each class once its
 // task ends and hands back samples; the latent-replay strategy does not care which source it has, so
 // the accuracy/memory comparison between stored latents and a generator needs no other change.

@@ -74,7 +74,7 @@ export interface TrainingConfig {
   batchSize: number;
   lr: number;
   optimizer: 'adam' | 'sgd';
-  /** 'plateau': reduce-on-plateau of the epoch loss; a task ends when the lr falls below minLr (methods-cil.md §3.7). Default constant. */
+  /** 'plateau': reduce-on-plateau of the epoch loss; a task ends when the lr falls below minLr (docs/methods-cil.md §3.7). Default constant. */
   schedule?: 'constant' | 'plateau';
   minLr?: number;
   factor?: number;

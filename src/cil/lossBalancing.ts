@@ -1,4 +1,4 @@
-// Loss balancing between current-task and replayed samples (FBNN-ER, methods-cil.md §3.4, default form):
+// Loss balancing between current-task and replayed samples (FBNN-ER, docs/methods-cil.md §3.4, default form):
 //   L = λ · mean CE(B_new) + (1 − λ) · mean CE(B_replay)
 // λ = 0.5 weighs old and new equally whatever their counts. With λ = null the minibatch is one
 // concatenated cross-entropy (standard experience replay), which weighs each sample equally.

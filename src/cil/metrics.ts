@@ -1,4 +1,4 @@
-// Class-incremental metrics (methods-cil.md §1.4). Accuracies are fractions in [0, 1].
+// Class-incremental metrics (docs/methods-cil.md §1.4). Accuracies are fractions in [0, 1].
 //   A_t      accuracy on the test images of every class seen up to step t (single head, no task id)
 //   R[t][j]  accuracy on task j's classes after step t (j ≤ t): the accuracy matrix
 //   Ā        (1/(T+1)) Σ_t A_t, step 0 included; A_T the final accuracy

@@ -1,5 +1,5 @@
 // The network a CIL learner trains: encoder → (binarizer) → trunk → growing single head.
-// The encoder/trunk split is the latent point of latent replay and GBM (methods-cil.md §3.5, §4): the
+// The encoder/trunk split is the latent point of latent replay and GBM (docs/methods-cil.md §3.5, §4): the
 // encoder is frozen after the first task and replayed (or generated) latents enter the trunk. The
 // architecture comes from a pluggable backbone (backbones/): an MLP (latent after hidden layer k,
 // sign STE for binary latents), a ResNet-style float CNN with GBM's feature binarizer after global

@@ -1,4 +1,4 @@
-// The pre-training step of a CIL run (methods-cil.md §3.2, §3.6): before the class-incremental steps,
+// The pre-training step of a CIL run (docs/methods-cil.md §3.2, §3.6): before the class-incremental steps,
 // the scenario's first task (the base classes) trains the encoder with
 //   L_PT = CE(labelled base images) + β·L_SSL(unlabelled images),
 // then the classifier is discarded (the learner starts with a fresh trunk and head: "reset the

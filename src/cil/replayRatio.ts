@@ -1,5 +1,5 @@
 // How many old-class samples join a minibatch of B new ones, shared by every replay strategy so a
-// comparison can hold the ratio equal (methods-cil.md §2.6, §3.5):
+// comparison can hold the ratio equal (docs/methods-cil.md §2.6, §3.5):
 //   'batch'   — B (half new, half replayed: the replay papers' default);
 //   'classes' — B·|C_old|/|C_new|, at least 1 and at most 4B, so each seen class is about equally
 //               represented in a minibatch (GBM's default).

@@ -2,7 +2,7 @@
 // evaluate / report / snapshot. With config.pretrain the scenario's first task pre-trains the encoder
 // (src/cil/pretrain.ts) and is not a CIL step: the learner starts from the pre-trained encoder with a
 // fresh classifier, learns the remaining tasks, and A_t covers the classes of those tasks seen so far
-// (FBNN-ER's deployment protocol, methods-cil.md §3.2). Writes to the run folder:
+// (FBNN-ER's deployment protocol, docs/methods-cil.md §3.2). Writes to the run folder:
 //   events.jsonl   one JSON line per event: start (config), task (metrics, memory, timings), end (summary)
 //   results.json   the deterministic results (no wall-clock): equal for a resumed and an uninterrupted run
 //   timings.json   per-task wall-clock timings

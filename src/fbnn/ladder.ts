@@ -1,4 +1,4 @@
-// Budget arithmetic for the replay study (methods-cil.md §1.2, §3.5). Budgets are decimal megabits
+// Budget arithmetic for the replay study (docs/methods-cil.md §1.2, §3.5). Budgets are decimal megabits
 // (1 Mb = 10^6 bits). A buffer of B bits holds floor(B / sampleBits) samples, rounded DOWN to a
 // multiple of the number of classes it must serve so every class gets the same quota — the paper's
 // 25 Mb latent buffer: floor(25·10^6 / 1,024) = 24,414 → 24,400 = 50 × 488 vectors (24.9856 Mb).

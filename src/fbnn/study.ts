@@ -1,4 +1,4 @@
-// The FBNN-ER replay study (methods-cil.md §3) as a configuration of the CIL framework: one CIL
+// The FBNN-ER replay study (docs/methods-cil.md §3) as a configuration of the CIL framework: one CIL
 // experiment config (configs/fbnn-*.json: FBNN backbone with skip classifier and ternary head,
 // pre-training step, plateau schedule, augmentation, loss balancing) is run by src/cil/runner once per
 // (buffer budget × λ) for one replay kind — latent replay (frozen pre-trained encoder, 1-bit latents)

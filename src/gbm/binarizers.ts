@@ -1,5 +1,5 @@
 // Feature binarizers that turn a float backbone's pooled features into binary codes for GBM
-// (methods-cil.md §2.7). Output is ±1 floats (bit 1 ↔ +1, H(0) = 1 so it matches sign(0) = +1);
+// (docs/methods-cil.md §2.7). Output is ±1 floats (bit 1 ↔ +1, H(0) = 1 so it matches sign(0) = +1);
 // gradients flow through a straight-through estimator, so the backbone learns features that
 // binarize well during base training.
 import { batchNorm, type BatchNormState } from '../engine/ops/index.js';

@@ -1,4 +1,4 @@
-// GBM's prototype memory (methods-cil.md §2.3–2.6): one Bernoulli mixture per class, fitted once on
+// GBM's prototype memory (docs/methods-cil.md §2.3–2.6): one Bernoulli mixture per class, fitted once on
 // that class's binary training embeddings and never refitted; class-balanced pseudo-embeddings are
 // drawn from it fresh for every minibatch. It stores no exemplars: its size is the mixture
 // parameters at the chosen precision, and the model that samples is exactly the stored one.

@@ -18,7 +18,7 @@ import { withBaseCache, type BaseCacheStatus } from './baseCache.js';
 
 /**
  * Makes every epoch of the incremental tasks (t ≥ 1) pass `passes` times over the task's data: the
- * classifier-only phase of GBM and latent replay gets passes × training.epochs epochs (methods-cil.md
+ * classifier-only phase of GBM and latent replay gets passes × training.epochs epochs (docs/methods-cil.md
  * §2.8 suggests 30–60) without retraining the base task. Applies to any strategy alike.
  */
 export function withIncrementalPasses(inner: Strategy, passes: number): Strategy {

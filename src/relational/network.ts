@@ -1,4 +1,4 @@
-// The spiking relational network (methods-snn.md §12): three populations of N input neurons (one per
+// The spiking relational network (docs/methods-snn.md §12): three populations of N input neurons (one per
 // variable, circular bump codes), one hidden integrate-and-fire layer, and three output populations
 // of non-spiking integrators. The variable to infer is silenced at the input; training applies
 // SpikeGrad (ternary error spikes through the transposed synapses) with an MSE error on that

@@ -1,4 +1,4 @@
-// Circular population codes for the relational network (methods-snn.md §12.1): a value v ∈ [0, 1) is
+// Circular population codes for the relational network (docs/methods-snn.md §12.1): a value v ∈ [0, 1) is
 // a triangular bump over N neurons centred at round(v·N) mod N that wraps around the circle, decoded
 // by template matching, and errors are measured on the circle.
 

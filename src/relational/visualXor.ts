@@ -1,4 +1,4 @@
-// Visual XOR (methods-snn.md §12.3): A, B ∈ {0, 1} uniformly and C = A XOR B, each variable shown as
+// Visual XOR (docs/methods-snn.md §12.3): A, B ∈ {0, 1} uniformly and C = A XOR B, each variable shown as
 // a randomly drawn MNIST image of that digit (training images from the training split, test images
 // from the test split). One slot is blanked and the network infers its digit as a 2-way class, so
 // the same network answers in every direction.

@@ -1,4 +1,4 @@
-// Activity and operation counters (methods-snn.md §10): spikes per layer forward and backward,
+// Activity and operation counters (docs/methods-snn.md §10): spikes per layer forward and backward,
 // synaptic events, update events and sparsity, next to the multiply-accumulates of the equivalent ANN.
 // The event-driven simulator counts every event it performs; the fast path derives the same
 // quantities from net counts (correction spikes are invisible to it, so its numbers are the minimum
@@ -135,7 +135,7 @@ export function fastPathCounters(net: SpikeGradNetwork, fans: NetworkFans, fwd: 
   return c;
 }
 
-/** Per-epoch summary (methods-snn.md §10): events per ANN MAC, mean spikes per neuron, error sparsity. */
+/** Per-epoch summary (docs/methods-snn.md §10): events per ANN MAC, mean spikes per neuron, error sparsity. */
 export function summariseCounters(net: SpikeGradNetwork, c: SpikeCounters) {
   const macs = annForwardMacs(net) * c.examples;
   const fwdEvents = c.inputEvents + c.layers.reduce((a, l) => a + l.synapticEvents, 0);

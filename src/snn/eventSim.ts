@@ -1,4 +1,4 @@
-// Event-driven simulation of one SpikeGrad training step (methods-snn.md §8.2): the reference
+// Event-driven simulation of one SpikeGrad training step (docs/methods-snn.md §8.2): the reference
 // semantics, and the model of what a chip would do. Forward: input currents (or input spikes) tick
 // into layer 1; IF neurons integrate, compare, emit signed spikes, and every spike walks its fan-out
 // synapses; max-pool units compare their inputs' counts with their own. The non-spiking output layer

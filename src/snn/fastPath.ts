@@ -1,4 +1,4 @@
-// The ANN-equivalent fast path (methods-snn.md §8.1): the accumulated counts of the spiking network
+// The ANN-equivalent fast path (docs/methods-snn.md §8.1): the accumulated counts of the spiking network
 // computed directly, batched, with the engine's sgemm / conv / max-pool kernels instead of one event
 // at a time. By the forward equivalence theorem c = ⌊relu(I)/Θ_ff⌋, and by the corrected error rule
 // E = trunc(g ⊙ Wᵀ E⁺ / Θ_bp); the weight change is −η·E ⊗ c. Counts are integers held exactly in

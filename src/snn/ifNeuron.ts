@@ -1,4 +1,4 @@
-// The SpikeGrad integrate-and-fire neuron (docs/snn.md §neuron; methods-snn.md §2, §5) as pure step
+// The SpikeGrad integrate-and-fire neuron (docs/snn.md §neuron; docs/methods-snn.md §2, §5) as pure step
 // functions over explicit state, in the style of Norse: `step(state, input, params) → {state, spike}`.
 // Two compartments per neuron: V integrates forward input and emits signed spikes; U integrates
 // gated error input and emits ternary error spikes. Neither leaks and both reset by subtraction, so

@@ -1,4 +1,4 @@
-// Output error injection (methods-snn.md §6): after the forward phase the output integrators hold the
+// Output error injection (docs/methods-snn.md §6): after the forward phase the output integrators hold the
 // logits a; the backward phase starts with U = S·∂L/∂a on each output neuron. Both execution paths
 // call this one float64 routine on bitwise-equal logits, so they inject bitwise-equal currents.
 

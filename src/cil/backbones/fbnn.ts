@@ -1,4 +1,4 @@
-// The fully binary network of src/bnn as a CIL backbone (methods-cil.md §3.3): thermometer-encoded
+// The fully binary network of src/bnn as a CIL backbone (docs/methods-cil.md §3.3): thermometer-encoded
 // input, binary conv blocks, the depthwise + dense binary bottleneck whose ±1 output is the latent
 // (natively binary: GBM needs no binarizer; latent replay stores it at 1 bit per dimension), optional
 // binary hidden layers — with `skip`, the FBNN-ER paper's skip classifier out = W2·[sign(W1·I); I] —

@@ -1,7 +1,7 @@
 // Classifier heads that grow by rows as classes arrive (single-head CIL: old rows are kept, new rows
 // initialised). A float head is a linear layer on the features; the binary head is the FBNN's binary
 // dense output (sign of latent weights clipped to [−1, 1], fixed 1/√fanIn output scale, no bias), so
-// an FBNN learner stays binary end to end (methods-cil.md §2.8, §3.3).
+// an FBNN learner stays binary end to end (docs/methods-cil.md §2.8, §3.3).
 import { initialize } from '../../engine/init.js';
 import { add, linear, scale } from '../../engine/ops/index.js';
 import type { Rng } from '../../engine/random.js';

@@ -1,6 +1,6 @@
 // The original CIL model: an MLP on flattened pixels. The latent point is after hidden layer
 // `split.layer`; with binary latents that layer's activation is a sign with a clipped-identity STE
-// (methods-cil.md §1.3) instead of a ReLU, so training, replay and test see the same ±1 codes.
+// (docs/methods-cil.md §1.3) instead of a ReLU, so training, replay and test see the same ±1 codes.
 import { customOp, type Tensor } from '../../engine/tensor.js';
 import type { Rng } from '../../engine/random.js';
 import { Linear, ReLU } from '../../nn/layers.js';

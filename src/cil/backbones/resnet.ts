@@ -1,4 +1,4 @@
-// A ResNet-18-style float backbone for GBM (methods-cil.md §2.7): a 3×3 stem, stages of basic blocks
+// A ResNet-18-style float backbone for GBM (docs/methods-cil.md §2.7): a 3×3 stem, stages of basic blocks
 // (stride 2 between stages, width doubling), global average pooling, then GBM's feature binarizer
 // (BatchNorm + Heaviside or thermometer, trained with the backbone through the STE) so the backbone
 // learns features that binarize well. ResNet-18 for 32×32 images is width 64, blocks [2, 2, 2, 2];

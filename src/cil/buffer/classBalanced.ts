@@ -1,4 +1,4 @@
-// Class-balanced selection (FBNN-ER default, methods-cil.md §3.5): quota floor(capacity / #classes),
+// Class-balanced selection (FBNN-ER default, docs/methods-cil.md §3.5): quota floor(capacity / #classes),
 // uniformly random eviction inside over-quota classes, uniformly random fill from the new classes.
 import { observeBalanced, randomSelector, rebalance, seenFromJson, seenToJson, type SelectionPolicy } from './policy.js';
 

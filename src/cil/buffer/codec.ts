@@ -1,5 +1,5 @@
 // How one stored sample is turned into bits and back. Native replay stores pixels quantized to a
-// chosen bit depth (methods-cil.md §3.5: 7-bit pixels in the FBNN budget arithmetic); latent replay
+// chosen bit depth (docs/methods-cil.md §3.5: 7-bit pixels in the FBNN budget arithmetic); latent replay
 // stores activations as float32 or as signs (1 bit, bit 1 ↔ +1, sign(0) = +1, §1.1).
 import { readBits, writeBits } from '../../engine/bits.js';
 

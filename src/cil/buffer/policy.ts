@@ -1,6 +1,6 @@
 // Which samples a bit-budgeted store keeps. A policy sees the store at the end of each task (batch
 // mode) or each example (online mode). Balanced policies share one routine: groups (classes, or tasks
-// for 'random') get an equal quota floor(capacity / #groups) (methods-cil.md §3.5); over-quota groups
+// for 'random') get an equal quota floor(capacity / #groups) (docs/methods-cil.md §3.5); over-quota groups
 // evict, new groups fill up to the quota.
 import type { Rng } from '../../engine/random.js';
 import type { SampleStore } from './store.js';

@@ -1,4 +1,4 @@
-// GBM (methods-cil.md §2): the encoder (and its binarizer: the sign STE at an MLP's latent layer, the
+// GBM (docs/methods-cil.md §2): the encoder (and its binarizer: the sign STE at an MLP's latent layer, the
 // ResNet backbone's BN + Heaviside/thermometer after pooling, or the FBNN's natively binary
 // bottleneck) is trained on the base task and frozen; one Bernoulli mixture per class is fitted on its binary
 // training embeddings; every minibatch of a new task mixes the new classes' real embeddings with

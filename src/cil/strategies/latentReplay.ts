@@ -1,4 +1,4 @@
-// Latent replay (methods-cil.md §3.5): the encoder (hidden layers up to `layer`) is trained on the
+// Latent replay (docs/methods-cil.md §3.5): the encoder (hidden layers up to `layer`) is trained on the
 // first task and then frozen (a pre-trained encoder is frozen from the start); a LatentSource (stored float/binary latents, or a generator such as
 // GBM) replays old classes at the encoder output, and only the layers above it keep training.
 import { concat } from '../../engine/ops/index.js';

@@ -1,6 +1,6 @@
 // Native replay (experience replay on images): a bit-budgeted buffer of pixels at a chosen bit depth
 // feeds the network input; the whole network keeps training. Each minibatch of new samples is joined
-// by an equal number of replayed ones (methods-cil.md §3.5: half/half), optionally loss-balanced (§3.4).
+// by an equal number of replayed ones (docs/methods-cil.md §3.5: half/half), optionally loss-balanced (§3.4).
 // With training.augment, replayed images are augmented like the current ones (images can be; latents cannot).
 import { concat } from '../../engine/ops/index.js';
 import { pixelCodec } from '../buffer/index.js';

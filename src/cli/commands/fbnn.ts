@@ -1,4 +1,4 @@
-// `bitspike fbnn-er run|report`: the FBNN-ER replay study (methods-cil.md §3). `run` reads a CIL
+// `bitspike fbnn-er run|report`: the FBNN-ER replay study (docs/methods-cil.md §3). `run` reads a CIL
 // experiment config (configs/fbnn-*.json), pre-trains the encoder once per config (cached), then runs
 // the CIL runner with latent or native replay over a budget ladder and loss-balancing λ values;
 // `report` turns result files into markdown tables and SVG plots.
