@@ -9,13 +9,11 @@
 // picked. So this module stays platform-neutral.
 import type { Rng } from '../../engine/random.js';
 import type { Tensor } from '../../engine/tensor.js';
-import { Binarizer } from '../../gbm/binarizers.js';
-import { Linear, ReLU } from '../../nn/layers.js';
-import { Module, Sequential } from '../../nn/module.js';
+import { Module } from '../../nn/module.js';
 import { OnnxEncoder } from '../../onnx/encoder.js';
 import type { OnnxModel } from '../../onnx/graph.js';
 import { float32Bits, type Backbone } from './backbone.js';
-import { GrowingHead } from './head.js';
+import { binarizedTrunk, describeBinarizer } from './binarizedTrunk.js';
 import { imageGeometry, nhwcToNchw, type ImageGeometry } from './imageShape.js';
 
 export interface OnnxModelConfig {
@@ -75,23 +73,13 @@ export function onnxBackbone(c: OnnxModelConfig, inputDim: number, rng: Rng): Ba
   const geometry = imageGeometry(inputDim, c.imageShape);
   const features = new OnnxImageEncoder(geometry, model, c.cut);
   const F = features.featureDim;
-  const enc: Module[] = [features];
-  let latentDim = F;
-  if (c.binarizer !== 'none') {
-    const b = new Binarizer({ kind: c.binarizer, features: F, levels: c.levels });
-    enc.push(b);
-    latentDim = b.bits;
-  }
-  const trunk: Module[] = [];
-  let width = latentDim;
-  for (const h of c.hidden) { trunk.push(new Linear({ inFeatures: width, outFeatures: h, rng }), new ReLU()); width = h; }
-  const encoder = new Sequential(enc), trunkSeq = new Sequential(trunk);
+  const parts = binarizedTrunk(features, F, c, rng);
   const importedBits = 32 * features.onnx.weightCount;
   return {
-    encoder, latentDim, binaryLatent: c.binarizer !== 'none', trunk: trunkSeq, featureDim: width, head: new GrowingHead(width),
+    ...parts,
     // Imported weights at 32 bits (as the file stores them), plus the binarizer and the trunk.
-    bodyBits: () => importedBits + float32Bits(encoder) + float32Bits(trunkSeq),
+    bodyBits: () => importedBits + float32Bits(parts.encoder) + float32Bits(parts.trunk),
     describe: () => `onnx ${c.file} (cut: ${features.onnx.cut.reason}; ${features.onnx.weightCount} imported weights, ${F} features; ` +
-      `${c.binarizer === 'none' ? 'float latent' : `${c.binarizer}${c.binarizer === 'thermometer' ? ` T=${c.levels}` : ''} binarizer → ${latentDim} bits`})`,
+      `${describeBinarizer(c, parts.latentDim, 'float latent')})`,
   };
 }

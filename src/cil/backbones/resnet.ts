@@ -6,12 +6,11 @@
 import { globalAvgPool2d } from '../../engine/ops/index.js';
 import type { Rng } from '../../engine/random.js';
 import type { Tensor } from '../../engine/tensor.js';
-import { Binarizer } from '../../gbm/binarizers.js';
-import { BatchNorm, Conv2d, Linear, ReLU } from '../../nn/layers.js';
+import { BatchNorm, Conv2d, ReLU } from '../../nn/layers.js';
 import { BasicBlock } from '../../nn/models.js';
 import { Module, Sequential } from '../../nn/module.js';
 import { float32Bits, type Backbone } from './backbone.js';
-import { GrowingHead } from './head.js';
+import { binarizedTrunk, describeBinarizer } from './binarizedTrunk.js';
 import { imageGeometry, nhwcToNchw, type ImageGeometry } from './imageShape.js';
 
 export interface ResnetModelConfig {
@@ -70,21 +69,11 @@ export function resnetBackbone(c: ResnetModelConfig, inputDim: number, rng: Rng)
   const geometry = imageGeometry(inputDim, c.imageShape);
   const features = new ResnetFeatures(geometry, c.width, c.blocks, rng);
   const F = c.width * 2 ** (c.blocks.length - 1);
-  const enc: Module[] = [features];
-  let latentDim = F;
-  if (c.binarizer !== 'none') {
-    const b = new Binarizer({ kind: c.binarizer, features: F, levels: c.levels });
-    enc.push(b);
-    latentDim = b.bits;
-  }
-  const trunk: Module[] = [];
-  let width = latentDim;
-  for (const h of c.hidden) { trunk.push(new Linear({ inFeatures: width, outFeatures: h, rng }), new ReLU()); width = h; }
-  const encoder = new Sequential(enc), trunkSeq = new Sequential(trunk);
+  const parts = binarizedTrunk(features, F, c, rng);
   return {
-    encoder, latentDim, binaryLatent: c.binarizer !== 'none', trunk: trunkSeq, featureDim: width, head: new GrowingHead(width),
-    bodyBits: () => float32Bits(encoder) + float32Bits(trunkSeq),
+    ...parts,
+    bodyBits: () => float32Bits(parts.encoder) + float32Bits(parts.trunk),
     describe: () => `resnet (width ${c.width}, blocks [${c.blocks.join(', ')}], ${geometry.height}×${geometry.width}×${geometry.channels} input, ` +
-      `${c.binarizer === 'none' ? `${F} float features` : `${c.binarizer}${c.binarizer === 'thermometer' ? ` T=${c.levels}` : ''} binarizer → ${latentDim} bits`})`,
+      `${describeBinarizer(c, parts.latentDim, `${F} float features`)})`,
   };
 }
