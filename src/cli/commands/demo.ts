@@ -171,7 +171,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(comparisonTable(rows));
   }
   const g = rows.find((r) => r.method === 'gbm');
-  if (g) {
+  if (g && !flags.json) {
     console.log(`GBM: average incremental accuracy ${(100 * g.averageIncrementalAccuracy).toFixed(1)}%, final accuracy ${(100 * g.finalAccuracy).toFixed(1)}%, ` +
       `whole learner ${kiloBytes(g.totalBits!)} (model + memory)`);
   }
