@@ -20,11 +20,13 @@ export interface ParallelOptions {
   onTask?: (index: number, record: TaskRecord, timing: TaskTiming) => void;
 }
 
-function runInWorker(job: ExperimentJob, onTask: (record: TaskRecord, timing: TaskTiming) => void): Promise<RunResults> {
+function runInWorker(job: ExperimentJob, onTask: (record: TaskRecord, timing: TaskTiming) => void, running: Set<Worker>): Promise<RunResults> {
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL('./experimentWorker.js', import.meta.url), {
       workerData: job, execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
     });
+    running.add(w);
+    w.once('exit', () => running.delete(w));
     let settled = false;
     w.on('message', (m: WorkerMessage) => {
       if (m.type === 'task') onTask(m.record, m.timing);
@@ -36,17 +38,24 @@ function runInWorker(job: ExperimentJob, onTask: (record: TaskRecord, timing: Ta
   });
 }
 
-/** Results in job order. The first failure rejects (other runs still finish their current work and stop). */
+/** Results in job order. The first failure rejects; runs in progress are stopped and no new one starts. */
 export async function runExperimentsInParallel(jobs: readonly ExperimentJob[], o: ParallelOptions): Promise<RunResults[]> {
   if (!Number.isInteger(o.workers) || o.workers < 1) throw new RangeError(`workers must be a positive integer, got ${o.workers}`);
   const order = jobs.map((_, i) => i);
   if (o.cost) order.sort((a, b) => o.cost!(jobs[b], b) - o.cost!(jobs[a], a) || a - b);
   const results: RunResults[] = new Array(jobs.length);
-  let next = 0;
+  const running = new Set<Worker>();
+  let next = 0, failed = false;
   const lane = async (): Promise<void> => {
-    while (next < order.length) {
+    while (next < order.length && !failed) {
       const i = order[next++];
-      results[i] = await runInWorker(jobs[i], (r, t) => o.onTask?.(i, r, t));
+      try {
+        results[i] = await runInWorker(jobs[i], (r, t) => o.onTask?.(i, r, t), running);
+      } catch (e) {
+        failed = true;
+        for (const w of running) void w.terminate();
+        throw e;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(o.workers, jobs.length) }, lane));
