@@ -37,6 +37,8 @@ export interface TrainOptions {
   /** Evaluated (accuracy) after every epoch when given. */
   test?: LabelledImages;
   log?: (line: string) => void;
+  /** Called after every optimizer step (`images`: examples in the batch; `seen`: examples so far in this epoch). */
+  onBatch?: (info: { epoch: number; images: number; seen: number; loss: number }) => void;
   onCheckpoint?: (c: TrainCheckpoint) => void;
 }
 
@@ -185,6 +187,7 @@ export class BnnTrainer {
           if (best === labels[i]) correct++;
         }
         lossSum += loss.item() * idx.length; seen += idx.length; batches++;
+        o.onBatch?.({ epoch: this.epoch + 1, images: idx.length, seen, loss: loss.item() });
       }
       if (seen === 0) break;
       const rec: EpochRecord = { epoch: this.epoch + 1, lr: this.optimizer.lr, trainLoss: lossSum / seen, trainAcc: correct / seen, seconds: (performance.now() - e0) / 1000, batches };

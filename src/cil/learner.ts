@@ -101,8 +101,11 @@ export interface LearnerOptions {
 }
 
 export interface Progress {
-  /** Called after every optimizer step. */
-  onBatch?(info: { epoch: number; epochs: number; batch: number; batches: number; loss: number }): void;
+  /**
+   * Called after every optimizer step. `images`: examples of the training data in this batch;
+   * `samples`: examples per epoch (the task's training data as the strategy shaped it).
+   */
+  onBatch?(info: { epoch: number; epochs: number; batch: number; batches: number; loss: number; images: number; samples: number }): void;
 }
 
 export interface LearnerState {
@@ -270,11 +273,12 @@ export class Learner {
       const perm = this.rng.permutation(data.n);
       let lossSum = 0;
       for (let b = 0; b < batches; b++) {
-        const batch = this.batchOf(data, perm.subarray(b * batchSize, Math.min(data.n, (b + 1) * batchSize)), true);
+        const idx = perm.subarray(b * batchSize, Math.min(data.n, (b + 1) * batchSize));
+        const batch = this.batchOf(data, idx, true);
         const loss = this.step(batch);
         lossSum += loss * batch.units.length;
         s.afterBatch?.(this, batch, loss);
-        progress.onBatch?.({ epoch, epochs, batch: b, batches, loss });
+        progress.onBatch?.({ epoch, epochs, batch: b, batches, loss, images: idx.length, samples: data.n });
       }
       s.afterEpoch?.(this, epoch);
       done = epoch + 1;

@@ -55,7 +55,8 @@ export interface RunResults {
 }
 
 export interface Reporter {
-  start?(info: { config: ExperimentConfig; tasks: number; resumedAt: number; trainSize: number; testSize: number }): void;
+  /** `taskTrainSizes`: training examples of each step's task (before any replay), for progress estimates. */
+  start?(info: { config: ExperimentConfig; tasks: number; resumedAt: number; trainSize: number; testSize: number; taskTrainSizes: number[] }): void;
   taskStart?(task: number, tasks: number, classes: number[]): void;
   batch?(task: number, info: Parameters<NonNullable<Progress['onBatch']>>[0]): void;
   taskEnd?(record: TaskRecord, timing: TaskTiming): void;
@@ -161,7 +162,7 @@ export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Pr
     const head = line({ type: 'start', name: cfg.name, method: describeMethod(cfg), config: cfg });
     writeFileAtomic(events, head + records.map((r, i) => line({ type: 'task', ...r, timing: timings[i] })).join(''));
   }
-  reporter.start?.({ config: cfg, tasks: steps.length, resumedAt: records.length, trainSize: train.shape.n, testSize: test.shape.n });
+  reporter.start?.({ config: cfg, tasks: steps.length, resumedAt: records.length, trainSize: train.shape.n, testSize: test.shape.n, taskTrainSizes: steps.map((s) => s.train.length) });
 
   for (let t = records.length; t < steps.length; t++) {
     const task = steps[t];

@@ -13,7 +13,8 @@ import { applyOverride, parseConfig, readConfigFile, type ExperimentConfig } fro
 import { ConfigError } from '../cil/schema.js';
 import type { Summary } from '../cil/metrics.js';
 import type { PretrainRecord } from '../cil/pretrain.js';
-import { loadExperimentData, runExperiment, type ExperimentData, type TaskRecord } from '../cil/runner.js';
+import type { StudyRun } from '../cil/progress.js';
+import { loadExperimentData, runExperiment, type ExperimentData, type Reporter, type TaskRecord } from '../cil/runner.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { BITS_PER_MB, budgetLadder, imageSampleBits, latentSampleBits, mbToBits, planBuffer, type BufferPlan } from './ladder.js';
 
@@ -76,6 +77,8 @@ export interface StudyOptions {
   data?: ExperimentData;
   command?: string;
   log?: (s: string) => void;
+  /** Progress of every CIL run; `studyRun` (when present) hears of each feasible run before it starts. */
+  reporter?: Reporter & { studyRun?(info: StudyRun): void };
 }
 
 /** Checks that a CIL config describes an FBNN-ER study and returns its replay settings. */
@@ -154,6 +157,9 @@ export async function runFbnnStudy(cfg: ExperimentConfig, o: StudyOptions): Prom
     },
     runs: [],
   };
+  // Feasible runs are numbered up front so the progress display can count the runs still to come.
+  const runs = budgets.filter((b) => planBuffer(mbToBits(b), sampleBits, deploymentClasses).capacity > 0).length * lambdas.length;
+  let run = 0;
   log(`${cfg.name}: ${o.kind} replay, budgets [${budgets.join(', ')}] Mb, λ ∈ {${lambdas.map(String).join(', ')}}; whole deployment set ${wholeSetMb.toFixed(3)} Mb at ${settings.pixelBits}-bit pixels`);
   for (const budgetMb of budgets) {
     for (const lambda of lambdas) {
@@ -164,12 +170,17 @@ export async function runFbnnStudy(cfg: ExperimentConfig, o: StudyOptions): Prom
         log(`${o.kind} ${budgetMb} Mb: n/a (the budget holds ${Math.floor(plan.budgetBits / plan.sampleBits)} samples for ${plan.classes} classes)`);
       } else {
         const t0 = performance.now();
+        o.reporter?.studyRun?.({ run: run++, runs, label: `${o.kind} ${budgetMb} Mb λ=${lambda}` });
         // The buffer gets the planned payload plus the labels, so the store's capacity is the plan's.
         const res = await runExperiment(runConfig(cfg, o.kind, lambda, plan.capacity * (sampleBits + lb)), {
           outDir: null, data, pretrainCache: o.cacheDir, log,
           reporter: {
-            taskEnd: (r) => log(`  ${o.kind} ${budgetMb} Mb λ=${lambda} step ${r.task}: A=${(100 * r.accuracy).toFixed(1)}%` +
-              `${r.oldAccuracy === null ? '' : ` old ${(100 * r.oldAccuracy).toFixed(1)}% new ${(100 * r.newAccuracy).toFixed(1)}%`} (${r.epochs} ep, ${r.stoppedBy})`),
+            ...o.reporter,
+            taskEnd: (r, timing) => {
+              o.reporter?.taskEnd?.(r, timing);
+              log(`  ${o.kind} ${budgetMb} Mb λ=${lambda} step ${r.task}: A=${(100 * r.accuracy).toFixed(1)}%` +
+              `${r.oldAccuracy === null ? '' : ` old ${(100 * r.oldAccuracy).toFixed(1)}% new ${(100 * r.newAccuracy).toFixed(1)}%`} (${r.epochs} ep, ${r.stoppedBy})`);
+            },
           },
         });
         file.pretraining ??= res.pretraining ?? null;

@@ -9,7 +9,7 @@ import { buildClassIncremental, type ClassOrder } from '../data/scenario.js';
 import type { ExperimentConfig } from '../cil/config.js';
 import { Learner } from '../cil/learner.js';
 import { evaluateTask, summarize } from '../cil/metrics.js';
-import type { TaskRecord } from '../cil/runner.js';
+import type { Reporter, TaskRecord } from '../cil/runner.js';
 import { describeMethod } from '../cil/runner.js';
 import { concatSamples, firstPerClass, samplesAt } from '../cil/samples.js';
 import { strategyEntry } from '../cil/strategies/index.js';
@@ -52,10 +52,14 @@ async function load(cfg: ExperimentConfig, split: string, perClass: number | nul
   return perClass === null ? ds : subset(ds, firstPerClass(ds.labels, perClass));
 }
 
-/** Runs `cfg` end to end; with `baseCacheDir`, the base task is loaded from / saved to that folder. */
-export async function runStudy(cfg: ExperimentConfig, opts: { baseCacheDir?: string | null; incrementalPasses?: number; command?: string; log?: (s: string) => void } = {}): Promise<StudyResult> {
+/**
+ * Runs `cfg` end to end; with `baseCacheDir`, the base task is loaded from / saved to that folder.
+ * `log` gets a heading and a line per task; `reporter` the progress events of the CIL runner.
+ */
+export async function runStudy(cfg: ExperimentConfig, opts: { baseCacheDir?: string | null; incrementalPasses?: number; command?: string; log?: (s: string) => void; reporter?: Reporter } = {}): Promise<StudyResult> {
   const t0 = performance.now();
   const log = opts.log ?? (() => undefined);
+  const reporter = opts.reporter ?? {};
   const train = await load(cfg, 'train', cfg.data.trainPerClass);
   const test = await load(cfg, cfg.data.dataset === 'tiny-imagenet' ? 'val' : 'test', cfg.data.testPerClass);
   const numClasses = train.classNames.length;
@@ -74,8 +78,12 @@ export async function runStudy(cfg: ExperimentConfig, opts: { baseCacheDir?: str
   log(`${cfg.name}: ${describeMethod(cfg)} on ${learner.net.describe()}${baseCache ? ` (base cache ${baseCache.hit ? 'hit' : 'miss'})` : ''}`);
   const tasks: StudyResult['tasks'] = [];
   const records: TaskRecord[] = [];
+  reporter.start?.({ config: cfg, tasks: scenario.tasks.length, resumedAt: 0, trainSize: train.shape.n, testSize: test.shape.n, taskTrainSizes: scenario.tasks.map((t) => t.train.length) });
   for (const task of scenario.tasks) {
-    learner.learnTask(samplesAt(train, task.train));
+    const tTask = performance.now();
+    reporter.taskStart?.(task.index, scenario.tasks.length, task.classes);
+    learner.learnTask(samplesAt(train, task.train), { onBatch: (info) => reporter.batch?.(task.index, info) });
+    const trainMs = Math.round(performance.now() - tTask);
     const testSet = samplesAt(test, task.cumulativeTest);
     const ev = evaluateTask(task.index, testSet.y, learner.predict(testSet), taskOfClass);
     const record: TaskRecord = {
@@ -83,6 +91,7 @@ export async function runStudy(cfg: ExperimentConfig, opts: { baseCacheDir?: str
       oldAccuracy: ev.oldAccuracy, newAccuracy: ev.newAccuracy, perTask: ev.perTask, memory: learner.memory(), confusion: ev.confusion,
     };
     records.push(record);
+    reporter.taskEnd?.(record, { task: task.index, trainMs, evalMs: Math.round(performance.now() - tTask) - trainMs });
     const { confusion: _omit, ...slim } = record;
     tasks.push(slim);
     log(`  task ${task.index}: A=${(ev.accuracy * 100).toFixed(1)}%${ev.oldAccuracy === null ? '' : ` old=${(ev.oldAccuracy * 100).toFixed(1)}% new=${(ev.newAccuracy * 100).toFixed(1)}%`} (${Math.round((performance.now() - t0) / 1000)} s)`);

@@ -17,6 +17,7 @@ import { exportC } from '../../bnn/exportC.js';
 import { loadCheckpoint, loadModel, saveCheckpoint, saveModel } from '../../bnn/io-node.js';
 import { BnnTrainer, evaluate, predictSimulation, type LabelledImages } from '../../bnn/train.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
+import { commandProgress } from '../progressBar.js';
 
 export const summary = 'binary networks: train <dataset> (FBNN), eval, summary, export (C99)';
 
@@ -43,6 +44,8 @@ const TRAIN: FlagSpecs = {
   out: { kind: 'string', help: 'write the deployed model here (.bsbnn)' },
   checkpoint: { kind: 'string', help: 'write a training checkpoint here after every epoch (JSON)' },
   resume: { kind: 'string', help: 'resume from this checkpoint' },
+  quiet: { kind: 'boolean', help: 'no progress output (epoch lines, bar); the summaries and results still print' },
+  json: { kind: 'boolean', help: 'progress as JSON lines on stderr (results stay on stdout)' },
 };
 const EVAL: FlagSpecs = { ...DATA, model: { kind: 'string', help: 'deployed model file' }, batch: { kind: 'number', help: 'images per packed batch', default: 64 } };
 const SUMMARY: FlagSpecs = { model: { kind: 'string', help: 'deployed model file' }, help: { kind: 'boolean', help: 'show this help' } };
@@ -118,11 +121,19 @@ async function train(argv: string[]): Promise<number> {
   console.log(`dataset ${dataset}: ${tr.n} train, ${te.n} test images; ${resume ? 'architecture from the checkpoint' : `preset ${flags.preset}`}; seed ${trainer.seed}`);
   const ckpt = flags.checkpoint as string | undefined;
   const budget = flags['time-budget'] as number;
+  const maxEpochs = posInt('train', 'epochs', flags.epochs), batchSize = posInt('train', 'batch', flags.batch);
+  // Progress on stderr: the bar counts images up to --epochs (a plateau stop may end sooner), and the
+  // time left is capped by --time-budget.
+  const bar = commandProgress('bnn train', flags);
+  bar.setTotal(Math.max(0, maxEpochs - trainer.epoch) * tr.n);
+  if (budget > 0) bar.setDeadline(budget);
   const res = trainer.fit(tr, {
-    maxEpochs: posInt('train', 'epochs', flags.epochs), batchSize: posInt('train', 'batch', flags.batch), minLr: flags['min-lr'] as number,
-    timeBudgetSec: budget > 0 ? budget : undefined, test: te, log: (l) => console.log(l),
+    maxEpochs, batchSize, minLr: flags['min-lr'] as number,
+    timeBudgetSec: budget > 0 ? budget : undefined, test: te, log: (l) => bar.log(l, {}, true),
+    onBatch: (b) => bar.advance(b.images, `epoch ${b.epoch}/${maxEpochs}`, { epoch: b.epoch, epochs: maxEpochs, loss: b.loss }, ` loss ${b.loss.toFixed(4)}`),
     onCheckpoint: ckpt ? (c) => saveCheckpoint(ckpt, c) : undefined,
   });
+  bar.finish({ epochs: trainer.epoch, stoppedBy: res.stoppedBy });
   // The network as it is now: after a time-budget cut it has trained past the last epoch record.
   const floatAcc = evaluate(net, te);
   const model = deploy(net);

@@ -2,6 +2,7 @@
 import { parseArgs, SET_FLAG, setOverrides, usage, UsageError, type FlagSpecs } from '../args.js';
 import { applyOverride, CONFIG_FIELDS, overrideStrategy, parseConfig, readConfigFile } from '../../cil/config.js';
 import { consoleReporter } from '../../cil/progress.js';
+import { commandProgress } from '../progressBar.js';
 import { runExperiment } from '../../cil/runner.js';
 import { describeFields } from '../../cil/schema.js';
 import { STRATEGIES } from '../../cil/strategies/index.js';
@@ -18,8 +19,8 @@ const FLAGS: FlagSpecs = {
   out: { kind: 'string', help: 'run folder: events.jsonl, results.json, timings.json, snapshot.json' },
   resume: { kind: 'boolean', help: 'continue the interrupted run in --out from its last snapshot' },
   'keep-snapshots': { kind: 'boolean', help: 'also keep every task snapshot under <out>/snapshots/' },
-  json: { kind: 'boolean', help: 'print the results as JSON lines (one per task, then the summary) instead of a table' },
-  quiet: { kind: 'boolean', help: 'no progress output' },
+  json: { kind: 'boolean', help: 'print the results as JSON lines (one per task, then the summary) instead of a table; progress as JSON lines on stderr' },
+  quiet: { kind: 'boolean', help: 'no progress output (results only)' },
   list: { kind: 'boolean', help: 'list strategies and config keys' },
   help: { kind: 'boolean', help: 'show this help' },
 };
@@ -48,10 +49,12 @@ export async function run(argv: string[]): Promise<number> {
   if (flags.epochs !== undefined) applyOverride(raw, `training.epochs=${flags.epochs}`);
   for (const s of sets) applyOverride(raw, s);
   const cfg = parseConfig(raw, (flags.config as string | undefined) ?? 'config');
+  const bar = commandProgress('cil', flags);
   const results = await runExperiment(cfg, {
     outDir: (flags.out as string | undefined) ?? null, resume: !!flags.resume, keepSnapshots: !!flags['keep-snapshots'],
-    reporter: consoleReporter(process.stderr, !!flags.quiet),
+    reporter: consoleReporter(bar), log: (s) => bar.log(s),
   });
+  bar.finish();
   if (flags.json) {
     for (const t of results.tasks) console.log(JSON.stringify({ type: 'task', ...t }));
     console.log(JSON.stringify({ type: 'summary', method: results.method, ...results.summary, memory: results.memory }));

@@ -4,7 +4,9 @@
 // `report` turns result files into markdown tables and SVG plots.
 import { parseArgs, SET_FLAG, setOverrides, usage, UsageError, type FlagSpecs } from '../args.js';
 import { writeReport } from '../../fbnn/report.js';
+import { consoleReporter } from '../../cil/progress.js';
 import { loadStudyConfig, runFbnnStudy } from '../../fbnn/study.js';
+import { commandProgress } from '../progressBar.js';
 
 export const summary = 'FBNN-ER replay study: run <latent|native> replay over a bit-budget ladder, report tables + SVG plots';
 
@@ -16,6 +18,8 @@ const RUN: FlagSpecs = {
   cache: { kind: 'string', help: 'pre-trained encoder cache directory (reused by every run of the same data/model/pre-training/seed)', default: '.cache/fbnn' },
   out: { kind: 'string', help: 'results JSON (rewritten atomically after every run)' },
   set: SET_FLAG,
+  quiet: { kind: 'boolean', help: 'no progress output' },
+  json: { kind: 'boolean', help: 'progress as JSON lines on stderr' },
   help: { kind: 'boolean', help: 'show this help' },
 };
 const REPORT: FlagSpecs = {
@@ -59,7 +63,13 @@ export async function run(argv: string[]): Promise<number> {
     const cfg = loadStudyConfig(flags.config, sets);
     const command = ['bitspike fbnn-er run', '--config', flags.config, ...sets.flatMap((s) => ['--set', s]), '--kind', kind,
       ...(budgets ? ['--budgets', budgets.join(',')] : []), ...(lambdas.length ? ['--lambdas', lambdas.map(String).join(',')] : []), '--out', flags.out].join(' ');
-    await runFbnnStudy(cfg, { kind, budgetsMb: budgets, lambdas, cacheDir: String(flags.cache), out: flags.out, command, log: (s) => process.stdout.write(`${s}\n`) });
+    // Progress and per-run lines go to stderr (the results are the --out file).
+    const bar = commandProgress('fbnn-er run', flags);
+    await runFbnnStudy(cfg, {
+      kind, budgetsMb: budgets, lambdas, cacheDir: String(flags.cache), out: flags.out, command,
+      log: (s) => bar.log(s), reporter: consoleReporter(bar, { taskLines: false, heading: false }),
+    });
+    bar.finish();
     return 0;
   }
   if (sub === 'report') {

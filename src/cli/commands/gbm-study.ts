@@ -3,7 +3,9 @@
 // command. See docs/results/gbm.md for the commands behind each number.
 import { parseArgs, SET_FLAG, setOverrides, usage, UsageError, type FlagSpecs } from '../args.js';
 import { applyOverride, parseConfig, readConfigFile } from '../../cil/config.js';
+import { consoleReporter } from '../../cil/progress.js';
 import { runStudy } from '../../gbm/study.js';
+import { commandProgress } from '../progressBar.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 
 export const summary = 'GBM study run: a config with a cached base-task model, results JSON incl. the exact command';
@@ -14,6 +16,8 @@ const FLAGS: FlagSpecs = {
   'base-cache': { kind: 'string', help: 'folder of cached base-task models (shared by every strategy on the same base)' },
   'incremental-passes': { kind: 'number', help: 'passes over each incremental task per epoch (classifier-only phase)', default: 1 },
   out: { kind: 'string', help: 'results JSON (written atomically)' },
+  quiet: { kind: 'boolean', help: 'no progress output (only the summary line)' },
+  json: { kind: 'boolean', help: 'progress as JSON lines on stderr' },
   help: { kind: 'boolean', help: 'show this help' },
 };
 
@@ -37,7 +41,10 @@ export async function run(argv: string[]): Promise<number> {
   const cfg = parseConfig(raw, config);
   const command = ['bitspike gbm-study', '--config', config, ...sets.flatMap((s) => ['--set', shellWord(s)]),
     ...(cache ? ['--base-cache', cache] : []), ...(passes > 1 ? ['--incremental-passes', String(passes)] : []), '--out', out].join(' ');
-  const result = await runStudy(cfg, { baseCacheDir: cache, incrementalPasses: passes, command, log: (s) => process.stdout.write(`${s}\n`) });
+  // Progress (heading, per-task lines, the bar) goes to stderr; stdout keeps the summary line.
+  const bar = commandProgress('gbm-study', flags);
+  const result = await runStudy(cfg, { baseCacheDir: cache, incrementalPasses: passes, command, log: (s) => bar.log(s), reporter: consoleReporter(bar, { taskLines: false, heading: false }) });
+  bar.finish();
   writeFileAtomic(out, JSON.stringify(result, null, 1));
   const last = result.tasks[result.tasks.length - 1];
   process.stdout.write(`${cfg.name}: Ā=${(result.summary.averageIncrementalAccuracy * 100).toFixed(2)}% A_T=${(result.summary.finalAccuracy * 100).toFixed(2)}% memory ${JSON.stringify(last.memory)}\n`);

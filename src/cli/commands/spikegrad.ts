@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseArgs, usage, UsageError, type FlagSpecs } from '../args.js';
 import { loadDataset } from '../../data/registry.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
+import { commandProgress } from '../progressBar.js';
 import { setThreads } from '../../engine/kernels/index.js';
 import { Rng } from '../../engine/random.js';
 import { summariseCounters, networkFans, addCounters, emptyCounters, fastPathCounters } from '../../snn/counters.js';
@@ -41,7 +42,8 @@ const FLAGS: FlagSpecs = {
   'event-examples': { kind: 'number', help: 'test images to run through the event-driven simulator at the end', default: 8 },
   threads: { kind: 'number', help: 'kernel threads', default: 1 },
   resume: { kind: 'boolean', help: 'continue from <out>/checkpoint.json', default: false },
-  quiet: { kind: 'boolean', help: 'no per-batch progress', default: false },
+  quiet: { kind: 'boolean', help: 'no progress output (bar, epoch lines); the final results still print', default: false },
+  json: { kind: 'boolean', help: 'progress and final results as JSON lines on stderr', default: false },
   help: { kind: 'boolean', help: 'show this help' },
 };
 
@@ -102,7 +104,11 @@ export async function run(argv: string[]): Promise<number> {
   const ckptFile = path.join(out, 'checkpoint.json');
 
   const dataDir = flags['data-dir'] as string | undefined;
-  const log = (s: string) => process.stderr.write(`${s}\n`);
+  // Everything goes to stderr (the results are <out>/results.json): progress through the bar, the
+  // final results as plain lines (JSON 'log' events with --json, so stderr stays all JSON).
+  const bar = commandProgress('spikegrad', flags);
+  const log = (s: string) => bar.log(s);
+  const result = (s: string) => (bar.mode === 'json' ? bar.log(s) : process.stderr.write(`${s}\n`));
   const t0 = performance.now();
   const trainSet = await loadDataset(dataset, 'train', { dataDir });
   const testSet = await loadDataset(dataset, 'test', { dataDir });
@@ -143,14 +149,13 @@ export async function run(argv: string[]): Promise<number> {
   const fans = networkFans(net);
   log(`spikegrad: ${arch}, G=${net.config.gain}, S=${net.config.errorScale}, Θff=${net.config.thetaFf}, Θbp=${net.config.thetaBp}, ${trainConfig.optimizer} lr ${trainConfig.lr}, batch ${batch}, ${threads} thread(s)`);
 
+  bar.setTotal(Math.max(0, epochs - trainer.epoch) * train.n);
   while (trainer.epoch < epochs) {
     const epoch = trainer.epoch + 1;
-    let last = performance.now();
-    const tEpoch = performance.now();
-    const r = trainer.trainEpoch(train, (done, total) => {
-      if (flags.quiet || performance.now() - last < 10000) return;
-      last = performance.now();
-      log(`  epoch ${epoch} ${((100 * done) / total).toFixed(0)}% (${(done / ((last - tEpoch) / 1000)).toFixed(0)} img/s)`);
+    let seen = 0;
+    const r = trainer.trainEpoch(train, (done, _total, step) => {
+      bar.advance(done - seen, `epoch ${epoch}/${epochs}`, { epoch, epochs, loss: step.loss }, ` loss ${step.loss.toFixed(4)}`);
+      seen = done;
     });
     const val = evaluate(net, split.validation, 256, fans, inputTicks);
     const s = summariseCounters(net, r.counters);
@@ -159,27 +164,29 @@ export async function run(argv: string[]): Promise<number> {
       training: { forwardEventsPerExample: s.forwardEventsPerExample, backwardEventsPerExample: s.backwardEventsPerExample, updateEventsPerExample: s.updateEventsPerExample, forwardEventsPerMac: s.forwardEventsPerMac, backwardEventsPerBackwardMac: s.backwardEventsPerBackwardMac, layers: s.layers },
     };
     history.push(entry);
-    log(`epoch ${epoch}/${epochs}: train loss ${r.loss.toFixed(4)} acc ${(100 * r.accuracy).toFixed(2)}% | validation ${(100 * val.accuracy).toFixed(2)}% | ${r.seconds.toFixed(0)} s | error spikes/example ${s.layers.map((l) => (l.errorSpikesPerNeuron * l.neurons).toFixed(0)).join('/')}`);
+    bar.log(`epoch ${epoch}/${epochs}: train loss ${r.loss.toFixed(4)} acc ${(100 * r.accuracy).toFixed(2)}% | validation ${(100 * val.accuracy).toFixed(2)}% | ${r.seconds.toFixed(0)} s | error spikes/example ${s.layers.map((l) => (l.errorSpikesPerNeuron * l.neurons).toFixed(0)).join('/')}`,
+      { epoch, epochs, trainLoss: r.loss, trainAccuracy: r.accuracy, validationAccuracy: val.accuracy, seconds: r.seconds }, true);
     const ck: Checkpoint = { format: 'bitspike-spikegrad-checkpoint', version: 1, args, network: net.state(), trainer: trainer.state(), history };
     writeJsonAtomic(ckptFile, ck);
   }
 
+  bar.finish({ epochs: trainer.epoch });
   const testEval = evaluate(net, test, 256, fans, inputTicks);
-  log(`test accuracy ${(100 * testEval.accuracy).toFixed(2)}%`);
+  result(`test accuracy ${(100 * testEval.accuracy).toFixed(2)}%`);
   let eventCheck: ReturnType<typeof runEventCheck> | { error: string } | null = null;
   if (eventExamples > 0) {
     // A failed check is reported, never allowed to lose the trained network's results.
     try { eventCheck = runEventCheck(net, test, Math.min(eventExamples, test.n), inputTicks); } catch (e) { eventCheck = { error: (e as Error).message }; }
   }
-  if (eventCheck && 'error' in eventCheck) log(`event-driven check failed: ${eventCheck.error}`);
-  else if (eventCheck) log(`event-driven check on ${eventCheck.examples} test images: ${eventCheck.countMismatches} count mismatches, ${eventCheck.predictionMismatches} prediction mismatches, fast path ${eventCheck.speedup.toFixed(0)}× faster`);
+  if (eventCheck && 'error' in eventCheck) result(`event-driven check failed: ${eventCheck.error}`);
+  else if (eventCheck) result(`event-driven check on ${eventCheck.examples} test images: ${eventCheck.countMismatches} count mismatches, ${eventCheck.predictionMismatches} prediction mismatches, fast path ${eventCheck.speedup.toFixed(0)}× faster`);
   const results = {
     ...args, history, testAccuracy: testEval.accuracy, testLoss: testEval.loss,
     bestValidationAccuracy: Math.max(...history.map((h) => (h as { validationAccuracy: number }).validationAccuracy)),
     testActivity: summariseCounters(net, testEval.counters), eventCheck, totalSeconds: (performance.now() - t0) / 1000,
   };
   writeJsonAtomic(path.join(out, 'results.json'), results);
-  log(`spikegrad: wrote ${path.join(out, 'results.json')}`);
+  result(`spikegrad: wrote ${path.join(out, 'results.json')}`);
   return 0;
 }
 
