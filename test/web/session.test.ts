@@ -65,3 +65,15 @@ test('settings: an unknown backbone, or an ONNX encoder on the binary backbone, 
   assert.throws(() => validateSettings({ ...OLD, backbone: 'binary', encoder: 'net.onnx' }), /settings\.encoder: an imported ONNX encoder is a float backbone/);
   validateSettings({ ...OLD, backbone: 'float', encoder: 'net.onnx' });
 });
+
+test('every strategy the app offers learns on the binary backbone and shows its exemplars', async () => {
+  const d = await data();
+  for (const choice of strategyChoices()) {
+    const s = Session.create({ ...OLD, strategyId: choice.id, backbone: 'binary', hidden: [32, 32] }, choice, d);
+    s.learnTask([0, 1], () => {}, never);
+    const c = s.learnTask([2], () => {}, never);
+    assert.equal(c.view.classes.length, 3, choice.id);
+    assert.ok(c.view.currentAccuracy! > 1 / 3, `${choice.id}: accuracy ${c.view.currentAccuracy}`);
+    assert.ok(typeof s.exemplars(1).title === 'string', choice.id);
+  }
+});
