@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { exportC } from '../../src/bnn/exportC.js';
 import { PackedNet } from '../../src/bnn/packedInference.js';
 import { DEFAULT_BUDGET } from '../../src/cil/budget.js';
 import { deployBinaryLearner, exportBinaryLearnerC } from '../../src/cil/exportBinaryLearner.js';
@@ -97,4 +98,13 @@ int main(void) {
 test('export refuses a float learner and an empty one, naming why', () => {
   assert.throws(() => deployBinaryLearner(createLearner(spec({ kind: 'mlp', hidden: [16] }))), /only a binary-mlp learner.*'mlp'/);
   assert.throws(() => deployBinaryLearner(createLearner(spec(BINARY))), /not learned any class/);
+});
+
+test('exportC refuses a class-id table that does not give one id per output', async () => {
+  const learner = createLearner(spec(BINARY));
+  learner.learnTask(await digits('train', [1, 2], 20));
+  const { model } = deployBinaryLearner(learner);
+  assert.throws(() => exportC(model, 'n', [1]), /classIds must be 2 non-negative integers \(one per output\), got \[1\]/);
+  assert.throws(() => exportC(model, 'n', [1, -2]), /classIds must be 2 non-negative integers/);
+  assert.match(exportC(model, 'n').header, /#define N_CLASSES 2\n(?!.*CLASS_IDS)/, 'no table unless asked');
 });
