@@ -89,7 +89,7 @@ async function drawStroke(page: Page, points: [number, number][]): Promise<void>
   await page.mouse.up();
 }
 
-test('web app: learns classes in a worker, restores from IndexedDB, exports a file Node predicts identically with', {
+test('web app: learns MNIST, drawn and uploaded classes on the binary backbone in a worker, restores from IndexedDB, exports a file Node predicts identically with and C that predicts as the app', {
   skip: chromiumTool.skip, timeout: 150_000,
 }, async (t) => {
   const chromiumPath = chromiumTool.need();
