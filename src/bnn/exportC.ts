@@ -24,10 +24,18 @@ function ints(a: Int32Array): string {
   return lines.join(',\n');
 }
 
-/** Generates `<name>.h` (data + API) and `<name>.c` (C99 routine). `name` must be a C identifier. */
-export function exportC(m: DeployedModel, name = 'bnn'): CExport {
+/**
+ * Generates `<name>.h` (data + API) and `<name>.c` (C99 routine). `name` must be a C identifier.
+ * `classIds` (one per output, e.g. a class-incremental learner's class map) adds a `<NAME>_CLASS_IDS`
+ * initializer list to the header: output k predicts class id CLASS_IDS[k]. A macro, not an array, so
+ * a program that does not use it compiles without unused-variable warnings.
+ */
+export function exportC(m: DeployedModel, name = 'bnn', classIds?: readonly number[]): CExport {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new TypeError(`exportC: name must be a C identifier, got '${name}'`);
   validateModel(m, 'exportC');
+  if (classIds && (classIds.length !== m.classes || !classIds.every((c) => Number.isInteger(c) && c >= 0 && c <= 2 ** 31 - 1))) {
+    throw new RangeError(`exportC: classIds must be ${m.classes} non-negative integers (one per output), got ${JSON.stringify(classIds)}`);
+  }
   const N = name.toUpperCase(), inp = m.input;
   const CL = encodedChannels(inp);
   let maxBits = inp.height * inp.width * CL;
@@ -72,7 +80,7 @@ export function exportC(m: DeployedModel, name = 'bnn'): CExport {
 #define ${N}_CHANNELS ${inp.channels}
 #define ${N}_LEVELS ${inp.levels}
 #define ${N}_CLASSES ${m.classes}
-
+${classIds ? `/* class id of each output: static const int32_t ids[${N}_CLASSES] = ${N}_CLASS_IDS; */\n#define ${N}_CLASS_IDS { ${classIds.join(', ')} }\n` : ''}
 /* image: ${N}_HEIGHT*${N}_WIDTH*${N}_CHANNELS uint8 pixels, channels last (HWC).
  * scores: receives ${N}_CLASSES integer scores. Returns the predicted class (first maximum). */
 int ${name}_predict(const uint8_t *image, int32_t *scores);

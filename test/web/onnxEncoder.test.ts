@@ -79,7 +79,10 @@ test('web app: an .onnx encoder picked by the user is the frozen backbone of new
     });
     assert.ok(r.accuracy > 0.5, `accuracy on 4 classes ${r.accuracy}`);
     // Model: imported weights + binarizer (5 × 392: BN γ, β, running mean/var, thresholds) + dense 392→32 + head 32→4, all at 32 bits.
-    assert.equal(r.memory.model, 32 * weights + 32 * 5 * 392 + 32 * (392 * 32 + 32) + 32 * (4 * 32 + 4));
+    assert.equal(r.memory.weights, 32 * weights + 32 * 5 * 392 + 32 * (392 * 32 + 32) + 32 * (4 * 32 + 4));
+    // The panel's model row (the demo's) adds the class map: 4 classes × 4-bit ids.
+    assert.equal(r.memory.model, r.memory.weights + 4 * 4);
+    assert.equal(await page.locator('#backbone').inputValue(), 'float', 'an imported encoder is a float backbone');
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

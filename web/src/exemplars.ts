@@ -1,8 +1,10 @@
 // What the learner's memory would replay, as pictures. GBM stores no images: it samples binary
-// pseudo-embeddings (the 1st hidden layer's sign codes) from each class's Bernoulli mixture, so each
-// sample is shown as a bit image (white = +1, black = −1, laid out row-major on a square) next to the
-// real training image whose code is nearest in Hamming distance, and the mixture's most weighted
-// prototype μ (P(bit = +1) as gray levels). Buffer strategies show what they actually store.
+// pseudo-embeddings from each class's Bernoulli mixture. On the binary backbone the latent is the
+// input's bit image itself (layer 0: pixel > 128 on 28×28), so a sample IS a 28×28 binary digit; on
+// the float MLP it is the 1st hidden layer's sign code, laid out row-major on a square. Each sample
+// (white = +1, black = −1) is shown next to the real training image whose code is nearest in
+// Hamming distance, with the mixture's most weighted prototype μ (P(bit = +1) as gray levels).
+// Buffer strategies show what they actually store.
 import { binaryCodec, pixelCodec, SampleStore, type StoreState } from '../../src/cil/buffer/index.js';
 import type { Learner } from '../../src/cil/learner.js';
 import { toInput } from '../../src/cil/samples.js';
@@ -66,8 +68,14 @@ function nearest(code: Float32Array, real: { images: Uint8Array; codes: Float32A
   return { image: real.images.subarray(best * IMAGE_DIM, (best + 1) * IMAGE_DIM), distance: bestD };
 }
 
+/** True when the latent codes are the 28×28 input bit images (GBM at layer 0 of the binary backbone, one level). */
+function codesAreImages(ctx: ExemplarContext): boolean {
+  return ctx.strategy.options.layer === 0 && ctx.learner.net.latentDim === IMAGE_DIM;
+}
+
 function gbmGrid(ctx: ExemplarContext, memory: GenerativeMemory, perClass: number): ExemplarGrid {
   const D = memory.codeBits;
+  const images = codesAreImages(ctx);
   // A display-only Rng: sampling here must not move the learner's own random stream.
   const rng = new Rng(ctx.learner.options.seed * 7919 + ctx.learner.tasksLearned);
   const rows = memory.classes.map((c) => {
@@ -86,12 +94,17 @@ function gbmGrid(ctx: ExemplarContext, memory: GenerativeMemory, perClass: numbe
     return row;
   });
   const columns = ['prototype μ'];
-  for (let j = 0; j < perClass; j++) columns.push(`sample ${j + 1} (${D} bits)`, 'nearest real image');
+  for (let j = 0; j < perClass; j++) columns.push(`sample ${j + 1} (${images ? `${IMAGE_SIDE}×${IMAGE_SIDE} bit image` : `${D} bits`})`, 'nearest real image');
   return {
-    title: `Pseudo-exemplars sampled from the generative memory (${memory.classes.length} classes × ${memory.components} components, ${D}-bit codes)`,
-    explanation: 'GBM stores no images. Each class keeps a mixture of Bernoulli prototypes over the binary codes of the first hidden layer; ' +
-      'old classes are rehearsed with codes sampled from it. A code is drawn as a square of bits (white = +1, black = −1); next to it is the real ' +
-      'training image whose code is nearest in Hamming distance (for reference only: it is not stored). μ shows P(bit = +1) of the heaviest component.',
+    title: `Pseudo-exemplars sampled from the generative memory (${memory.classes.length} classes × ${memory.components} components, ${images ? `${IMAGE_SIDE}×${IMAGE_SIDE}-bit images` : `${D}-bit codes`})`,
+    explanation: images
+      ? 'GBM stores no images. The binary network sees each digit as a 28×28 bit image (pixel > 128); each class keeps a mixture of Bernoulli ' +
+        'prototypes over those bits, and old classes are rehearsed with bit images sampled from it: the samples are pseudo-digits (white = 1). ' +
+        'Next to each is the real training image whose bits are nearest in Hamming distance (for reference only: it is not stored). ' +
+        'μ shows P(pixel on) of the heaviest component.'
+      : 'GBM stores no images. Each class keeps a mixture of Bernoulli prototypes over the binary codes of the first hidden layer; ' +
+        'old classes are rehearsed with codes sampled from it. A code is drawn as a square of bits (white = +1, black = −1); next to it is the real ' +
+        'training image whose code is nearest in Hamming distance (for reference only: it is not stored). μ shows P(bit = +1) of the heaviest component.',
     columns, rows,
   };
 }

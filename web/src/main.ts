@@ -2,7 +2,7 @@
 // page only renders what the worker commits and saves each committed learner file to IndexedDB.
 import { CancelledError, LearnerClient } from './client.js';
 import { grayCanvas, imageFileData, toMnist } from './drawing.js';
-import { IMAGE_DIM, IMAGE_SIDE, MAX_CLASSES, MNIST_CLASSES, type Committed, type ExemplarGrid, type LearnerView, type Settings } from './protocol.js';
+import { IMAGE_DIM, IMAGE_SIDE, MAX_CLASSES, MNIST_CLASSES, type BackboneChoice, type Committed, type ExemplarGrid, type LearnerView, type Settings } from './protocol.js';
 import { forgetSavedLearner, loadSavedLearner, saveLearner } from './store.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -25,13 +25,21 @@ function setStatus(text: string, isError = false): void {
 }
 
 const pct = (a: number | null): string => (a === null || Number.isNaN(a) ? '–' : `${(100 * a).toFixed(1)}%`);
-function bytesText(bits: number): string {
-  const b = bits / 8;
-  return b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : b >= 1e3 ? `${(b / 1e3).toFixed(1)} kB` : `${b.toFixed(0)} B`;
-}
+/** kB as the CLI demo prints them: 1 kB = 1,000 bytes = 8,000 bits. */
+const kB = (bits: number): string => `${(bits / 8000).toFixed(1)} kB`;
+/** Hidden widths a backbone starts with (the binary one is the CLI demo's). */
+const HIDDEN_DEFAULT: Record<BackboneChoice, string> = { binary: '256,256', float: '256,128' };
 
 // ---- busy state / progress --------------------------------------------------------------------
-const BUSY_CONTROLS = ['new-learner', 'teach-next', 'teach-drawn', 'classify', 'export', 'import', 'forget', 'resample', 'encoder'];
+const BUSY_CONTROLS = ['new-learner', 'teach-next', 'teach-drawn', 'classify', 'export', 'export-c', 'import', 'forget', 'resample', 'encoder'];
+
+/** Export C needs a binary learner with at least one class. */
+function syncExportC(): void {
+  const b = $<HTMLButtonElement>('export-c');
+  const ok = view !== null && (view.settings.backbone ?? 'float') === 'binary' && view.classes.length > 0;
+  b.disabled = !ok;
+  b.title = ok ? '' : 'needs a learner with the binary backbone that has learned a class';
+}
 async function busy<T>(what: string, job: () => Promise<T>): Promise<T | undefined> {
   document.body.dataset.state = 'busy';
   document.body.classList.add('busy');
@@ -47,6 +55,7 @@ async function busy<T>(what: string, job: () => Promise<T>): Promise<T | undefin
     return undefined;
   } finally {
     for (const id of BUSY_CONTROLS) ($(id) as HTMLButtonElement).disabled = false;
+    syncExportC();
     $<HTMLButtonElement>('cancel').disabled = true;
     $<HTMLProgressElement>('progress').value = 0;
     $('progress-text').textContent = '';
@@ -76,18 +85,23 @@ function renderAccuracy(v: LearnerView): void {
 
 function renderMemory(v: LearnerView): void {
   const m = v.memory;
-  const rows: [string, string, number][] = [
-    ['model', 'weights (float32)', m.modelBits],
-    ['generator', 'generative memory parameters', m.generatorBits],
-    ['buffer', 'stored samples + labels', m.bufferBits],
-    ['class-map', 'output unit → class id', m.classMapBits],
-    ['auxiliary', 'teacher copies, class means', m.auxiliaryBits],
-    ['total', 'total kept between tasks', m.totalBits],
+  // The CLI demo's parts: model (weights + class map), memory (generator or buffer), total; the
+  // indented rows break them down.
+  const rows: [string, string, string, number, boolean][] = [
+    ['model', 'model', `${v.modelNote}; + class map`, m.modelBits + m.classMapBits, true],
+    ['weights', '· weights', 'deployed weights and per-unit scalars', m.modelBits, false],
+    ['class-map', '· class map', 'output unit → class id', m.classMapBits, false],
+    ['memory', 'memory', v.memoryNote, m.generatorBits + m.bufferBits, true],
+    ['generator', '· generator', 'generative memory parameters', m.generatorBits, false],
+    ['buffer', '· buffer', 'stored samples + labels', m.bufferBits, false],
+    ['auxiliary', 'auxiliary', 'teacher copies, class means', m.auxiliaryBits, true],
+    ['total', 'total', 'everything kept between tasks', m.totalBits, true],
   ];
-  $('mem-table').innerHTML = '<tr><th>part</th><th>what</th><th>bits</th><th>bytes</th></tr>' + rows.map(([k, what, bits]) =>
-    `<tr><td>${k}</td><td style="text-align:left">${what}</td><td data-testid="mem-${k}-bits" data-bits="${bits}">${bits.toLocaleString('en-US')}</td><td>${bytesText(bits)}</td></tr>`).join('') +
-    `<tr class="note"><td>training</td><td style="text-align:left">optimizer slots (not counted)</td><td>${m.trainingStateBits.toLocaleString('en-US')}</td><td>${bytesText(m.trainingStateBits)}</td></tr>`;
-  $('mem-note').textContent = `${v.strategyLabel}: memory = ${v.memoryNote}. Bits as counted by the learner (Learner.memory()); 1 byte = 8 bits.`;
+  $('mem-table').innerHTML = '<tr><th>part</th><th>what</th><th>kB</th><th>bits</th></tr>' + rows.map(([k, label, what, bits, main]) =>
+    `<tr class="${main ? 'main' : 'sub'}"><td>${label}</td><td style="text-align:left">${what}</td>` +
+    `<td data-testid="mem-${k}-kb">${main ? `<strong>${kB(bits)}</strong>` : kB(bits)}</td><td data-testid="mem-${k}-bits" data-bits="${bits}">${bits.toLocaleString('en-US')}</td></tr>`).join('') +
+    `<tr class="note"><td>training</td><td style="text-align:left">optimizer slots (not counted)</td><td>${kB(m.trainingStateBits)}</td><td>${m.trainingStateBits.toLocaleString('en-US')}</td></tr>`;
+  $('mem-note').textContent = `${v.strategyLabel}: memory = ${v.memoryNote}. Bits as counted by the learner (Learner.memory()); 1 kB = 1,000 bytes = 8,000 bits, as in the CLI demo.`;
 }
 
 function renderExemplars(g: ExemplarGrid): void {
@@ -122,6 +136,7 @@ function render(v: LearnerView): void {
   $<HTMLButtonElement>('teach-next').dataset.classes = next.join(',');
   const s = v.settings;
   $<HTMLSelectElement>('strategy').value = s.strategyId;
+  $<HTMLSelectElement>('backbone').value = s.backbone ?? 'float';
   input('hidden').value = s.hidden.join(',');
   input('epochs').value = String(s.epochs);
   input('batch').value = String(s.batchSize);
@@ -163,6 +178,7 @@ function nextClasses(): number[] {
 function readSettings(): Settings {
   return {
     strategyId: $<HTMLSelectElement>('strategy').value,
+    backbone: $<HTMLSelectElement>('backbone').value as BackboneChoice,
     hidden: input('hidden').value.split(',').map((s) => Number(s.trim())),
     epochs: Number(input('epochs').value), batchSize: Number(input('batch').value), lr: Number(input('lr').value),
     trainPerClass: Number(input('per-class').value), seed: Number(input('seed').value), encoder,
@@ -274,6 +290,8 @@ async function main(): Promise<void> {
   for (const s of client.hello.strategies) sel.add(new Option(s.label, s.id));
   sel.value = client.hello.defaults.strategyId;
   sel.addEventListener('change', showStrategyNote);
+  $<HTMLSelectElement>('backbone').value = client.hello.defaults.backbone ?? 'float';
+  input('hidden').value = client.hello.defaults.hidden.join(',');
   input('per-class').max = String(client.hello.trainPerClass);
   setupPad();
   $('new-learner').addEventListener('click', () => void newLearner());
@@ -283,6 +301,14 @@ async function main(): Promise<void> {
   $('cancel').addEventListener('click', () => void client.cancel());
   $('resample').addEventListener('click', () => void busy('sampling', refreshExemplars));
   input('task-size').addEventListener('change', () => view && render(view));
+  $<HTMLSelectElement>('backbone').addEventListener('change', () => { input('hidden').value = HIDDEN_DEFAULT[$<HTMLSelectElement>('backbone').value as BackboneChoice]; });
+  $('export-c').addEventListener('click', () => void busy('exporting C', async () => {
+    const r = await client.request({ type: 'exportC' });
+    const text = new TextEncoder();
+    download(text.encode(r.header), `${r.name}.h`);
+    download(text.encode(r.source), `${r.name}.c`);
+    setStatus(`downloaded ${r.name}.h and ${r.name}.c (${r.classIds.length} outputs → classes ${r.classIds.join(', ')}) · ${statusTail()}`);
+  }));
   $('export').addEventListener('click', () => void busy('exporting', async () => {
     const r = await client.request({ type: 'export' });
     download(r.file, r.name);
@@ -302,6 +328,8 @@ async function main(): Promise<void> {
     void busy(`loading encoder ${f.name}`, async () => {
       const r = await client.request({ type: 'loadEncoder', bytes: new Uint8Array(await f.arrayBuffer()), name: f.name });
       encoder = r.name;
+      // An imported encoder is a float network: new learners built on it use the float backbone.
+      $<HTMLSelectElement>('backbone').value = 'float';
       $('encoder-note').textContent = `${r.summary}. New learners use it as a frozen backbone (GBM's binarizer and the hidden layers train on top).`;
       setStatus(`loaded encoder ${r.name} · ${statusTail()}`);
     }).finally(() => { input('encoder').value = ''; });

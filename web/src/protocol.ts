@@ -15,8 +15,14 @@ export interface StrategyChoice {
   memoryNote: string;
 }
 
+/** 'binary': the fully binary MLP (1-bit weights, thermometer input); 'float': a float32 MLP. */
+export type BackboneChoice = 'binary' | 'float';
+export const BACKBONES: readonly BackboneChoice[] = ['binary', 'float'];
+
 export interface Settings {
   strategyId: string;
+  /** Absent in files saved before the binary backbone existed: those learners are float MLPs. */
+  backbone?: BackboneChoice;
   hidden: number[];
   epochs: number;
   batchSize: number;
@@ -57,6 +63,8 @@ export interface LearnerView {
   /** Accuracy on all seen classes, recomputed from the current learner (equals the last row after a task). */
   currentAccuracy: number | null;
   memory: MemoryReport;
+  /** What the model's weights are, one line (e.g. "1-bit weights, 32-bit thresholds"). */
+  modelNote: string;
   tasksLearned: number;
   backend: string;
 }
@@ -97,6 +105,7 @@ export type Request =
   | { type: 'predictTest' }
   | { type: 'exemplars'; perClass: number }
   | { type: 'export' }
+  | { type: 'exportC' }
   | { type: 'import'; bytes: Uint8Array; source: string }
   | { type: 'loadEncoder'; bytes: Uint8Array; name: string };
 
@@ -115,6 +124,8 @@ export interface Results {
   predictTest: { predictions: number[]; labels: number[] };
   exemplars: ExemplarGrid;
   export: { file: Uint8Array; name: string };
+  /** C99 header + routine of a binary learner (files name.h, name.c); output k predicts classIds[k]. */
+  exportC: { header: string; source: string; name: string; classIds: number[] };
   import: Committed;
   loadEncoder: { name: string; summary: string };
 }

@@ -3,6 +3,7 @@
 // format `bitspike predict` reads in Node). The UI's history (accuracy table, class names, drawn
 // examples) travels in the file's meta, so a restored file shows the same readouts.
 import type { Learner } from '../../src/cil/learner.js';
+import { exportBinaryLearnerC } from '../../src/cil/exportBinaryLearner.js';
 import { createLearner, encodeLearnerFile, LEARNER_FILE_EXTENSION, loadLearnerFile, type LearnerSpec } from '../../src/cil/learnerFile.js';
 import { makeSamples, toInput, type Samples } from '../../src/cil/samples.js';
 import { cropPadded } from '../../src/data/transforms.js';
@@ -12,11 +13,17 @@ import { base64ToBytes, bytesToBase64 } from '../../src/engine/serialize.js';
 import { noGrad } from '../../src/engine/tensor.js';
 import { indicesOf, type BundledMnist } from './dataset.js';
 import { exemplarGrid } from './exemplars.js';
-import { IMAGE_DIM, IMAGE_SIDE, MAX_CLASSES, MNIST_CLASSES, type ClassInfo, type Committed, type ExemplarGrid, type LearnerView, type ProgressInfo, type Settings, type StrategyChoice, type TaskRecord } from './protocol.js';
+import { strategyFor } from './strategies.js';
+import { BACKBONES, IMAGE_DIM, IMAGE_SIDE, MAX_CLASSES, MNIST_CLASSES, type BackboneChoice, type ClassInfo, type Committed, type ExemplarGrid, type LearnerView, type ProgressInfo, type Settings, type StrategyChoice, type TaskRecord } from './protocol.js';
 
 export const APP_ID = 'bitspike-web';
 /** Drawn examples are shifted by up to ±SHIFT pixels in x and y: a few drawings become a trainable task. */
 const SHIFT = 2;
+/** C identifier of the exported header and routine: bitspike_learner.h / .c, bitspike_learner_predict(). */
+const C_NAME = 'bitspike_learner';
+
+/** The backbone of a settings object; files saved before the choice existed hold float MLPs. */
+export const backboneOf = (s: Settings): BackboneChoice => s.backbone ?? 'float';
 
 export class Cancelled extends Error {
   override name = 'Cancelled';
@@ -40,6 +47,8 @@ export function validateSettings(s: Settings): void {
   };
   int('epochs', 1, 50); int('batchSize', 1, 1024); int('trainPerClass', 1, 100_000); int('seed', 0, 2 ** 31 - 1);
   if (s.encoder !== undefined && s.encoder !== null && typeof s.encoder !== 'string') throw new RangeError(`settings.encoder: expected an ONNX file name or null, got ${JSON.stringify(s.encoder)}`);
+  if (s.backbone !== undefined && !BACKBONES.includes(s.backbone)) throw new RangeError(`settings.backbone: expected ${BACKBONES.join(' or ')}, got ${JSON.stringify(s.backbone)}`);
+  if (s.encoder && backboneOf(s) === 'binary') throw new RangeError(`settings.encoder: an imported ONNX encoder is a float backbone; choose the float backbone to use ${s.encoder}`);
   if (!(s.lr > 0 && s.lr <= 1)) throw new RangeError(`settings.lr: expected a number in (0, 1], got ${s.lr}`);
   if (!Array.isArray(s.hidden) || s.hidden.length < 1 || !s.hidden.every((h) => Number.isInteger(h) && h >= 4 && h <= 4096)) {
     throw new RangeError(`settings.hidden: expected 1+ layer widths in [4, 4096], got ${JSON.stringify(s.hidden)}`);
@@ -65,10 +74,13 @@ export class Session {
       // An imported ONNX encoder (registered by the worker) is the frozen backbone; the hidden layers train on top.
       model: settings.encoder
         ? { kind: 'onnx', file: settings.encoder, cut: null, binarizer: 'heaviside', levels: 4, hidden: settings.hidden, imageShape: [IMAGE_SIDE, IMAGE_SIDE, 1] }
-        : { kind: 'mlp', hidden: settings.hidden },
+        : backboneOf(settings) === 'binary'
+          // One thermometer level (pixel > 128): the input is a 28×28 bit image, GBM's latent at layer 0.
+          ? { kind: 'binary-mlp', hidden: settings.hidden, levels: 1, learnableGain: true, imageShape: [IMAGE_SIDE, IMAGE_SIDE, 1] }
+          : { kind: 'mlp', hidden: settings.hidden },
       inputDim: IMAGE_DIM, numClasses: MAX_CLASSES,
       training: { epochs: settings.epochs, batchSize: settings.batchSize, lr: settings.lr, optimizer: 'adam' },
-      budget: choice.budget, strategy: choice.strategy, seed: settings.seed,
+      budget: choice.budget, strategy: strategyFor(choice, backboneOf(settings)), seed: settings.seed,
     };
     const meta: AppMeta = { app: APP_ID, settings, strategyLabel: choice.label, memoryNote: choice.memoryNote, classes: [], history: [], drawn: {} };
     return new Session(createLearner(spec), spec, meta, data);
@@ -197,8 +209,22 @@ export class Session {
       settings: this.meta.settings, strategyLabel: this.meta.strategyLabel, memoryNote: this.meta.memoryNote,
       classes: this.meta.classes, history: this.meta.history,
       currentAccuracy: l.seenClasses ? this.accuracyOn(l.classMap) : null,
-      memory: l.memory(), tasksLearned: l.tasksLearned, backend: getKernels().name,
+      memory: l.memory(), modelNote: this.modelNote(), tasksLearned: l.tasksLearned, backend: getKernels().name,
     };
+  }
+
+  private modelNote(): string {
+    const m = this.spec.model;
+    if (m.kind === 'binary-mlp') return `binary MLP ${IMAGE_DIM}→${m.hidden.join('→')}→head: 1-bit weights, 32-bit gain + bias per unit (thresholds when deployed)`;
+    if (m.kind === 'onnx') return `imported ONNX encoder + float MLP [${m.hidden.join(', ')}]: float32 weights`;
+    return m.kind === 'mlp' ? `float MLP ${IMAGE_DIM}→${m.hidden.join('→')}→head: float32 weights and biases` : `${m.kind} network`;
+  }
+
+  /** The learner as C99 for a microcontroller (binary backbone only): what `bitspike bnn export` writes. */
+  exportC(): { header: string; source: string; name: string; classIds: number[] } {
+    if (this.spec.model.kind !== 'binary-mlp') throw new RangeError('Export C needs the binary backbone: this learner is a float network (create a new learner with backbone binary)');
+    const { header, source } = exportBinaryLearnerC(this.learner, C_NAME);
+    return { header, source, name: C_NAME, classIds: [...this.learner.classMap] };
   }
 
   file(): Uint8Array {

@@ -5,7 +5,7 @@
 import { DEFAULT_BUDGET } from '../../src/cil/budget.js';
 import { LATENT_SOURCES } from '../../src/cil/latentSources/index.js';
 import { STRATEGIES } from '../../src/cil/strategies/index.js';
-import type { StrategyChoice } from './protocol.js';
+import type { BackboneChoice, StrategyChoice } from './protocol.js';
 
 
 export function strategyChoices(): StrategyChoice[] {
@@ -34,4 +34,16 @@ export function strategyChoices(): StrategyChoice[] {
     { id: 'finetune', label: 'Fine-tuning (no memory, forgets)', strategy: { name: 'finetune', options: {} }, budget: DEFAULT_BUDGET, memoryNote: 'nothing besides the model' },
   ];
   return all.filter((c): c is StrategyChoice => c !== null && c.strategy.name in STRATEGIES);
+}
+
+/**
+ * The strategy entry a choice trains with on a backbone. On the binary backbone GBM models the
+ * thermometer-encoded input planes themselves (layer 0: the latent is the 28×28 bit image, as the
+ * CLI demo does), so nothing is frozen after the first task; the float MLP has no binary input, so
+ * its GBM models the sign codes of the first hidden layer.
+ */
+export function strategyFor(choice: StrategyChoice, backbone: BackboneChoice): StrategyChoice['strategy'] {
+  const s = choice.strategy;
+  if (backbone === 'binary' && choice.id === 'gbm') return { name: s.name, options: { ...s.options, layer: 0 } };
+  return { name: s.name, options: { ...s.options } };
 }

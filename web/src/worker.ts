@@ -13,7 +13,8 @@ import { strategyChoices } from './strategies.js';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const DEFAULTS: Settings = { strategyId: 'gbm', hidden: [256, 128], epochs: 2, batchSize: 32, lr: 1e-3, trainPerClass: 500, seed: 1 };
+// The binary backbone is the default (the CLI demo's: 784 → 256 → 256 binary units, GBM on the input bits).
+const DEFAULTS: Settings = { strategyId: 'gbm', backbone: 'binary', hidden: [256, 256], epochs: 2, batchSize: 32, lr: 1e-3, trainPerClass: 500, seed: 1 };
 
 let data: Promise<BundledMnist> | null = null;
 let session: Session | null = null;
@@ -86,6 +87,7 @@ async function handle(id: number, r: Request): Promise<unknown> {
     case 'predictTest': return need().predictTest();
     case 'exemplars': return need().exemplars(r.perClass);
     case 'export': { const s = need(); return { file: s.file(), name: s.fileName() }; }
+    case 'exportC': return need().exportC();
     case 'loadEncoder': {
       // Checked (decoded, operators supported, planned for one 28×28 grayscale image) before it is offered.
       const model = loadOnnx(r.bytes, { source: r.name });

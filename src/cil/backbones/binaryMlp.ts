@@ -49,6 +49,11 @@ class DenseStages extends Module {
   }
 }
 
+/** The BinaryNet whose dense stages a binary-MLP backbone's encoder or trunk runs (null for other modules). */
+export function binaryNetOf(m: Module): BinaryNet | null {
+  return m instanceof DenseStages ? m.net : null;
+}
+
 /** Deployed bits: binary weights at 1 bit, ScaledSign gains and biases at 32. */
 function deployedBits(m: Module): number {
   let bits = 0;
