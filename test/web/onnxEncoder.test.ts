@@ -4,48 +4,30 @@
 // 32 bits; a file that is not ONNX is refused with the reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import { readOnnxFile } from '../../src/onnx/io-node.js';
 import { parameterCount } from '../../src/onnx/model.js';
+import { chromiumBrowser } from '../tools.js';
+import { serveDist } from './serveDist.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..', '..');
 const dist = join(root, 'web', 'dist');
 const encoderFile = join(root, 'test', 'fixtures', 'onnx', 'mnist_cnn.onnx');
-const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser', process.env.CHROMIUM_PATH].find((p) => p && existsSync(p));
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.gz': 'application/octet-stream', '.wasm': 'application/wasm' };
-
-async function serveDist(): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    const rel = decodeURIComponent((req.url ?? '/').split('?')[0]);
-    const file = normalize(join(dist, rel === '/' ? 'index.html' : rel));
-    if (!file.startsWith(dist + sep) || !existsSync(file)) { res.writeHead(404).end('not found'); return; }
-    res.writeHead(200, {
-      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp',
-    });
-    res.end(readFileSync(file));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  if (!addr || typeof addr === 'string') throw new Error('no server address');
-  return { server, url: `http://127.0.0.1:${addr.port}/` };
-}
+const chromiumTool = chromiumBrowser();
 
 const idle = (page: Page): Promise<unknown> => page.waitForSelector('body[data-state="idle"]', { timeout: 60_000 });
 const text = (page: Page, id: string): Promise<string> => page.locator(`#${id}`).innerText();
 
 test('web app: an .onnx encoder picked by the user is the frozen backbone of new learners', {
-  skip: chromiumPath || process.env.CI ? false : 'no Chromium found (.ci/run installs Debian chromium)', timeout: 150_000,
+  skip: chromiumTool.skip, timeout: 150_000,
 }, async () => {
-  assert.ok(chromiumPath, 'CI must provide Chromium: .ci/run installs the Debian chromium package');
+  const chromiumPath = chromiumTool.need();
   const { build } = await import('vite');
   await build({ configFile: join(root, 'web', 'vite.config.ts'), logLevel: 'error' });
-  const { server, url } = await serveDist();
+  const { server, url } = await serveDist(dist);
   const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
   try {
     const page = await (await browser.newContext()).newPage();

@@ -7,9 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
@@ -19,6 +18,7 @@ import { firstPerClass } from '../../src/cil/samples.js';
 import { subset } from '../../src/data/dataset.js';
 import { loadDataset } from '../../src/data/registry.js';
 import { cCompiler, chromiumBrowser } from '../tools.js';
+import { serveDist } from './serveDist.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..', '..');
@@ -39,28 +39,6 @@ function squarePng(k: number): Buffer {
   }
   return pngjs.PNG.sync.write(p);
 }
-const TYPES: Record<string, string> = {
-  '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.gz': 'application/octet-stream', '.wasm': 'application/wasm', '.png': 'image/png',
-};
-
-/** Static server for web/dist with the cross-origin isolation headers the app needs. */
-async function serveDist(): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    const rel = decodeURIComponent((req.url ?? '/').split('?')[0]);
-    const file = normalize(join(dist, rel === '/' ? 'index.html' : rel));
-    if (!file.startsWith(dist + sep) || !existsSync(file)) { res.writeHead(404).end('not found'); return; }
-    res.writeHead(200, {
-      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp',
-    });
-    res.end(readFileSync(file));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  if (!addr || typeof addr === 'string') throw new Error('no server address');
-  return { server, url: `http://127.0.0.1:${addr.port}/` };
-}
-
 const idle = (page: Page): Promise<unknown> => page.waitForSelector('body[data-state="idle"]', { timeout: 30_000 });
 
 interface Readouts { accuracy: number; table: string; memory: Record<string, number>; exemplarRows: number; status: string }
@@ -98,7 +76,7 @@ test('web app: learns MNIST, drawn and uploaded classes on the binary backbone i
   await build({ configFile: join(root, 'web', 'vite.config.ts'), logLevel: 'error' });
   t.diagnostic(`vite build ${Math.round(performance.now() - t0)} ms`);
   mkdirSync(artifacts, { recursive: true });
-  const { server, url } = await serveDist();
+  const { server, url } = await serveDist(dist);
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
