@@ -108,3 +108,23 @@ test('exportC refuses a class-id table that does not give one id per output', as
   assert.throws(() => exportC(model, 'n', [1, -2]), /classIds must be 2 non-negative integers/);
   assert.match(exportC(model, 'n').header, /#define N_CLASSES 2\n(?!.*CLASS_IDS)/, 'no table unless asked');
 });
+
+test('bitspike bnn export --learner writes the same C as the library from a saved learner file; bad flag combinations are usage errors', { timeout: 120_000 }, async (t) => {
+  const { bitspike, tmpDir, usageErrorMessage } = await import('../cli/helpers.js');
+  const { encodeLearnerFile } = await import('../../src/cil/learnerFile.js');
+  const learner = createLearner(spec(BINARY));
+  learner.learnTask(await digits('train', [4, 2], 40));
+  const dir = tmpDir(t);
+  const file = path.join(dir, 'two.bslearner');
+  fs.writeFileSync(file, encodeLearnerFile(spec(BINARY), learner));
+  const r = await bitspike(['bnn', 'export', '--learner', file, '--out-dir', path.join(dir, 'c'), '--name', 'two']);
+  assert.equal(r.code, 0, r.stderr);
+  const want = exportBinaryLearnerC(learner, 'two');
+  assert.equal(fs.readFileSync(path.join(dir, 'c', 'two.h'), 'utf8'), want.header);
+  assert.equal(fs.readFileSync(path.join(dir, 'c', 'two.c'), 'utf8'), want.source);
+  assert.match(want.header, /#define TWO_CLASS_IDS \{ 2, 4 \}/);
+  const both = await bitspike(['bnn', 'export', '--learner', file, '--model', 'm.bsbnn', '--out-dir', dir]);
+  assert.match(usageErrorMessage(both, 'bnn export'), /give exactly one of --model .* or --learner/);
+  const missing = await bitspike(['bnn', 'export', '--learner', path.join(dir, 'nope.bslearner'), '--out-dir', dir]);
+  assert.match(usageErrorMessage(missing, 'bnn export'), /--learner .*nope\.bslearner: cannot read/);
+});

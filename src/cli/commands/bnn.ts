@@ -17,6 +17,9 @@ import { exportC } from '../../bnn/exportC.js';
 import { loadCheckpoint, loadModel, saveCheckpoint, saveModel } from '../../bnn/io-node.js';
 import { BnnTrainer, evaluate, predictSimulation, type LabelledImages } from '../../bnn/train.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
+import { exportBinaryLearnerC } from '../../cil/exportBinaryLearner.js';
+import type { Learner } from '../../cil/learner.js';
+import { loadLearnerFile } from '../../cil/learnerFile.js';
 import { commandProgress } from '../progressBar.js';
 
 export const summary = 'binary networks: train <dataset> (FBNN), eval, summary, export (C99)';
@@ -51,6 +54,7 @@ const EVAL: FlagSpecs = { ...DATA, model: { kind: 'string', help: 'deployed mode
 const SUMMARY: FlagSpecs = { model: { kind: 'string', help: 'deployed model file' }, help: { kind: 'boolean', help: 'show this help' } };
 const EXPORT: FlagSpecs = {
   model: { kind: 'string', help: 'deployed model file' },
+  learner: { kind: 'string', help: 'or: a binary-mlp learner file (.bslearner, from the web app or the library); its class ids go into <NAME>_CLASS_IDS' },
   'out-dir': { kind: 'string', help: 'directory for <name>.h and <name>.c' },
   name: { kind: 'string', help: 'C identifier prefix', default: 'bnn' },
   help: { kind: 'boolean', help: 'show this help' },
@@ -62,7 +66,7 @@ function help(): string {
     usage('bnn train <dataset>', 'train an FBNN and (with --out) save the deployed packed model', TRAIN),
     '', usage('bnn eval <dataset> --model F', 'packed-engine test accuracy', EVAL),
     '', usage('bnn summary --model F', 'parameters per bit width and memory in bits', SUMMARY),
-    '', usage('bnn export --model F --out-dir D', 'C header + C99 inference routine', EXPORT),
+    '', usage('bnn export --model F|--learner L --out-dir D', 'C header + C99 inference routine', EXPORT),
   ].join('\n');
 }
 
@@ -174,13 +178,19 @@ async function summaryCmd(argv: string[]): Promise<number> {
   return 0;
 }
 
+function readLearner(file: string): Learner {
+  let bytes: Uint8Array;
+  try { bytes = fs.readFileSync(file); } catch (e) { throw new UsageError('bnn export', `--learner ${file}: cannot read (${(e as Error).message})`); }
+  return loadLearnerFile(bytes, file).learner;
+}
+
 async function exportCmd(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs('bnn export', argv, EXPORT);
   if (flags.help) { console.log(help()); return 0; }
   if (positional.length) throw new UsageError('bnn export', `unexpected argument '${positional[0]}' (use --model and --out-dir)`);
-  const model = loadModel(need(flags, 'model', 'export'));
+  if ((flags.model === undefined) === (flags.learner === undefined)) throw new UsageError('bnn export', 'give exactly one of --model (a deployed model) or --learner (a binary-mlp learner file)');
   const dir = need(flags, 'out-dir', 'export'), name = flags.name as string;
-  const { header, source } = exportC(model, name);
+  const { header, source } = flags.learner !== undefined ? exportBinaryLearnerC(readLearner(need(flags, 'learner', 'export')), name) : exportC(loadModel(need(flags, 'model', 'export')), name);
   fs.mkdirSync(dir, { recursive: true });
   writeFileAtomic(path.join(dir, `${name}.h`), header);
   writeFileAtomic(path.join(dir, `${name}.c`), source);
