@@ -4,9 +4,7 @@
 // compiler is installed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { exportC } from '../../src/bnn/exportC.js';
 import { PackedNet } from '../../src/bnn/packedInference.js';
@@ -17,6 +15,7 @@ import { firstPerClass, samplesAt, type Samples } from '../../src/cil/samples.js
 import type { Learner } from '../../src/cil/learner.js';
 import { subset } from '../../src/data/dataset.js';
 import { loadDataset } from '../../src/data/registry.js';
+import { classifyWithC } from '../cClassifier.js';
 import { cCompiler } from '../tools.js';
 
 const compiler = cCompiler();
@@ -71,28 +70,7 @@ test('a binary-mlp CIL learner deploys as a packed network that predicts exactly
   assert.match(header, /#define DIGITS_CLASSES 4/);
   if (compiler.skip) { t.diagnostic(`C compile skipped: ${String(compiler.skip)}`); return; }
   const cc = compiler.need();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cil-c-'));
-  try {
-    fs.writeFileSync(path.join(dir, 'digits.h'), header);
-    fs.writeFileSync(path.join(dir, 'digits.c'), source);
-    fs.writeFileSync(path.join(dir, 'main.c'), `#include <stdio.h>
-#include <stdint.h>
-#include "digits.h"
-int main(void) {
-  static uint8_t img[DIGITS_HEIGHT * DIGITS_WIDTH * DIGITS_CHANNELS];
-  static const int32_t ids[DIGITS_CLASSES] = DIGITS_CLASS_IDS;
-  int32_t scores[DIGITS_CLASSES];
-  while (fread(img, 1, sizeof img, stdin) == sizeof img) printf("%ld\\n", (long)ids[digits_predict(img, scores)]);
-  return 0;
-}
-`);
-    const exe = path.join(dir, 'run');
-    execFileSync(cc, ['-std=c99', '-O2', '-Wall', '-Wextra', '-pedantic', '-Werror', '-o', exe, 'digits.c', 'main.c'], { cwd: dir });
-    const out = execFileSync(exe, { input: test_.x }).toString().trim().split('\n').map(Number);
-    assert.deepEqual(out, Array.from(want), 'compiled C = learner, image by image');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  assert.deepEqual(classifyWithC(cc, 'digits', { header, source }, test_.x), Array.from(want), 'compiled C = learner, image by image');
 });
 
 test('export refuses a float learner and an empty one, naming why', () => {

