@@ -14,6 +14,8 @@ import { resolveCut } from '../onnx/runner.js';
 import { MODEL_KINDS, type ModelConfig } from './model.js';
 import { ConfigError, validateObject, type Field, type ObjectFields } from './schema.js';
 import { STRATEGY_NAMES, strategyEntry } from './strategies/index.js';
+import type { FrozenConfig } from './frozen/method.js';
+import { FEATURE_METHOD_NAMES, featureMethodEntry } from './frozen/methods/index.js';
 
 export interface DataConfig {
   dataset: string;
@@ -55,6 +57,8 @@ export interface ExperimentConfig {
   budget: BudgetConfig;
   /** Pre-training step: the scenario's first task pre-trains the encoder and is not a CIL step (null: none). */
   pretrain: PretrainConfig | null;
+  /** Frozen-encoder study (docs/methods-cil.md §5): classifier settings and the methods compared on one frozen base (null: none). */
+  frozen: FrozenConfig | null;
 }
 
 const classOrderCheck = (v: unknown, path: string): unknown => {
@@ -96,6 +100,7 @@ export const MODEL_FIELDS: Record<ModelConfig['kind'], ObjectFields> = {
     levels: { kind: 'number', int: true, min: 1, default: RESNET_DEFAULTS.levels, help: 'thermometer levels T (D = features·T)' },
     hidden: { kind: 'intList', min: 1, default: RESNET_DEFAULTS.hidden, help: 'float dense layers between the embedding and the head' },
     imageShape: imageShapeField,
+    stem: { kind: 'string', enum: ['cifar', 'imagenet'], default: RESNET_DEFAULTS.stem, help: "'cifar': 3×3 stride-1 stem; 'imagenet': 7×7/2 conv + 3×3/2 max-pool (64×64 TinyImageNet → 16×16 first stage)" },
   },
   fbnn: {
     widths: { kind: 'intList', min: 1, default: FBNN_DEFAULTS.widths, help: 'binary conv block widths (ISCAS: [128,256,512])' },
@@ -163,6 +168,35 @@ const modelCheck = (v: unknown, path: string): unknown => {
   return model;
 };
 
+/** The `frozen` section: classifier settings and methods (each {name, label?, ...options}). */
+export const FROZEN_CLASSIFIER_FIELDS: ObjectFields = {
+  epochs: { kind: 'number', int: true, min: 1, default: 30, help: 'classifier epochs per step (every method alike)' },
+  batchSize: { kind: 'number', int: true, min: 1, default: 128, help: 'classifier minibatch (new-class rows; replay adds its own)' },
+  lr: { kind: 'number', min: 1e-12, default: 1e-3, help: 'classifier Adam learning rate' },
+};
+
+function frozenCheck(v: unknown, path: string): FrozenConfig | null {
+  if (v === null) return null;
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`${path}: expected null or {"classifier": {...}, "methods": [...]}, got ${JSON.stringify(v)}`);
+  const { classifier, methods, ...rest } = v as Record<string, unknown>;
+  const extra = Object.keys(rest);
+  if (extra.length) throw new ConfigError(`${path}.${extra[0]}: unknown key (known: classifier, methods)`);
+  if (!Array.isArray(methods) || methods.length === 0) throw new ConfigError(`${path}.methods: expected a non-empty list of {"name": <method>, ...options}`);
+  const labels = new Set<string>();
+  const specs = methods.map((m, i) => {
+    const p = `${path}.methods[${i}]`;
+    if (!m || typeof m !== 'object' || Array.isArray(m)) throw new ConfigError(`${p}: expected {"name": <method>, "label"?: <text>, ...options}`);
+    const { name, label, ...opts } = m as Record<string, unknown>;
+    if (typeof name !== 'string' || !FEATURE_METHOD_NAMES.includes(name)) throw new ConfigError(`${p}.name: expected one of ${FEATURE_METHOD_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
+    if (label !== undefined && typeof label !== 'string') throw new ConfigError(`${p}.label: expected a string`);
+    const lab = (label as string | undefined) ?? name;
+    if (labels.has(lab)) throw new ConfigError(`${p}.label: '${lab}' is used twice (give each method row its own label)`);
+    labels.add(lab);
+    return { label: lab, name, options: validateObject(featureMethodEntry(name).options, opts, p) };
+  });
+  return { classifier: validateObject(FROZEN_CLASSIFIER_FIELDS, classifier ?? {}, `${path}.classifier`) as unknown as FrozenConfig['classifier'], methods: specs };
+}
+
 export const CONFIG_FIELDS: ObjectFields = {
   name: { kind: 'string', default: 'cil', help: 'run name' },
   seed: { kind: 'number', int: true, min: 0, default: 1, help: 'seed of every random draw' },
@@ -196,7 +230,9 @@ export const CONFIG_FIELDS: ObjectFields = {
       batchSize: { kind: 'number', int: true, min: 1, default: 128, help: 'minibatch size (current-task samples)' },
       lr: { kind: 'number', min: 1e-12, default: 1e-3, help: 'learning rate' },
       optimizer: { kind: 'string', enum: ['adam', 'sgd'], default: 'adam', help: 'optimizer (reset at every task)' },
-      schedule: { kind: 'string', enum: ['constant', 'plateau'], default: 'constant', help: "lr per task: constant, or reduce-on-plateau of the epoch loss ending the task below minLr ('epochs' is then the maximum)" },
+      schedule: { kind: 'string', enum: ['constant', 'plateau', 'cosine'], default: 'constant', help: "lr per task: constant; reduce-on-plateau of the epoch loss ending the task below minLr ('epochs' is then the maximum); or cosine annealing to 0 over 'epochs'" },
+      momentum: { kind: 'number', min: 0, max: 0.999999, default: 0, help: 'sgd: momentum' },
+      weightDecay: { kind: 'number', min: 0, default: 0, help: 'L2 weight decay (sgd; adam: coupled L2)' },
       minLr: { kind: 'number', min: 0, default: 1e-6, help: 'plateau: a task ends when the lr falls below this floor' },
       factor: { kind: 'number', min: 1e-6, max: 0.999999, default: 0.5, help: 'plateau: lr reduction factor' },
       patience: { kind: 'number', int: true, min: 0, default: 10, help: 'plateau: epochs without improvement before a reduction' },
@@ -213,6 +249,10 @@ export const CONFIG_FIELDS: ObjectFields = {
   pretrain: {
     kind: 'custom', default: null, help: `null, or {${Object.keys(PRETRAIN_FIELDS).join(', ')}}: the first task pre-trains the encoder (CE + β·SSL), then the classifier is reset and the remaining tasks are the CIL steps`,
     check: (v, path) => (v === null ? null : validateObject(PRETRAIN_FIELDS, v, path)),
+  },
+  frozen: {
+    kind: 'custom', default: null, help: `null, or {"classifier": {${Object.keys(FROZEN_CLASSIFIER_FIELDS).join(', ')}}, "methods": [{"name": ${FEATURE_METHOD_NAMES.map((n) => `'${n}'`).join(' | ')}, "label"?, ...options}]}: the frozen-encoder study (bitspike gbm-study)`,
+    check: frozenCheck,
   },
 };
 

@@ -4,7 +4,7 @@
 // seen classes (no task id). state()/loadState() capture everything needed to continue bit-identically.
 import { augmentBatch, parseAugment, type AugmentStep } from '../data/augment.js';
 import { Adam } from '../engine/optim/adam.js';
-import { ReduceLrOnPlateau } from '../engine/optim/schedule.js';
+import { CosineLr, ReduceLrOnPlateau } from '../engine/optim/schedule.js';
 import type { Optimizer, OptimizerState } from '../engine/optim/optimizer.js';
 import { SGD } from '../engine/optim/sgd.js';
 import { crossEntropy } from '../engine/ops/loss.js';
@@ -74,8 +74,16 @@ export interface TrainingConfig {
   batchSize: number;
   lr: number;
   optimizer: 'adam' | 'sgd';
-  /** 'plateau': reduce-on-plateau of the epoch loss; a task ends when the lr falls below minLr (docs/methods-cil.md §3.7). Default constant. */
-  schedule?: 'constant' | 'plateau';
+  /**
+   * 'plateau': reduce-on-plateau of the epoch loss; a task ends when the lr falls below minLr
+   * (docs/methods-cil.md §3.7). 'cosine': annealed from lr to 0 over the task's epochs, per epoch.
+   * Default constant.
+   */
+  schedule?: 'constant' | 'plateau' | 'cosine';
+  /** SGD momentum (default 0). */
+  momentum?: number;
+  /** L2 weight decay (default 0). */
+  weightDecay?: number;
   minLr?: number;
   factor?: number;
   patience?: number;
@@ -85,6 +93,24 @@ export interface TrainingConfig {
 
 /** How a task's training ended. */
 export interface TaskTraining { epochs: number; stoppedBy: 'lr-floor' | 'max-epochs' }
+
+/** Mid-task state after an epoch: what a long task (a base training of hours) resumes from. */
+export interface EpochCheckpoint {
+  version: 1;
+  /** Epochs completed. */
+  epoch: number;
+  rng: RngState;
+  weights: Record<string, string>;
+  optimizer: OptimizerState;
+  /** Schedule position (plateau: its state; cosine: the epoch count is enough). */
+  plateau: unknown;
+}
+
+/** Where learnTask saves and finds its per-epoch checkpoint (e.g. a file written atomically). */
+export interface EpochCheckpointStore {
+  load(): EpochCheckpoint | null;
+  save(c: EpochCheckpoint): void;
+}
 
 export interface LearnerOptions {
   model: ModelConfig;
@@ -106,6 +132,10 @@ export interface Progress {
    * `samples`: examples per epoch (the task's training data as the strategy shaped it).
    */
   onBatch?(info: { epoch: number; epochs: number; batch: number; batches: number; loss: number; images: number; samples: number }): void;
+  /** After every epoch (mean training loss over the epoch's samples, lr used). */
+  onEpoch?(info: { epoch: number; epochs: number; loss: number; lr: number }): void;
+  /** Per-epoch checkpoints of this task: resumed from when one is found, written after every epoch. */
+  checkpoint?: EpochCheckpointStore;
 }
 
 export interface LearnerState {
@@ -207,8 +237,10 @@ export class Learner {
   }
 
   private newOptimizer(): Optimizer {
-    const params = this.net.trainableParameters();
-    return this.training.optimizer === 'adam' ? new Adam(params, { lr: this.training.lr }) : new SGD(params, { lr: this.training.lr });
+    const params = this.net.trainableParameters(), t = this.training;
+    return t.optimizer === 'adam'
+      ? new Adam(params, { lr: t.lr, weightDecay: t.weightDecay ?? 0 })
+      : new SGD(params, { lr: t.lr, momentum: t.momentum ?? 0, weightDecay: t.weightDecay ?? 0 });
   }
 
   /** Loads pre-trained encoder weights (names as in net.encoder.stateDict()); the trunk and head stay fresh. */
@@ -266,11 +298,31 @@ export class Learner {
     const plateau = t.schedule === 'plateau'
       ? new ReduceLrOnPlateau(this.optimizer, { factor: t.factor ?? 0.5, patience: t.patience ?? 10 })
       : null;
+    const cosine = t.schedule === 'cosine' ? new CosineLr(this.optimizer, epochs) : null;
     const batches = Math.ceil(data.n / batchSize);
     let done = 0, stoppedBy: TaskTraining['stoppedBy'] = 'max-epochs';
-    for (let epoch = 0; epoch < epochs; epoch++) {
+    const resumed = progress.checkpoint?.load() ?? null;
+    if (resumed) {
+      if (resumed.version !== 1 || !(Number.isInteger(resumed.epoch) && resumed.epoch >= 1 && resumed.epoch <= epochs)) {
+        throw new TypeError(`epoch checkpoint: expected version 1 and 1 ≤ epoch ≤ ${epochs}, got version ${resumed.version}, epoch ${resumed.epoch}`);
+      }
+      const current = this.net.stateDict();
+      const d: Record<string, Float32Array> = {};
+      for (const [k, v] of Object.entries(current)) {
+        if (!(k in resumed.weights)) throw new TypeError(`epoch checkpoint: missing weights '${k}'`);
+        d[k] = base64ToF32(resumed.weights[k], v.length, `epoch checkpoint weights '${k}'`);
+      }
+      this.net.loadStateDict(d);
+      this.optimizer.loadState(resumed.optimizer);
+      if (plateau) plateau.loadState(resumed.plateau as never);
+      if (cosine) for (let e = 0; e < resumed.epoch; e++) cosine.step();
+      this.rng = Rng.fromState(resumed.rng);
+      done = resumed.epoch;
+    }
+    for (let epoch = done; epoch < epochs; epoch++) {
       s.beforeEpoch?.(this, epoch);
       const perm = this.rng.permutation(data.n);
+      const lr = this.optimizer.lr;
       let lossSum = 0;
       for (let b = 0; b < batches; b++) {
         const idx = perm.subarray(b * batchSize, Math.min(data.n, (b + 1) * batchSize));
@@ -282,10 +334,15 @@ export class Learner {
       }
       s.afterEpoch?.(this, epoch);
       done = epoch + 1;
-      if (plateau) {
-        plateau.step(lossSum / data.n);
-        if (this.optimizer.lr < t.minLr!) { stoppedBy = 'lr-floor'; break; }
+      progress.onEpoch?.({ epoch, epochs, loss: lossSum / data.n, lr });
+      cosine?.step();
+      if (plateau) plateau.step(lossSum / data.n);
+      if (progress.checkpoint && done < epochs) {
+        const weights: Record<string, string> = {};
+        for (const [k, v] of Object.entries(this.net.stateDict())) weights[k] = f32ToBase64(v);
+        progress.checkpoint.save({ version: 1, epoch: done, rng: this.rng.state(), weights, optimizer: this.optimizer.state(), plateau: plateau?.state() ?? null });
       }
+      if (plateau && this.optimizer.lr < t.minLr!) { stoppedBy = 'lr-floor'; break; }
     }
     this.net.eval();
     s.afterTask?.(this, task);

@@ -15,6 +15,7 @@ import { DEFAULT_BUDGET } from '../cil/budget.js';
 import type { ExperimentConfig } from '../cil/config.js';
 import { canonicalConfig } from '../cil/config.js';
 import { makeSamples } from '../cil/samples.js';
+import { parseIncrementSpec } from '../data/scenario.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import type { Strategy } from '../cil/learner.js';
 
@@ -30,8 +31,11 @@ interface CachedBase { version: 1; key: string; rng: RngState; weights: Record<s
  * An ONNX backbone's file contents are part of the key (a file rewritten in place is another base).
  */
 export function baseCacheKey(cfg: ExperimentConfig, strategy: Strategy): string {
+  // Only the base task shapes the base: 'B100 Inc10' and 'B100 Inc20' (same order) share it.
+  let scenario = cfg.data.scenario;
+  try { const { base, increment } = parseIncrementSpec(scenario); scenario = `base ${base > 0 ? base : increment}`; } catch { /* another scenario kind: keyed as written */ }
   const canon = canonicalConfig({
-    ...cfg, name: '', strategy: { name: 'base', options: { split: cfg.model.kind === 'mlp' ? strategy.split : null } }, budget: DEFAULT_BUDGET,
+    ...cfg, name: '', data: { ...cfg.data, scenario }, strategy: { name: 'base', options: { split: cfg.model.kind === 'mlp' ? strategy.split : null } }, budget: DEFAULT_BUDGET, frozen: null,
   });
   const h = createHash('sha256').update(canon);
   // An imported encoder is named by its path: its bytes (and external data) shape the base too.

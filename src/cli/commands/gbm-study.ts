@@ -5,6 +5,8 @@ import { parseArgs, SET_FLAG, setOverrides, usage, UsageError, type FlagSpecs } 
 import { applyOverride, parseConfig, readConfigFile } from '../../cil/config.js';
 import { consoleReporter } from '../../cil/progress.js';
 import { runStudy } from '../../gbm/study.js';
+import { runFrozenStudy, type FrozenStudyResult } from '../../cil/frozen/study.js';
+import fs from 'node:fs';
 import { commandProgress } from '../progressBar.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 
@@ -14,6 +16,8 @@ const FLAGS: FlagSpecs = {
   config: { kind: 'string', help: 'experiment config (the `bitspike cil` JSON format, e.g. configs/gbm-fashion-fbnn.json)' },
   set: SET_FLAG,
   'base-cache': { kind: 'string', help: 'folder of cached base-task models (shared by every strategy on the same base)' },
+  'base-only': { kind: 'boolean', help: "frozen-encoder configs: train (or resume) the base network and cache its features, then stop" },
+  resume: { kind: 'boolean', help: 'frozen-encoder configs: keep the methods already in --out for this config, run the rest (the base training always resumes from its last epoch)' },
   'incremental-passes': { kind: 'number', help: 'passes over each incremental task per epoch (classifier-only phase)', default: 1 },
   out: { kind: 'string', help: 'results JSON (written atomically)' },
   quiet: { kind: 'boolean', help: 'no progress output (only the summary line)' },
@@ -41,6 +45,8 @@ export async function run(argv: string[]): Promise<number> {
   const cfg = parseConfig(raw, config);
   const command = ['bitspike gbm-study', '--config', config, ...sets.flatMap((s) => ['--set', shellWord(s)]),
     ...(cache ? ['--base-cache', cache] : []), ...(passes > 1 ? ['--incremental-passes', String(passes)] : []), '--out', out].join(' ');
+  if (cfg.frozen) return runFrozen(cfg, { cache, out, command, passes, flags });
+  if (flags['base-only'] || flags.resume) throw new UsageError('gbm-study', `--base-only and --resume apply to frozen-encoder configs (a 'frozen' section); ${config} has none`);
   // Progress (heading, per-task lines, the bar) goes to stderr; stdout keeps the summary line.
   const bar = commandProgress('gbm-study', flags);
   const result = await runStudy(cfg, { baseCacheDir: cache, incrementalPasses: passes, command, log: (s) => bar.log(s), reporter: consoleReporter(bar, { taskLines: false, heading: false }) });
@@ -48,5 +54,34 @@ export async function run(argv: string[]): Promise<number> {
   writeFileAtomic(out, JSON.stringify(result, null, 1));
   const last = result.tasks[result.tasks.length - 1];
   process.stdout.write(`${cfg.name}: Ā=${(result.summary.averageIncrementalAccuracy * 100).toFixed(2)}% A_T=${(result.summary.finalAccuracy * 100).toFixed(2)}% memory ${JSON.stringify(last.memory)}\n`);
+  return 0;
+}
+
+/** The frozen-encoder study (docs/methods-cil.md §5): base once, features once, every method on them. */
+async function runFrozen(cfg: ReturnType<typeof parseConfig>, o: { cache: string | null; out: string; command: string; passes: number; flags: Record<string, unknown> }): Promise<number> {
+  if (!o.cache) throw new UsageError('gbm-study', '--base-cache DIR is required for a frozen-encoder config (the base network, its epoch checkpoints and the feature cache live there)');
+  if (o.passes !== 1) throw new UsageError('gbm-study', '--incremental-passes does not apply to a frozen-encoder config (set frozen.classifier.epochs)');
+  let done: FrozenStudyResult['methods'] = [];
+  if (o.flags.resume && fs.existsSync(o.out)) {
+    let prev: FrozenStudyResult;
+    try { prev = JSON.parse(fs.readFileSync(o.out, 'utf8')) as FrozenStudyResult; } catch (e) { throw new UsageError('gbm-study', `--resume: ${o.out} is not a results JSON (${(e as Error).message})`); }
+    if (JSON.stringify(prev.config) !== JSON.stringify(cfg)) throw new UsageError('gbm-study', `--resume: ${o.out} was written for another config; choose another --out or drop --resume`);
+    done = prev.methods ?? [];
+  }
+  const bar = commandProgress('gbm-study', o.flags);
+  const result = await runFrozenStudy(cfg, {
+    cacheDir: o.cache, command: o.command, log: (s) => bar.log(s), baseOnly: o.flags['base-only'] === true, done,
+    progress: {
+      onBatch: (i) => {
+        if (i.batch === 0) bar.setTotal(i.samples * i.epochs);
+        bar.advance(i.images, `base epoch ${i.epoch + 1}/${i.epochs} loss ${i.loss.toFixed(3)}`);
+      },
+    },
+    onMethod: (partial) => writeFileAtomic(o.out, JSON.stringify(partial, null, 1)),
+  });
+  bar.finish();
+  writeFileAtomic(o.out, JSON.stringify(result, null, 1));
+  process.stdout.write(`${cfg.name}: base top-1 ${(result.base.baseTop1 * 100).toFixed(2)}%` +
+    result.methods.map((m) => `; ${m.label} Ā=${(m.summary.averageIncrementalAccuracy * 100).toFixed(2)}% A_T=${(m.summary.finalAccuracy * 100).toFixed(2)}%`).join('') + '\n');
   return 0;
 }
