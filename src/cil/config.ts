@@ -57,7 +57,7 @@ export interface ExperimentConfig {
   budget: BudgetConfig;
   /** Pre-training step: the scenario's first task pre-trains the encoder and is not a CIL step (null: none). */
   pretrain: PretrainConfig | null;
-  /** Frozen-encoder study (docs/methods-cil.md §5): classifier settings and the methods compared on one frozen base (null: none). */
+  /** Frozen-encoder study (docs/methods-cil.md §6): classifier settings and the methods compared on one frozen base (null: none). */
   frozen: FrozenConfig | null;
 }
 

@@ -13,6 +13,7 @@ import { loadDataset } from '../data/registry.js';
 import { subset, type ImageDataset } from '../data/dataset.js';
 import { buildClassIncremental, type ClassOrder } from '../data/scenario.js';
 import { canonicalConfig, type ExperimentConfig } from './config.js';
+import { ConfigError } from './schema.js';
 import { Learner, type Progress, type TaskTraining } from './learner.js';
 import { evaluateTask, summarize, type Summary } from './metrics.js';
 import type { MemoryReport } from './budget.js';
@@ -110,6 +111,7 @@ function strategyDescription(cfg: ExperimentConfig): string {
 
 export async function runExperiment(cfg: ExperimentConfig, opts: RunOptions): Promise<RunResults> {
   const { outDir, reporter = {} } = opts;
+  if (cfg.frozen) throw new ConfigError(`${cfg.name}: the config has a 'frozen' section (a frozen-encoder study of several methods); run it with bitspike gbm-study`);
   const { train, test } = opts.data ?? await loadExperimentData(cfg);
   const numClasses = train.classNames.length;
   const scenario = buildClassIncremental(train.labels, test.labels, {

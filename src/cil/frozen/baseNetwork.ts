@@ -1,4 +1,4 @@
-// The base network of the frozen-encoder protocol (docs/methods-cil.md §5): a backbone trained once
+// The base network of the frozen-encoder protocol (docs/methods-cil.md §6): a backbone trained once
 // on the base task's classes with plain cross-entropy, then frozen and shared by every method of a
 // study. Training runs through the CIL Learner (fine-tuning on task 0, the config's `training`
 // section: optimizer, cosine schedule, augmentation) and writes a checkpoint after every epoch, so

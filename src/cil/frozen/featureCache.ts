@@ -1,4 +1,4 @@
-// Frozen features, computed once: every method of the frozen-encoder protocol (docs/methods-cil.md §5)
+// Frozen features, computed once: every method of the frozen-encoder protocol (docs/methods-cil.md §6)
 // reads the base network's pooled features of every train and test image, so they are embedded
 // once per (base, dataset split) and kept on disk beside the base cache. Reading them back checks
 // the base key, the sample count, the feature size and the labels, so a stale file is an error,

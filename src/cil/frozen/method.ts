@@ -1,4 +1,4 @@
-// The contract of a frozen-encoder CIL method (docs/methods-cil.md §5): the encoder is frozen after
+// The contract of a frozen-encoder CIL method (docs/methods-cil.md §6): the encoder is frozen after
 // the base task, so a method sees feature vectors, never pixels. At every step it receives the
 // step's training features (new classes only) and must then classify test features over every class
 // seen so far, keeping between steps only what it reports in memory(): class means, covariances,

@@ -1,4 +1,4 @@
-// The frozen-encoder study (docs/methods-cil.md §5, docs/results/gbm.md): one config names the data,
+// The frozen-encoder study (docs/methods-cil.md §6, docs/results/gbm.md): one config names the data,
 // scenario, class order, backbone and base training (the usual CIL config) plus a `frozen` section
 // with the classifier settings and the methods to compare. The base network is trained once
 // (resumable, cached: baseNetwork.ts), every image is embedded once (featureCache.ts), and each

@@ -6,6 +6,7 @@ import { applyOverride, parseConfig, readConfigFile } from '../../cil/config.js'
 import { consoleReporter } from '../../cil/progress.js';
 import { runStudy } from '../../gbm/study.js';
 import { runFrozenStudy, type FrozenStudyResult } from '../../cil/frozen/study.js';
+import { frozenStudyTable } from '../../cil/frozen/table.js';
 import fs from 'node:fs';
 import { commandProgress } from '../progressBar.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
@@ -17,6 +18,7 @@ const FLAGS: FlagSpecs = {
   set: SET_FLAG,
   'base-cache': { kind: 'string', help: 'folder of cached base-task models (shared by every strategy on the same base)' },
   'base-only': { kind: 'boolean', help: "frozen-encoder configs: train (or resume) the base network and cache its features, then stop" },
+  table: { kind: 'boolean', help: 'print the markdown table of frozen-encoder results JSON files given as arguments (several: mean ± std, e.g. one per class order)' },
   resume: { kind: 'boolean', help: 'frozen-encoder configs: keep the methods already in --out for this config, run the rest (the base training always resumes from its last epoch)' },
   'incremental-passes': { kind: 'number', help: 'passes over each incremental task per epoch (classifier-only phase)', default: 1 },
   out: { kind: 'string', help: 'results JSON (written atomically)' },
@@ -31,6 +33,7 @@ const shellWord = (s: string): string => (/^[\w.,:/=@+-]+$/.test(s) ? s : `'${s.
 export async function run(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs('gbm-study', argv, FLAGS);
   if (flags.help) { console.log(usage('gbm-study', summary, FLAGS)); return 0; }
+  if (flags.table) return printTable(positional);
   if (positional.length) throw new UsageError('gbm-study', `unexpected argument '${positional[0]}'`);
   const sets = setOverrides('gbm-study', flags);
   const config = flags.config, out = flags.out;
@@ -57,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** The frozen-encoder study (docs/methods-cil.md §5): base once, features once, every method on them. */
+/** The frozen-encoder study (docs/methods-cil.md §6): base once, features once, every method on them. */
 async function runFrozen(cfg: ReturnType<typeof parseConfig>, o: { cache: string | null; out: string; command: string; passes: number; flags: Record<string, unknown> }): Promise<number> {
   if (!o.cache) throw new UsageError('gbm-study', '--base-cache DIR is required for a frozen-encoder config (the base network, its epoch checkpoints and the feature cache live there)');
   if (o.passes !== 1) throw new UsageError('gbm-study', '--incremental-passes does not apply to a frozen-encoder config (set frozen.classifier.epochs)');
@@ -83,5 +86,17 @@ async function runFrozen(cfg: ReturnType<typeof parseConfig>, o: { cache: string
   writeFileAtomic(o.out, JSON.stringify(result, null, 1));
   process.stdout.write(`${cfg.name}: base top-1 ${(result.base.baseTop1 * 100).toFixed(2)}%` +
     result.methods.map((m) => `; ${m.label} Ā=${(m.summary.averageIncrementalAccuracy * 100).toFixed(2)}% A_T=${(m.summary.finalAccuracy * 100).toFixed(2)}%`).join('') + '\n');
+  return 0;
+}
+
+function printTable(files: string[]): number {
+  if (files.length === 0) throw new UsageError('gbm-study', '--table needs one or more results JSON files (written by a frozen-encoder config)');
+  const results = files.map((f) => {
+    let r: FrozenStudyResult;
+    try { r = JSON.parse(fs.readFileSync(f, 'utf8')) as FrozenStudyResult; } catch (e) { throw new UsageError('gbm-study', `--table: cannot read ${f} as JSON (${(e as Error).message})`); }
+    if (!Array.isArray(r.methods) || !r.base) throw new UsageError('gbm-study', `--table: ${f} is not a frozen-encoder results file (no 'methods' and 'base')`);
+    return r;
+  });
+  try { process.stdout.write(frozenStudyTable(results) + '\n'); } catch (e) { throw new UsageError('gbm-study', `--table: ${(e as Error).message}`); }
   return 0;
 }

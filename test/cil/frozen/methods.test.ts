@@ -1,4 +1,4 @@
-// Each frozen-encoder method against a case worked out by hand (docs/methods-cil.md §5).
+// Each frozen-encoder method against a case worked out by hand (docs/methods-cil.md §6).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../../src/engine/random.js';

@@ -1,4 +1,4 @@
-// GBM and binary latent replay on a frozen encoder (docs/methods-cil.md §2, §5.6). Both put a feature
+// GBM and binary latent replay on a frozen encoder (docs/methods-cil.md §2, §6.6). Both put a feature
 // binarizer (batch norm + Heaviside with learnable thresholds, straight-through gradients) on the
 // frozen float features; it is trained with the classifier on the base task and then frozen, so the
 // float backbone and the float-feature baselines are the same network (no baseline pays for the

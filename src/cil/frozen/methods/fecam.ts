@@ -1,5 +1,5 @@
 // FeCAM (Goswami et al., "FeCAM: Exploiting the Heterogeneity of Class Distributions in
-// Exemplar-Free Continual Learning", NeurIPS 2023; docs/methods-cil.md §5.4). Training-free after the
+// Exemplar-Free Continual Learning", NeurIPS 2023; docs/methods-cil.md §6.4). Training-free after the
 // base task: features pass Tukey's ladder of powers (x ↦ sign(x)|x|^β, β = 0.5) and L2
 // normalisation; each class keeps its mean and covariance, the covariance is shrunk
 // (Σ + γ₁·V₁·I + γ₂·V₂·(1 − I), V₁ the mean variance, V₂ the mean off-diagonal covariance) and
@@ -45,6 +45,8 @@ export function shrunkCovariance(rows: readonly Float32Array[], mean: Float64Arr
     }
   }
   const v1 = diag / d, v2 = offCount ? off / offCount : 0;
+  // A class without spread (one training sample): identity covariance, i.e. Euclidean distance.
+  if (!(v1 > 0)) return Float64Array.from({ length: d * d }, (_, k) => (k % (d + 1) === 0 ? 1 : 0));
   for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) cov[a * d + b] += a === b ? o.shrink1 * v1 : o.shrink2 * v2;
   const sd = Float64Array.from({ length: d }, (_, a) => Math.sqrt(cov[a * d + a]) || 1);
   for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) cov[a * d + b] /= sd[a] * sd[b];

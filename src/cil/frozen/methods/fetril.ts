@@ -1,5 +1,5 @@
 // FeTrIL (Petit et al., "FeTrIL: Feature Translation for Exemplar-Free Class-Incremental Learning",
-// WACV 2023; docs/methods-cil.md §5.3). The encoder is frozen after the base task and only class
+// WACV 2023; docs/methods-cil.md §6.3). The encoder is frozen after the base task and only class
 // means are kept. At each step, every old class c gets pseudo-features by translating the real
 // features of the new class n* nearest to it (Euclidean distance between means; the paper's FeTrIL¹
 // choice) onto its own mean: f̂ = f + μ_c − μ_{n*}. A linear classifier over all seen classes is then

@@ -1,4 +1,4 @@
-// The bounds of the frozen-encoder protocol (docs/methods-cil.md §5.5), both on the float features,
+// The bounds of the frozen-encoder protocol (docs/methods-cil.md §6.5), both on the float features,
 // so neither pays for GBM's binarizer:
 //   finetune-head — the classifier keeps training on each step's new classes only (lower bound);
 //   joint-head    — the classifier is retrained from scratch on the features of every class seen

@@ -1,4 +1,4 @@
-// Every frozen-encoder method by name (docs/methods-cil.md §5): one file per method, one line here.
+// Every frozen-encoder method by name (docs/methods-cil.md §6): one file per method, one line here.
 import type { FeatureMethodEntry } from '../method.js';
 import { gbmFrozen, latentReplayFrozen } from './binaryReplay.js';
 import { fecam } from './fecam.js';

@@ -1,5 +1,5 @@
 // NCM / prototype classifier on the frozen float features (the "SimpleCIL" baseline: Zhou et al.,
-// "Revisiting class-incremental learning with pre-trained models", 2023; docs/methods-cil.md §5.2):
+// "Revisiting class-incremental learning with pre-trained models", 2023; docs/methods-cil.md §6.2):
 // one mean per class, prediction by the highest cosine similarity between the feature and the means.
 // Training-free after the base task; it keeps C · dim float32 values.
 import type { FeatureMethod, FeatureMethodEntry } from '../method.js';
