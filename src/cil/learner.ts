@@ -106,7 +106,11 @@ export interface EpochCheckpoint {
   plateau: unknown;
 }
 
-/** Where learnTask saves and finds its per-epoch checkpoint (e.g. a file written atomically). */
+/**
+ * Where learnTask saves and finds its per-epoch checkpoint (e.g. a file written atomically). The
+ * strategy's own state is not in it: use it where the strategy keeps none within a task (the plain
+ * cross-entropy base training of the frozen-encoder study); the CIL runner snapshots between tasks.
+ */
 export interface EpochCheckpointStore {
   load(): EpochCheckpoint | null;
   save(c: EpochCheckpoint): void;
