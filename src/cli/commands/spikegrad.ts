@@ -16,6 +16,7 @@ import { toBatchable, trainValidationSplit } from '../../snn/data.js';
 import { buildNetworkSynapses, simulateExample } from '../../snn/eventSim.js';
 import { fastBackward, fastForward } from '../../snn/fastPath.js';
 import { parseArchitecture, SpikeGradNetwork, type MapShape, type NetworkState, type SpikeGradConfig } from '../../snn/network.js';
+import { DEFAULT_ACCUMULATE, summariseUpdateOps, emptyUpdateOps, addUpdateOps, type AccumulateConfig, type UpdateOps } from '../../snn/accumulateUpdate.js';
 import { DEFAULT_TRAIN, evaluate, SpikeGradTrainer, type TrainConfig, type TrainerState } from '../../snn/train.js';
 
 export const summary = 'train a spiking network with spike-based backpropagation (SpikeGrad) on mnist / fashion-mnist / cifar10';
@@ -32,7 +33,12 @@ const FLAGS: FlagSpecs = {
   'theta-ff': { kind: 'number', help: 'forward threshold Θ_ff', default: 1 },
   'theta-bp': { kind: 'number', help: 'backward threshold Θ_bp', default: 1 },
   gate: { kind: 'string', help: "backward gate: 'input' (I > 0) or 'count' (c > 0)", default: 'input' },
-  optimizer: { kind: 'string', help: `'adam' or 'sgd' (momentum ${DEFAULT_TRAIN.momentum})`, default: DEFAULT_TRAIN.optimizer },
+  update: { kind: 'string', help: "'adam': the float optimizer (--optimizer) steps on the count gradient; 'accumulate': integer weight registers updated by additions, comparisons and shifts only (docs/methods-snn.md §16)", default: 'adam' },
+  optimizer: { kind: 'string', help: `with --update adam: 'adam' or 'sgd' (momentum ${DEFAULT_TRAIN.momentum})`, default: DEFAULT_TRAIN.optimizer },
+  'weight-bits': { kind: 'number', help: 'with --update accumulate: weight register width in bits, sign included', default: DEFAULT_ACCUMULATE.weightBits },
+  'frac-bits': { kind: 'number', help: 'with --update accumulate: fractional bits F of a weight register (weight = q·2^−F)', default: DEFAULT_ACCUMULATE.fracBits },
+  'update-shift': { kind: 'number', help: 'with --update accumulate: threshold shift k, one weight LSB per 2^k accumulated units', default: DEFAULT_ACCUMULATE.shift },
+  'input-frac-bits': { kind: 'number', help: 'with --update accumulate: fractional bits of the layer-1 trace G·x', default: DEFAULT_ACCUMULATE.inputFracBits },
   lr: { kind: 'number', help: 'ANN-equivalent learning rate (gradient normalised by S/Θ_bp)', default: DEFAULT_TRAIN.lr },
   batch: { kind: 'number', help: 'minibatch size', default: DEFAULT_TRAIN.batchSize },
   schedule: { kind: 'string', help: "'cosine', 'step' or 'none'", default: DEFAULT_TRAIN.schedule },
@@ -70,6 +76,23 @@ function oneOf<T extends string>(flag: string, v: unknown, allowed: readonly T[]
   return v as T;
 }
 
+/** The accumulate update's register widths from the flags; each must be an integer in its range. */
+function accumulateFlags(flags: Record<string, unknown>): AccumulateConfig {
+  const int = (flag: string, lo: number, hi: number): number => {
+    const v = flags[flag];
+    if (!Number.isInteger(v) || (v as number) < lo || (v as number) > hi) throw new UsageError('spikegrad', `--${flag} must be an integer in [${lo}, ${hi}], got ${String(v)}`);
+    return v as number;
+  };
+  const weightBits = int('weight-bits', 2, 31);
+  return { weightBits, fracBits: int('frac-bits', 0, weightBits - 1), shift: int('update-shift', 0, 30), inputFracBits: int('input-frac-bits', 0, 16) };
+}
+
+function opsText(o: UpdateOps): string {
+  const p = summariseUpdateOps(o);
+  const f = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} k` : v.toFixed(1));
+  return `${f(p.accumulationsPerExample)} accumulations, ${f(p.registerAdditionsPerExample)} register additions, ${f(p.comparisonsPerExample)} comparisons, ${f(p.shiftsPerExample)} shifts, ${p.multiplicationsPerExample} multiplications`;
+}
+
 function positiveInt(flag: string, v: unknown): number {
   if (!Number.isInteger(v) || (v as number) < 1) throw new UsageError('spikegrad', `--${flag} must be a positive integer, got ${String(v)}`);
   return v as number;
@@ -93,9 +116,13 @@ export async function run(argv: string[]): Promise<number> {
     thetaFf: flags['theta-ff'] as number, thetaBp: flags['theta-bp'] as number,
     gate: oneOf('gate', flags.gate, ['input', 'count'] as const),
   };
+  const update = oneOf('update', flags.update, ['adam', 'accumulate'] as const);
+  const accumulate = update === 'accumulate' ? accumulateFlags(flags) : null;
   const trainConfig: TrainConfig = {
     optimizer: oneOf('optimizer', flags.optimizer, ['adam', 'sgd'] as const), lr: flags.lr as number, momentum: DEFAULT_TRAIN.momentum,
     batchSize: batch, epochs, schedule: oneOf('schedule', flags.schedule, ['cosine', 'step', 'none'] as const), inputTicks,
+    // Only an accumulate run names its update, so checkpoints of float runs keep their arguments.
+    ...(accumulate ? { update: 'accumulate' as const, accumulate } : {}),
   };
   const arch = (flags.arch as string | undefined) ?? DEFAULT_ARCH[dataset];
   const specs = (() => { try { return parseArchitecture(arch); } catch (e) { throw new UsageError('spikegrad', `--arch: ${(e as Error).message}`); } })();
@@ -147,24 +174,32 @@ export async function run(argv: string[]): Promise<number> {
     trainer = new SpikeGradTrainer(net, trainConfig, (rng.nextU32() ^ seed) >>> 0);
   }
   const fans = networkFans(net);
-  log(`spikegrad: ${arch}, G=${net.config.gain}, S=${net.config.errorScale}, Θff=${net.config.thetaFf}, Θbp=${net.config.thetaBp}, ${trainConfig.optimizer} lr ${trainConfig.lr}, batch ${batch}, ${threads} thread(s)`);
+  const updateText = accumulate
+    ? `accumulate-only update (${accumulate.weightBits}-bit weights, F=${accumulate.fracBits}, shift ${accumulate.shift})`
+    : `${trainConfig.optimizer} lr ${trainConfig.lr}`;
+  log(`spikegrad: ${arch}, G=${net.config.gain}, S=${net.config.errorScale}, Θff=${net.config.thetaFf}, Θbp=${net.config.thetaBp}, ${updateText}, batch ${batch}, ${threads} thread(s)`);
 
   bar.setTotal(Math.max(0, epochs - trainer.epoch) * train.n);
   while (trainer.epoch < epochs) {
     const epoch = trainer.epoch + 1;
     let seen = 0;
+    const opsBefore = trainer.accumulator ? { ...trainer.accumulator.ops } : null;
     const r = trainer.trainEpoch(train, (done, _total, step) => {
       bar.advance(done - seen, `epoch ${epoch}/${epochs}`, { epoch, epochs, loss: step.loss }, ` loss ${step.loss.toFixed(4)}`);
       seen = done;
     });
     const val = evaluate(net, split.validation, 256, fans, inputTicks);
     const s = summariseCounters(net, r.counters);
+    // The update's own operations in this epoch (accumulate mode): accumulator minus its value before.
+    const epochOps: UpdateOps | null = opsBefore && trainer.accumulator
+      ? Object.fromEntries(Object.entries(trainer.accumulator.ops).map(([k, v]) => [k, v - opsBefore[k as keyof UpdateOps]])) as unknown as UpdateOps : null;
     const entry = {
-      epoch, lr: trainer.optimizer.lr, trainLoss: r.loss, trainAccuracy: r.accuracy, validationAccuracy: val.accuracy, validationLoss: val.loss, seconds: r.seconds,
+      epoch, lr: trainer.lr, trainLoss: r.loss, trainAccuracy: r.accuracy, validationAccuracy: val.accuracy, validationLoss: val.loss, seconds: r.seconds,
       training: { forwardEventsPerExample: s.forwardEventsPerExample, backwardEventsPerExample: s.backwardEventsPerExample, updateEventsPerExample: s.updateEventsPerExample, forwardEventsPerMac: s.forwardEventsPerMac, backwardEventsPerBackwardMac: s.backwardEventsPerBackwardMac, layers: s.layers },
+      ...(epochOps ? { updateShift: trainer.accumulator?.extraShift === null ? null : (trainer.accumulator?.config.shift ?? 0) + (trainer.accumulator?.extraShift ?? 0), updateOps: epochOps, updateOpsPerExample: summariseUpdateOps(epochOps) } : {}),
     };
     history.push(entry);
-    bar.log(`epoch ${epoch}/${epochs}: train loss ${r.loss.toFixed(4)} acc ${(100 * r.accuracy).toFixed(2)}% | validation ${(100 * val.accuracy).toFixed(2)}% | ${r.seconds.toFixed(0)} s | error spikes/example ${s.layers.map((l) => (l.errorSpikesPerNeuron * l.neurons).toFixed(0)).join('/')}`,
+    bar.log(`epoch ${epoch}/${epochs}: train loss ${r.loss.toFixed(4)} acc ${(100 * r.accuracy).toFixed(2)}% | validation ${(100 * val.accuracy).toFixed(2)}% | ${r.seconds.toFixed(0)} s | error spikes/example ${s.layers.map((l) => (l.errorSpikesPerNeuron * l.neurons).toFixed(0)).join('/')}${epochOps ? ` | update/example: ${opsText(epochOps)}` : ''}`,
       { epoch, epochs, trainLoss: r.loss, trainAccuracy: r.accuracy, validationAccuracy: val.accuracy, seconds: r.seconds }, true);
     const ck: Checkpoint = { format: 'bitspike-spikegrad-checkpoint', version: 1, args, network: net.state(), trainer: trainer.state(), history };
     writeJsonAtomic(ckptFile, ck);
@@ -180,8 +215,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (eventCheck && 'error' in eventCheck) result(`event-driven check failed: ${eventCheck.error}`);
   else if (eventCheck) result(`event-driven check on ${eventCheck.examples} test images: ${eventCheck.countMismatches} count mismatches, ${eventCheck.predictionMismatches} prediction mismatches, fast path ${eventCheck.speedup.toFixed(0)}× faster`);
+  // Accumulate mode: the update's operations over the whole run, from the per-epoch entries (which survive a resume).
+  const updateOps = accumulate ? history.reduce((t: UpdateOps, h) => addUpdateOps(t, (h as { updateOps: UpdateOps }).updateOps), emptyUpdateOps()) : null;
+  if (updateOps) result(`accumulate-only update, whole run, per training example: ${opsText(updateOps)}`);
   const results = {
-    ...args, history, testAccuracy: testEval.accuracy, testLoss: testEval.loss,
+    ...args, history, ...(updateOps ? { updateOps, updateOpsPerExample: summariseUpdateOps(updateOps) } : {}), testAccuracy: testEval.accuracy, testLoss: testEval.loss,
     bestValidationAccuracy: Math.max(...history.map((h) => (h as { validationAccuracy: number }).validationAccuracy)),
     testActivity: summariseCounters(net, testEval.counters), eventCheck, totalSeconds: (performance.now() - t0) / 1000,
   };
