@@ -14,7 +14,8 @@ import { Rng } from '../../engine/random.js';
 import { summariseCounters, networkFans, addCounters, emptyCounters, fastPathCounters } from '../../snn/counters.js';
 import { toBatchable, trainValidationSplit } from '../../snn/data.js';
 import { buildNetworkSynapses, simulateExample } from '../../snn/eventSim.js';
-import { fastBackward, fastForward } from '../../snn/fastPath.js';
+import { fastBackward, fastForward, predict } from '../../snn/fastPath.js';
+import { eventEvaluateThreaded } from '../eventEvalPool.js';
 import { parseArchitecture, SpikeGradNetwork, type MapShape, type NetworkState, type SpikeGradConfig } from '../../snn/network.js';
 import { DEFAULT_ACCUMULATE, summariseUpdateOps, emptyUpdateOps, addUpdateOps, type AccumulateConfig, type UpdateOps } from '../../snn/accumulateUpdate.js';
 import { DEFAULT_TRAIN, evaluate, SpikeGradTrainer, type TrainConfig, type TrainerState } from '../../snn/train.js';
@@ -46,6 +47,8 @@ const FLAGS: FlagSpecs = {
   limit: { kind: 'number', help: 'use only the first N training images (quick runs)' },
   'input-ticks': { kind: 'number', help: 'T_in for the event-driven check and input-event counts', default: DEFAULT_TRAIN.inputTicks },
   'event-examples': { kind: 'number', help: 'test images to run through the event-driven simulator at the end', default: 8 },
+  'event-eval': { kind: 'number', help: 'test images to evaluate event-driven (forward to quiescence) beside the fast path, counting disagreements; 0 skips', default: 0 },
+  'event-workers': { kind: 'number', help: 'worker threads for --event-eval (0: in the main thread)', default: 2 },
   threads: { kind: 'number', help: 'kernel threads', default: 1 },
   resume: { kind: 'boolean', help: 'continue from <out>/checkpoint.json', default: false },
   quiet: { kind: 'boolean', help: 'no progress output (bar, epoch lines); the final results still print', default: false },
@@ -109,6 +112,9 @@ export async function run(argv: string[]): Promise<number> {
   const threads = positiveInt('threads', flags.threads), inputTicks = positiveInt('input-ticks', flags['input-ticks']);
   const eventExamples = flags['event-examples'] as number;
   if (!Number.isInteger(eventExamples) || eventExamples < 0) throw new UsageError('spikegrad', `--event-examples must be an integer ≥ 0, got ${eventExamples}`);
+  const eventEval = flags['event-eval'] as number, eventWorkers = flags['event-workers'] as number;
+  if (!Number.isInteger(eventEval) || eventEval < 0) throw new UsageError('spikegrad', `--event-eval must be an integer ≥ 0 (test images), got ${eventEval}`);
+  if (!Number.isInteger(eventWorkers) || eventWorkers < 0) throw new UsageError('spikegrad', `--event-workers must be an integer ≥ 0, got ${eventWorkers}`);
   const seed = flags.seed as number;
   if (!Number.isInteger(seed)) throw new UsageError('spikegrad', `--seed must be an integer, got ${seed}`);
   const config: Partial<SpikeGradConfig> = {
@@ -218,14 +224,51 @@ export async function run(argv: string[]): Promise<number> {
   // Accumulate mode: the update's operations over the whole run, from the per-epoch entries (which survive a resume).
   const updateOps = accumulate ? history.reduce((t: UpdateOps, h) => addUpdateOps(t, (h as { updateOps: UpdateOps }).updateOps), emptyUpdateOps()) : null;
   if (updateOps) result(`accumulate-only update, whole run, per training example: ${opsText(updateOps)}`);
+  let eventEvaluation: Awaited<ReturnType<typeof runEventEvaluation>> | null = null;
+  if (eventEval > 0) {
+    eventEvaluation = await runEventEvaluation(net, test, Math.min(eventEval, test.n), inputTicks, eventWorkers, bar);
+    const e = eventEvaluation;
+    result(`event-driven evaluation of ${e.examples} test images (${e.workers} workers, ${e.seconds.toFixed(0)} s): accuracy ${(100 * e.eventAccuracy).toFixed(2)}% (fast path ${(100 * e.fastAccuracy).toFixed(2)}%), ${e.predictionMismatches} prediction mismatches, ${e.examplesWithCountMismatch} images with a spike-count mismatch, logits within ${e.maxLogitDifference.toExponential(1)}, ${(e.activity.forwardEventsPerExample / 1e6).toFixed(2)} M forward events per image`);
+  }
   const results = {
-    ...args, history, ...(updateOps ? { updateOps, updateOpsPerExample: summariseUpdateOps(updateOps) } : {}), testAccuracy: testEval.accuracy, testLoss: testEval.loss,
+    ...args, history, ...(eventEvaluation ? { eventEvaluation } : {}), ...(updateOps ? { updateOps, updateOpsPerExample: summariseUpdateOps(updateOps) } : {}), testAccuracy: testEval.accuracy, testLoss: testEval.loss,
     bestValidationAccuracy: Math.max(...history.map((h) => (h as { validationAccuracy: number }).validationAccuracy)),
     testActivity: summariseCounters(net, testEval.counters), eventCheck, totalSeconds: (performance.now() - t0) / 1000,
   };
   writeJsonAtomic(path.join(out, 'results.json'), results);
   result(`spikegrad: wrote ${path.join(out, 'results.json')}`);
   return 0;
+}
+
+/** Event-driven evaluation of the first n test images on worker threads, with the fast path's verdict on each. */
+async function runEventEvaluation(net: SpikeGradNetwork, test: { x: Float32Array; labels: Int32Array }, n: number, inputTicks: number, workers: number, bar: ReturnType<typeof commandProgress>) {
+  const t0 = performance.now();
+  // The bar already counted the training images; the evaluation's images come on top.
+  bar.setTotal(bar.done + n);
+  let seen = 0;
+  const r = await eventEvaluateThreaded(net, test.x.subarray(0, n * net.inputSize), n, {
+    workers, inputTicks, onProgress: (done) => { bar.advance(done - seen, 'event-driven evaluation', { done, total: n }); seen = done; },
+  });
+  if (bar.mode === 'bar') bar.finish(); // clears the terminal line; JSON mode already sent its 'end' after training
+  const K = net.numClasses;
+  const ev = predictRows(r.eventLogits, n, K), fp = predict(r.fastLogits, n);
+  let eventCorrect = 0, fastCorrect = 0;
+  for (let b = 0; b < n; b++) { if (ev[b] === test.labels[b]) eventCorrect++; if (fp[b] === test.labels[b]) fastCorrect++; }
+  const correction = r.counters.layers.map((l) => ({ name: l.name, spikes: l.spikes, negativeSpikes: l.negativeSpikes }));
+  return {
+    examples: n, workers, inputTicks, eventAccuracy: eventCorrect / n, fastAccuracy: fastCorrect / n,
+    predictionMismatches: r.predictionMismatches, examplesWithCountMismatch: r.examplesWithCountMismatch, countMismatches: r.countMismatches,
+    logitMismatches: r.logitMismatches, maxLogitDifference: r.maxLogitDifference,
+    activity: summariseCounters(net, r.counters), spikes: correction,
+    eventSecondsPerExample: r.eventSeconds / n, seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** First maximal value of each row of an N × K array. */
+function predictRows(a: Float64Array, n: number, K: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let b = 0; b < n; b++) { let best = 0; for (let k = 1; k < K; k++) if (a[b * K + k] > a[b * K + best]) best = k; out[b] = best; }
+  return out;
 }
 
 /**
