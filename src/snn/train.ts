@@ -8,6 +8,7 @@ import { CosineLr, StepLr, type LrSchedule, type ScheduleState } from '../engine
 import { SGD } from '../engine/optim/sgd.js';
 import { Rng, type RngState } from '../engine/random.js';
 import { Tensor } from '../engine/tensor.js';
+import { augmentImage, type Augment } from './augment.js';
 import { AccumulateUpdater, type AccumulateConfig, type AccumulateState } from './accumulateUpdate.js';
 import { addCounters, emptyCounters, fastPathCounters, networkFans, type NetworkFans, type SpikeCounters } from './counters.js';
 import { fastBackward, fastForward, predict } from './fastPath.js';
@@ -30,6 +31,8 @@ export interface TrainConfig {
    */
   readonly update?: 'optimizer' | 'accumulate';
   readonly accumulate?: Partial<AccumulateConfig>;
+  /** Random translations of the training images (src/snn/augment.ts); default none. */
+  readonly augment?: Augment;
 }
 
 export const DEFAULT_TRAIN: TrainConfig = Object.freeze({ optimizer: 'adam', lr: 1e-3, momentum: 0.9, batchSize: 64, epochs: 10, schedule: 'cosine', inputTicks: 8 });
@@ -154,11 +157,12 @@ export class SpikeGradTrainer {
     const counters = emptyCounters(this.net);
     let loss = 0, correct = 0;
     const xb = new Float32Array(bs * size), yb = new Int32Array(bs);
+    const augment = this.config.augment ?? 'none';
     for (let start = 0; start < data.n; start += bs) {
       const n = Math.min(bs, data.n - start);
       for (let b = 0; b < n; b++) {
         const i = perm[start + b];
-        xb.set(data.x.subarray(i * size, (i + 1) * size), b * size);
+        augmentImage(data.x.subarray(i * size, (i + 1) * size), xb.subarray(b * size, (b + 1) * size), this.net.inputShape, augment, this.rng);
         yb[b] = data.labels[i];
       }
       const r = this.step(xb.subarray(0, n * size), yb.subarray(0, n), n, counters);

@@ -16,6 +16,7 @@ import { toBatchable, trainValidationSplit } from '../../snn/data.js';
 import { buildNetworkSynapses, simulateExample } from '../../snn/eventSim.js';
 import { fastBackward, fastForward, predict } from '../../snn/fastPath.js';
 import { eventEvaluateThreaded } from '../eventEvalPool.js';
+import { AUGMENTS } from '../../snn/augment.js';
 import { parseArchitecture, SpikeGradNetwork, type MapShape, type NetworkState, type SpikeGradConfig } from '../../snn/network.js';
 import { DEFAULT_ACCUMULATE, summariseUpdateOps, emptyUpdateOps, addUpdateOps, type AccumulateConfig, type UpdateOps } from '../../snn/accumulateUpdate.js';
 import { DEFAULT_TRAIN, evaluate, SpikeGradTrainer, type TrainConfig, type TrainerState } from '../../snn/train.js';
@@ -43,6 +44,7 @@ const FLAGS: FlagSpecs = {
   lr: { kind: 'number', help: 'ANN-equivalent learning rate (gradient normalised by S/Θ_bp)', default: DEFAULT_TRAIN.lr },
   batch: { kind: 'number', help: 'minibatch size', default: DEFAULT_TRAIN.batchSize },
   schedule: { kind: 'string', help: "'cosine', 'step' or 'none'", default: DEFAULT_TRAIN.schedule },
+  augment: { kind: 'string', help: "training-image augmentation: 'none', 'shift2' (random ±2-pixel shifts) or 'crop4-flip' (random crop of a 4-pixel padded image + horizontal flip)", default: 'none' },
   validation: { kind: 'number', help: 'images held out from the end of the training set for validation', default: 10000 },
   limit: { kind: 'number', help: 'use only the first N training images (quick runs)' },
   'input-ticks': { kind: 'number', help: 'T_in for the event-driven check and input-event counts', default: DEFAULT_TRAIN.inputTicks },
@@ -123,12 +125,14 @@ export async function run(argv: string[]): Promise<number> {
     gate: oneOf('gate', flags.gate, ['input', 'count'] as const),
   };
   const update = oneOf('update', flags.update, ['adam', 'accumulate'] as const);
+  const augment = oneOf('augment', flags.augment, AUGMENTS);
   const accumulate = update === 'accumulate' ? accumulateFlags(flags) : null;
   const trainConfig: TrainConfig = {
     optimizer: oneOf('optimizer', flags.optimizer, ['adam', 'sgd'] as const), lr: flags.lr as number, momentum: DEFAULT_TRAIN.momentum,
     batchSize: batch, epochs, schedule: oneOf('schedule', flags.schedule, ['cosine', 'step', 'none'] as const), inputTicks,
     // Only an accumulate run names its update, so checkpoints of float runs keep their arguments.
     ...(accumulate ? { update: 'accumulate' as const, accumulate } : {}),
+    ...(augment !== 'none' ? { augment } : {}),
   };
   const arch = (flags.arch as string | undefined) ?? DEFAULT_ARCH[dataset];
   const specs = (() => { try { return parseArchitecture(arch); } catch (e) { throw new UsageError('spikegrad', `--arch: ${(e as Error).message}`); } })();
@@ -183,7 +187,7 @@ export async function run(argv: string[]): Promise<number> {
   const updateText = accumulate
     ? `accumulate-only update (${accumulate.weightBits}-bit weights, F=${accumulate.fracBits}, shift ${accumulate.shift})`
     : `${trainConfig.optimizer} lr ${trainConfig.lr}`;
-  log(`spikegrad: ${arch}, G=${net.config.gain}, S=${net.config.errorScale}, Θff=${net.config.thetaFf}, Θbp=${net.config.thetaBp}, ${updateText}, batch ${batch}, ${threads} thread(s)`);
+  log(`spikegrad: ${arch}, G=${net.config.gain}, S=${net.config.errorScale}, Θff=${net.config.thetaFf}, Θbp=${net.config.thetaBp}, ${updateText}, batch ${batch}${augment !== 'none' ? `, augment ${augment}` : ''}, ${threads} thread(s)`);
 
   bar.setTotal(Math.max(0, epochs - trainer.epoch) * train.n);
   while (trainer.epoch < epochs) {
