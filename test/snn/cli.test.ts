@@ -64,6 +64,11 @@ test('spikegrad CLI: accumulate-only update reports its operations; event-driven
   // the same either way; the checkpoint's arguments are edited to the longer run, as if it had stopped).
   const d = path.join(dir, 'd');
   assert.equal(await run([...acc, '--epochs', '2', '--out', d]), 0);
+  const rd = JSON.parse(fs.readFileSync(path.join(d, 'results.json'), 'utf8'));
+  const bestEpoch = rd.history[0].validationAccuracy >= rd.history[1].validationAccuracy ? 1 : 2;
+  assert.equal(rd.selectedOnValidation.epoch, bestEpoch, 'the best validation epoch is selected (first on ties)');
+  assert.equal(rd.selectedOnValidation.validationAccuracy, rd.bestValidationAccuracy);
+  if (bestEpoch === 2) assert.equal(rd.selectedOnValidation.testAccuracy, rd.testAccuracy);
   assert.equal(await run([...acc, '--epochs', '1', '--out', path.join(dir, 'e')]), 0);
   const e = path.join(dir, 'e');
   const ckE = JSON.parse(fs.readFileSync(path.join(e, 'checkpoint.json'), 'utf8'));

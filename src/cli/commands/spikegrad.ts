@@ -139,6 +139,7 @@ export async function run(argv: string[]): Promise<number> {
   await setThreads(threads);
   fs.mkdirSync(out, { recursive: true });
   const ckptFile = path.join(out, 'checkpoint.json');
+  const bestFile = path.join(out, 'best-network.json');
 
   const dataDir = flags['data-dir'] as string | undefined;
   // Everything goes to stderr (the results are <out>/results.json): progress through the bar, the
@@ -179,6 +180,7 @@ export async function run(argv: string[]): Promise<number> {
     history = ck.history;
     log(`spikegrad: resumed at epoch ${trainer.epoch}`);
   } else {
+    fs.rmSync(bestFile, { force: true }); // a fresh run must not inherit an earlier run's selection
     const rng = new Rng(seed);
     net = SpikeGradNetwork.create(inputShape, specs, config, rng.split());
     trainer = new SpikeGradTrainer(net, trainConfig, (rng.nextU32() ^ seed) >>> 0);
@@ -212,11 +214,21 @@ export async function run(argv: string[]): Promise<number> {
     bar.log(`epoch ${epoch}/${epochs}: train loss ${r.loss.toFixed(4)} acc ${(100 * r.accuracy).toFixed(2)}% | validation ${(100 * val.accuracy).toFixed(2)}% | ${r.seconds.toFixed(0)} s | error spikes/example ${s.layers.map((l) => (l.errorSpikesPerNeuron * l.neurons).toFixed(0)).join('/')}${epochOps ? ` | update/example: ${opsText(epochOps)}` : ''}`,
       { epoch, epochs, trainLoss: r.loss, trainAccuracy: r.accuracy, validationAccuracy: val.accuracy, seconds: r.seconds }, true);
     const ck: Checkpoint = { format: 'bitspike-spikegrad-checkpoint', version: 1, args, network: net.state(), trainer: trainer.state(), history };
+    // Model selection on validation: the network of the best validation epoch so far is kept beside
+    // the checkpoint (written before it, so a checkpoint never points past the best file it implies).
+    const bestBefore = Math.max(-1, ...history.slice(0, -1).map((h) => (h as { validationAccuracy: number }).validationAccuracy));
+    if (val.accuracy > bestBefore) writeJsonAtomic(bestFile, { epoch, validationAccuracy: val.accuracy, network: net.state() });
     writeJsonAtomic(ckptFile, ck);
   }
 
   bar.finish({ epochs: trainer.epoch });
   const testEval = evaluate(net, test, 256, fans, inputTicks);
+  // The test accuracy of the network selected on validation (the best epoch's), when that is not the last.
+  const best = fs.existsSync(bestFile) ? JSON.parse(fs.readFileSync(bestFile, 'utf8')) as { epoch: number; validationAccuracy: number; network: NetworkState } : null;
+  const selected = best && best.epoch !== trainer.epoch
+    ? { epoch: best.epoch, validationAccuracy: best.validationAccuracy, testAccuracy: evaluate(SpikeGradNetwork.fromState(best.network), test, 256, fans, inputTicks).accuracy }
+    : best ? { epoch: best.epoch, validationAccuracy: best.validationAccuracy, testAccuracy: testEval.accuracy } : null;
+  if (selected) result(`selected on validation: epoch ${selected.epoch} (validation ${(100 * selected.validationAccuracy).toFixed(2)}%), test accuracy ${(100 * selected.testAccuracy).toFixed(2)}%`);
   result(`test accuracy ${(100 * testEval.accuracy).toFixed(2)}%`);
   let eventCheck: ReturnType<typeof runEventCheck> | { error: string } | null = null;
   if (eventExamples > 0) {
@@ -237,6 +249,7 @@ export async function run(argv: string[]): Promise<number> {
   const results = {
     ...args, history, ...(eventEvaluation ? { eventEvaluation } : {}), ...(updateOps ? { updateOps, updateOpsPerExample: summariseUpdateOps(updateOps) } : {}), testAccuracy: testEval.accuracy, testLoss: testEval.loss,
     bestValidationAccuracy: Math.max(...history.map((h) => (h as { validationAccuracy: number }).validationAccuracy)),
+    selectedOnValidation: selected,
     testActivity: summariseCounters(net, testEval.counters), eventCheck, totalSeconds: (performance.now() - t0) / 1000,
   };
   writeJsonAtomic(path.join(out, 'results.json'), results);
