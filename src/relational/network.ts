@@ -7,7 +7,9 @@ import { Adam } from '../engine/optim/adam.js';
 import { Rng } from '../engine/random.js';
 import { fastBackwardFrom, fastForward, outputErrorsFrom } from '../snn/fastPath.js';
 import type { OutputErrorFn } from '../snn/outputError.js';
-import { optimizeFromCounts } from '../snn/train.js';
+import { eventDrivenStep, optimizeFromCounts } from '../snn/train.js';
+import type { BatchResult } from '../snn/eventSim.js';
+import type { Synapses } from '../snn/layers.js';
 import { SpikeGradNetwork, type SpikeGradConfig } from '../snn/network.js';
 import { CHANCE_RMSE, circularError, decodeBump, encodeBump } from './populationCode.js';
 import type { Relation } from './relations.js';
@@ -127,6 +129,11 @@ export class RelationalNetwork {
     });
     optimizeFromCounts(net, this.optimizer, fastBackwardFrom(net, fwd, E).rawGradients, n);
     return se / Math.max(1, count);
+  }
+
+  /** One minibatch trained event-driven: the masked MSE injected as error currents into the simulator (synapses from buildNetworkSynapses). */
+  stepEventDriven(triples: readonly Triple[], synapses: readonly Synapses[]): BatchResult {
+    return eventDrivenStep(this.net, synapses, this.optimizer, this.encode(triples), triples.map((t) => this.errorFunction(t)), triples.length, { inputTicks: 8 });
   }
 
   /** Decoded values of the silenced variable of each triple from output integrations (N × 3·N, float32 or float64). */

@@ -6,7 +6,9 @@ import { Adam } from '../engine/optim/adam.js';
 import type { Rng } from '../engine/random.js';
 import { fastBackwardFrom, fastForward, outputErrorsFrom } from '../snn/fastPath.js';
 import type { OutputErrorFn } from '../snn/outputError.js';
-import { optimizeFromCounts } from '../snn/train.js';
+import { eventDrivenStep, optimizeFromCounts } from '../snn/train.js';
+import type { BatchResult } from '../snn/eventSim.js';
+import type { Synapses } from '../snn/layers.js';
 import { SpikeGradNetwork, type SpikeGradConfig } from '../snn/network.js';
 
 /** Images of digits 0 and 1 (pixels / 255, 784 per image). */
@@ -88,6 +90,11 @@ export class VisualXorNetwork {
     });
     optimizeFromCounts(net, this.optimizer, fastBackwardFrom(net, fwd, E).rawGradients, n);
     return loss / n;
+  }
+
+  /** One minibatch trained event-driven: the 2-way cross-entropy injected as error currents into the simulator. */
+  stepEventDriven(pools: DigitPools, ex: readonly XorExample[], synapses: readonly Synapses[]): BatchResult {
+    return eventDrivenStep(this.net, synapses, this.optimizer, this.encode(pools, ex), ex.map((e) => this.errorFunction(e)), ex.length, { inputTicks: 8 });
   }
 
   /** The inferred digit (0 or 1) of each example's blanked slot from output integrations (N × 6). */

@@ -11,7 +11,10 @@ import { Tensor } from '../engine/tensor.js';
 import { augmentImage, type Augment } from './augment.js';
 import { AccumulateUpdater, type AccumulateConfig, type AccumulateState } from './accumulateUpdate.js';
 import { addCounters, emptyCounters, fastPathCounters, networkFans, type NetworkFans, type SpikeCounters } from './counters.js';
+import { simulateBatch, type BatchResult, type SimOptions } from './eventSim.js';
 import { fastBackward, fastForward, predict } from './fastPath.js';
+import type { Synapses } from './layers.js';
+import type { BackwardTarget } from './outputError.js';
 import type { SpikeGradNetwork } from './network.js';
 
 export interface TrainConfig {
@@ -61,6 +64,18 @@ export function optimizeFromCounts(net: SpikeGradNetwork, optimizer: Optimizer, 
   });
   optimizer.step();
   optimizer.zeroGrad();
+}
+
+/**
+ * One minibatch trained event-driven (docs/methods-snn.md §8.2): every example simulated spike by spike
+ * with weights frozen, from any targets (labels or error functions), and the Σ z·c the error spikes
+ * accumulated handed to the optimizer exactly as optimizeFromCounts takes the fast path's.
+ */
+export function eventDrivenStep(net: SpikeGradNetwork, synapses: readonly Synapses[], optimizer: Optimizer, x: Float32Array,
+  targets: readonly BackwardTarget[], n: number, opts: SimOptions = {}): BatchResult {
+  const sim = simulateBatch(net, synapses, x, targets, n, opts);
+  optimizeFromCounts(net, optimizer, sim.rawGradients, n);
+  return sim;
 }
 
 /** Mean softmax cross-entropy of a batch of logits (for monitoring only). */
