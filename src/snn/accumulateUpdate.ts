@@ -134,10 +134,10 @@ export class AccumulateUpdater {
   }
 
   /** Layer-1 trace as integers: rate input is already a count; analog G·x is rounded to inputFracBits fractional bits. */
-  private inputTrace(fwd: FastForward): { trace: Float64Array; extraShift: number } {
-    if (this.net.config.input === 'rate') return { trace: Float64Array.from(fwd.input), extraShift: 0 };
-    const p = this.config.inputFracBits, s = 2 ** p;
-    return { trace: Float64Array.from(fwd.input, (v) => Math.round(v * s)), extraShift: p };
+  private inputTrace(fwd: FastForward): Float64Array {
+    if (this.net.config.input === 'rate') return Float64Array.from(fwd.input);
+    const s = 2 ** this.config.inputFracBits;
+    return Float64Array.from(fwd.input, (v) => Math.round(v * s));
   }
 
   /**
@@ -146,7 +146,7 @@ export class AccumulateUpdater {
    */
   accumulate(fwd: FastForward, bwd: FastBackward): void {
     const net = this.net, n = fwd.n;
-    const { trace } = this.inputTrace(fwd);
+    const trace = this.inputTrace(fwd);
     net.layers.forEach((layer, li) => {
       const syn = this.synapses[li];
       const E = bwd.errors[li];

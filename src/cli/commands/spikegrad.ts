@@ -228,8 +228,8 @@ export async function run(argv: string[]): Promise<number> {
   const selected = best && best.epoch !== trainer.epoch
     ? { epoch: best.epoch, validationAccuracy: best.validationAccuracy, testAccuracy: evaluate(SpikeGradNetwork.fromState(best.network), test, 256, fans, inputTicks).accuracy }
     : best ? { epoch: best.epoch, validationAccuracy: best.validationAccuracy, testAccuracy: testEval.accuracy } : null;
-  if (selected) result(`selected on validation: epoch ${selected.epoch} (validation ${(100 * selected.validationAccuracy).toFixed(2)}%), test accuracy ${(100 * selected.testAccuracy).toFixed(2)}%`);
   result(`test accuracy ${(100 * testEval.accuracy).toFixed(2)}%`);
+  if (selected) result(`selected on validation: epoch ${selected.epoch} (validation ${(100 * selected.validationAccuracy).toFixed(2)}%), test accuracy ${(100 * selected.testAccuracy).toFixed(2)}%`);
   let eventCheck: ReturnType<typeof runEventCheck> | { error: string } | null = null;
   if (eventExamples > 0) {
     // A failed check is reported, never allowed to lose the trained network's results.
