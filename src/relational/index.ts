@@ -2,3 +2,4 @@ export * from './populationCode.js';
 export * from './relations.js';
 export * from './network.js';
 export * from './visualXor.js';
+export * from './inputCoding.js';

@@ -4,9 +4,11 @@
 // the same network answers in every direction.
 import { Adam } from '../engine/optim/adam.js';
 import type { Rng } from '../engine/random.js';
-import { errorCount } from '../snn/ifNeuron.js';
-import { fastBackwardFrom, fastForward } from '../snn/fastPath.js';
-import { optimizeFromCounts } from '../snn/train.js';
+import { fastBackwardFrom, fastForward, outputErrorsFrom } from '../snn/fastPath.js';
+import type { OutputErrorFn } from '../snn/outputError.js';
+import { eventDrivenStep, optimizeFromCounts } from '../snn/train.js';
+import type { BatchResult } from '../snn/eventSim.js';
+import type { Synapses } from '../snn/layers.js';
 import { SpikeGradNetwork, type SpikeGradConfig } from '../snn/network.js';
 
 /** Images of digits 0 and 1 (pixels / 255, 784 per image). */
@@ -48,7 +50,8 @@ export class VisualXorNetwork {
     return { bits, missing: m, images: [pick(a), pick(b), pick(a ^ b)] };
   }
 
-  private encode(pools: DigitPools, ex: readonly XorExample[]): Float32Array {
+  /** The network's input: the images of the two known slots, zeros for the blanked one. */
+  encode(pools: DigitPools, ex: readonly XorExample[]): Float32Array {
     const s = pools.size;
     const x = new Float32Array(ex.length * 3 * s);
     ex.forEach((e, i) => {
@@ -61,25 +64,42 @@ export class VisualXorNetwork {
     return x;
   }
 
+  /**
+   * The 2-way softmax cross-entropy of one example as an output error (docs/methods-snn.md §6):
+   * S·(softmax − onehot) on the blanked slot's two output units, 0 on the others. Both execution paths call it.
+   */
+  errorFunction(e: XorExample): OutputErrorFn {
+    const S = this.net.config.errorScale, o = 2 * e.missing, target = e.bits[e.missing];
+    return (logits, out) => {
+      const p1 = pairProbability(logits[o], logits[o + 1]);
+      out[o] = S * ((1 - p1) - (target ? 0 : 1));
+      out[o + 1] = S * (p1 - target);
+    };
+  }
+
   /** Softmax cross-entropy over the missing slot's two output units; returns the mean loss. */
   step(pools: DigitPools, ex: readonly XorExample[]): number {
     const n = ex.length, net = this.net;
-    const { errorScale: S, thetaBp, quantiser } = net.config;
     const fwd = fastForward(net, this.encode(pools, ex), n);
-    const E = new Float32Array(n * 6);
+    const E = outputErrorsFrom(net, fwd.logits, ex.map((e) => this.errorFunction(e)), n);
     let loss = 0;
     ex.forEach((e, i) => {
       const o = i * 6 + 2 * e.missing;
-      const a0 = fwd.logits[o], a1 = fwd.logits[o + 1], m = Math.max(a0, a1);
-      const z = Math.exp(a0 - m) + Math.exp(a1 - m);
-      const p1 = Math.exp(a1 - m) / z;
-      const target = e.bits[e.missing];
-      loss += -Math.log(Math.max(1e-12, target ? p1 : 1 - p1));
-      E[o] = errorCount(S * ((1 - p1) - (target ? 0 : 1)), thetaBp, quantiser);
-      E[o + 1] = errorCount(S * (p1 - target), thetaBp, quantiser);
+      const p1 = pairProbability(fwd.logits[o], fwd.logits[o + 1]);
+      loss += -Math.log(Math.max(1e-12, e.bits[e.missing] ? p1 : 1 - p1));
     });
     optimizeFromCounts(net, this.optimizer, fastBackwardFrom(net, fwd, E).rawGradients, n);
     return loss / n;
+  }
+
+  /** One minibatch trained event-driven: the 2-way cross-entropy injected as error currents into the simulator. */
+  stepEventDriven(pools: DigitPools, ex: readonly XorExample[], synapses: readonly Synapses[]): BatchResult {
+    return eventDrivenStep(this.net, synapses, this.optimizer, this.encode(pools, ex), ex.map((e) => this.errorFunction(e)), ex.length, { inputTicks: 8 });
+  }
+
+  /** The inferred digit (0 or 1) of each example's blanked slot from output integrations (N × 6). */
+  decode(logits: ArrayLike<number>, ex: readonly XorExample[]): Int32Array {
+    return Int32Array.from(ex, (e, i) => { const o = i * 6 + 2 * e.missing; return logits[o + 1] > logits[o] ? 1 : 0; });
   }
 
   /** Accuracy of the inferred digit of the missing slot on `count` sampled examples. */
@@ -87,12 +107,15 @@ export class VisualXorNetwork {
     let correct = 0;
     for (let o = 0; o < count; o += 500) {
       const ex = Array.from({ length: Math.min(500, count - o) }, () => this.sample(pools, rng, missing));
-      const fwd = fastForward(this.net, this.encode(pools, ex), ex.length);
-      ex.forEach((e, i) => {
-        const o2 = i * 6 + 2 * e.missing;
-        if ((fwd.logits[o2 + 1] > fwd.logits[o2] ? 1 : 0) === e.bits[e.missing]) correct++;
-      });
+      const got = this.decode(fastForward(this.net, this.encode(pools, ex), ex.length).logits, ex);
+      ex.forEach((e, i) => { if (got[i] === e.bits[e.missing]) correct++; });
     }
     return correct / count;
   }
+}
+
+/** p(digit 1) of a 2-way softmax over the logits (a0, a1), computed stably. */
+function pairProbability(a0: number, a1: number): number {
+  const m = Math.max(a0, a1);
+  return Math.exp(a1 - m) / (Math.exp(a0 - m) + Math.exp(a1 - m));
 }

@@ -15,7 +15,7 @@ import { addCounters, emptyCounters, layerName, type SpikeCounters } from './cou
 import { errorSpike, forwardSpike, type ErrorParams, type ForwardParams } from './ifNeuron.js';
 import { buildSynapses, type Synapses } from './layers.js';
 import type { SpikeGradNetwork } from './network.js';
-import { outputErrorCurrent } from './outputError.js';
+import { outputErrorCurrent, type BackwardTarget } from './outputError.js';
 
 export interface SimOptions {
   /** T_in: ticks during which the input drives layer 1 (Scaling = G / T_in). Default 8. */
@@ -93,9 +93,11 @@ function delaysFor(syn: Synapses, maxDelay: number, rng: Rng | undefined): Uint8
 
 /**
  * Simulates one example's forward and backward phases. Adds Σ z·c of every error spike into
- * `rawGradients` (one float64 array per weight tensor) and the events into `counters`.
+ * `rawGradients` (one float64 array per weight tensor) and the events into `counters`. The backward
+ * phase starts from `target`: a class label (the built-in loss), any per-output error function
+ * (docs/methods-snn.md §6), or null to run the forward phase only (inference).
  */
-export function simulateExample(net: SpikeGradNetwork, synapses: readonly Synapses[], x: ArrayLike<number>, label: number,
+export function simulateExample(net: SpikeGradNetwork, synapses: readonly Synapses[], x: ArrayLike<number>, target: BackwardTarget,
   rawGradients: readonly Float64Array[], counters: SpikeCounters, opts: SimOptions = {}): ExampleTrace {
   const cfg = net.config;
   const Tin = opts.inputTicks ?? 8;
@@ -232,8 +234,14 @@ export function simulateExample(net: SpikeGradNetwork, synapses: readonly Synaps
   // ---- backward phase ----
   const U = net.layers.map((l) => new Float64Array(l.pool ? 0 : l.size));
   const E = net.layers.map((l) => (l.pool ? null : new Int32Array(l.size)));
+  if (target === null) {
+    stats.ticksForward = ticksForward; stats.maxTicksForward = ticksForward;
+    addCounters(counters, stats);
+    return { input, counts: c, negatives: neg, gates, argmax, logits, errors: E, ticksForward, ticksBackward: 0 };
+  }
   const uInbox = net.layers.map((l) => makeInbox(l.pool ? 0 : l.size, ringSize));
-  outputErrorCurrent(logits, label, cfg.errorScale, cfg.loss, U[L - 1]);
+  if (typeof target === 'number') outputErrorCurrent(logits, target, cfg.errorScale, cfg.loss, U[L - 1]);
+  else target(Float64Array.from(logits), U[L - 1]);
   const spikingLayers: number[] = [];
   for (let li = L - 1; li >= 0; li--) if (!net.layers[li].pool) spikingLayers.push(li);
   /** The presynaptic count of layer li's input j (layer-1 input trace for li = 0). */
@@ -297,10 +305,10 @@ export interface BatchResult {
   readonly counters: SpikeCounters;
 }
 
-/** Simulates a minibatch with frozen weights; x is N × inputSize. */
-export function simulateBatch(net: SpikeGradNetwork, synapses: readonly Synapses[], x: Float32Array, labels: ArrayLike<number>, n: number, opts: SimOptions = {}): BatchResult {
+/** Simulates a minibatch with frozen weights; x is N × inputSize; one target per example (labels, error functions, or null for forward only). */
+export function simulateBatch(net: SpikeGradNetwork, synapses: readonly Synapses[], x: Float32Array, labels: ArrayLike<number> | readonly BackwardTarget[], n: number, opts: SimOptions = {}): BatchResult {
   if (x.length !== n * net.inputSize) throw new RangeError(`simulateBatch: input has ${x.length} values, expected ${n} × ${net.inputSize}`);
-  if (labels.length !== n) throw new RangeError(`simulateBatch: expected ${n} labels, got ${labels.length}`);
+  if (labels.length !== n) throw new RangeError(`simulateBatch: expected ${n} labels or targets, got ${labels.length}`);
   if (synapses.length !== net.layers.length) throw new RangeError(`simulateBatch: synapses were built for ${synapses.length} layers, the network has ${net.layers.length} (${net.layers.map((_, i) => layerName(net, i)).join(', ')})`);
   const raw = net.weights.map((w) => new Float64Array(w.size));
   const counters = emptyCounters(net);

@@ -6,7 +6,7 @@
 import { getKernels } from '../engine/kernels/index.js';
 import { errorCount, forwardCount } from './ifNeuron.js';
 import type { SpikeGradNetwork } from './network.js';
-import { outputErrorCurrent } from './outputError.js';
+import { outputErrorCurrent, type OutputErrorFn } from './outputError.js';
 
 export interface FastForward {
   readonly n: number;
@@ -86,6 +86,23 @@ export function outputErrors(net: SpikeGradNetwork, logits: Float32Array, labels
   const E = new Float32Array(n * K), cur = new Float64Array(K);
   for (let b = 0; b < n; b++) {
     outputErrorCurrent(logits.subarray(b * K, (b + 1) * K), labels[b], errorScale, loss, cur);
+    for (let i = 0; i < K; i++) E[b * K + i] = errorCount(cur[i], thetaBp, quantiser);
+  }
+  return E;
+}
+
+/**
+ * Error counts of the output layer from any per-example error function (masked MSE, 2-way CE, …):
+ * E^L = q(errors[b](a_b)), N × K. The logits are handed over as float64 (an exact copy of the float32
+ * logits), as the event-driven simulator hands over its own, so both paths quantise equal currents.
+ */
+export function outputErrorsFrom(net: SpikeGradNetwork, logits: Float32Array, errors: readonly OutputErrorFn[], n: number): Float32Array {
+  const K = net.numClasses, { thetaBp, quantiser } = net.config;
+  if (errors.length !== n) throw new RangeError(`SpikeGrad: expected ${n} error functions, got ${errors.length}`);
+  const E = new Float32Array(n * K), cur = new Float64Array(K);
+  for (let b = 0; b < n; b++) {
+    cur.fill(0);
+    errors[b](Float64Array.from(logits.subarray(b * K, (b + 1) * K)), cur);
     for (let i = 0; i < K; i++) E[b * K + i] = errorCount(cur[i], thetaBp, quantiser);
   }
   return E;

@@ -8,3 +8,6 @@ export * from './eventSim.js';
 export * from './counters.js';
 export * from './train.js';
 export * from './data.js';
+export * from './accumulateUpdate.js';
+export * from './eventEval.js';
+export * from './augment.js';

@@ -5,6 +5,21 @@
 export type OutputLoss = 'ce' | 'mse';
 
 /**
+ * Any per-output error (docs/methods-snn.md §6): writes the backward phase's starting current
+ * U = S·∂L/∂a of one example into `out` from that example's logits. A relational network's masked
+ * MSE or 2-way cross-entropy is one of these; both execution paths call it on bitwise-equal logits.
+ */
+export type OutputErrorFn = (logits: Float64Array, out: Float64Array) => void;
+
+/** What the backward phase of one example starts from: a class label (the built-in loss), any error function, or null (forward only). */
+export type BackwardTarget = number | OutputErrorFn | null;
+
+/** The error function of a class label under the network's built-in loss. */
+export function labelError(label: number, scale: number, loss: OutputLoss): OutputErrorFn {
+  return (logits, out) => outputErrorCurrent(logits, label, scale, loss, out);
+}
+
+/**
  * Writes S·∂L/∂a for one example into `out`: softmax cross-entropy e = softmax(a) − onehot(y), or
  * MSE against the one-hot target e = a − onehot(y).
  */

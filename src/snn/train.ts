@@ -8,8 +8,13 @@ import { CosineLr, StepLr, type LrSchedule, type ScheduleState } from '../engine
 import { SGD } from '../engine/optim/sgd.js';
 import { Rng, type RngState } from '../engine/random.js';
 import { Tensor } from '../engine/tensor.js';
+import { augmentImage, type Augment } from './augment.js';
+import { AccumulateUpdater, type AccumulateConfig, type AccumulateState } from './accumulateUpdate.js';
 import { addCounters, emptyCounters, fastPathCounters, networkFans, type NetworkFans, type SpikeCounters } from './counters.js';
+import { simulateBatch, type BatchResult, type SimOptions } from './eventSim.js';
 import { fastBackward, fastForward, predict } from './fastPath.js';
+import type { Synapses } from './layers.js';
+import type { BackwardTarget } from './outputError.js';
 import type { SpikeGradNetwork } from './network.js';
 
 export interface TrainConfig {
@@ -22,6 +27,15 @@ export interface TrainConfig {
   readonly schedule: 'cosine' | 'step' | 'none';
   /** T_in used for the input-event count (the fast path itself does not depend on it). */
   readonly inputTicks: number;
+  /**
+   * How the count gradient changes the weights: 'optimizer' (default) hands it to the float optimizer
+   * above; 'accumulate' uses integer weight registers and adders only (docs/methods-snn.md §16), with
+   * `optimizer`, `lr` and `momentum` unused.
+   */
+  readonly update?: 'optimizer' | 'accumulate';
+  readonly accumulate?: Partial<AccumulateConfig>;
+  /** Random translations of the training images (src/snn/augment.ts); default none. */
+  readonly augment?: Augment;
 }
 
 export const DEFAULT_TRAIN: TrainConfig = Object.freeze({ optimizer: 'adam', lr: 1e-3, momentum: 0.9, batchSize: 64, epochs: 10, schedule: 'cosine', inputTicks: 8 });
@@ -52,6 +66,18 @@ export function optimizeFromCounts(net: SpikeGradNetwork, optimizer: Optimizer, 
   optimizer.zeroGrad();
 }
 
+/**
+ * One minibatch trained event-driven (docs/methods-snn.md §8.2): every example simulated spike by spike
+ * with weights frozen, from any targets (labels or error functions), and the Σ z·c the error spikes
+ * accumulated handed to the optimizer exactly as optimizeFromCounts takes the fast path's.
+ */
+export function eventDrivenStep(net: SpikeGradNetwork, synapses: readonly Synapses[], optimizer: Optimizer, x: Float32Array,
+  targets: readonly BackwardTarget[], n: number, opts: SimOptions = {}): BatchResult {
+  const sim = simulateBatch(net, synapses, x, targets, n, opts);
+  optimizeFromCounts(net, optimizer, sim.rawGradients, n);
+  return sim;
+}
+
 /** Mean softmax cross-entropy of a batch of logits (for monitoring only). */
 export function crossEntropy(logits: Float32Array, labels: ArrayLike<number>, n: number): number {
   const K = logits.length / n;
@@ -71,12 +97,26 @@ export interface StepResult { loss: number; correct: number; n: number }
 export interface TrainerState {
   readonly epoch: number;
   readonly rng: RngState;
-  readonly optimizer: OptimizerState;
+  /** Float optimizer state, or null with the accumulate-only update. */
+  readonly optimizer: OptimizerState | null;
   readonly schedule: ScheduleState | null;
+  readonly accumulate?: AccumulateState;
 }
 
+/** The factor the schedule applies to the base learning rate after `epoch` epochs (as CosineLr / StepLr compute it). */
+export function scheduleFactor(schedule: TrainConfig['schedule'], epoch: number, epochs: number): number {
+  if (schedule === 'cosine') return (1 + Math.cos((Math.PI * Math.min(epoch, epochs)) / epochs)) / 2;
+  if (schedule === 'step') return 0.1 ** Math.floor(epoch / stepSize(epochs));
+  return 1;
+}
+
+const stepSize = (epochs: number): number => Math.max(1, Math.round(epochs / 3));
+
 export class SpikeGradTrainer {
-  readonly optimizer: Optimizer;
+  /** The float optimizer (update 'optimizer'), or null. */
+  readonly optimizer: Optimizer | null;
+  /** The integer accumulate-only updater (update 'accumulate'), or null. */
+  readonly accumulator: AccumulateUpdater | null;
   readonly schedule: LrSchedule | null;
   readonly fans: NetworkFans;
   epoch = 0;
@@ -86,11 +126,21 @@ export class SpikeGradTrainer {
     if (!(config.lr > 0)) throw new RangeError(`SpikeGradTrainer: lr must be positive, got ${config.lr}`);
     if (!Number.isInteger(config.batchSize) || config.batchSize < 1) throw new RangeError(`SpikeGradTrainer: batchSize must be a positive integer, got ${config.batchSize}`);
     if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new RangeError(`SpikeGradTrainer: epochs must be a positive integer, got ${config.epochs}`);
-    this.optimizer = config.optimizer === 'sgd'
-      ? new SGD(net.weights, { lr: config.lr, momentum: config.momentum })
-      : new Adam(net.weights, { lr: config.lr });
-    this.schedule = config.schedule === 'cosine' ? new CosineLr(this.optimizer, config.epochs)
-      : config.schedule === 'step' ? new StepLr(this.optimizer, Math.max(1, Math.round(config.epochs / 3)), 0.1) : null;
+    const update = config.update ?? 'optimizer';
+    if (update !== 'optimizer' && update !== 'accumulate') throw new RangeError(`SpikeGradTrainer: update must be 'optimizer' or 'accumulate', got ${String(update)}`);
+    if (update === 'accumulate') {
+      this.optimizer = null;
+      this.schedule = null;
+      this.accumulator = new AccumulateUpdater(net, config.accumulate);
+    } else {
+      this.accumulator = null;
+      const optimizer = config.optimizer === 'sgd'
+        ? new SGD(net.weights, { lr: config.lr, momentum: config.momentum })
+        : new Adam(net.weights, { lr: config.lr });
+      this.optimizer = optimizer;
+      this.schedule = config.schedule === 'cosine' ? new CosineLr(optimizer, config.epochs)
+        : config.schedule === 'step' ? new StepLr(optimizer, stepSize(config.epochs), 0.1) : null;
+    }
     this.fans = networkFans(net);
     this.rng = new Rng(seed);
   }
@@ -101,7 +151,12 @@ export class SpikeGradTrainer {
     const fwd = fastForward(net, x, n);
     const bwd = fastBackward(net, fwd, labels);
     if (counters) addCounters(counters, fastPathCounters(net, this.fans, fwd, bwd, this.config.inputTicks));
-    optimizeFromCounts(net, this.optimizer, bwd.rawGradients, n);
+    if (this.accumulator) {
+      this.accumulator.accumulate(fwd, bwd);
+      this.accumulator.apply();
+    } else {
+      optimizeFromCounts(net, this.optimizer as Optimizer, bwd.rawGradients, n);
+    }
     const pred = predict(fwd.logits, n);
     let correct = 0;
     for (let b = 0; b < n; b++) if (pred[b] === labels[b]) correct++;
@@ -111,16 +166,18 @@ export class SpikeGradTrainer {
   /** One epoch over `data` in a seeded random order; calls `progress` after every batch. */
   trainEpoch(data: Batchable, progress?: (done: number, total: number, r: StepResult) => void): { loss: number; accuracy: number; counters: SpikeCounters; seconds: number } {
     const t0 = performance.now();
+    this.accumulator?.setScheduleFactor(scheduleFactor(this.config.schedule, this.epoch, this.config.epochs));
     const perm = this.rng.permutation(data.n);
     const size = this.net.inputSize, bs = this.config.batchSize;
     const counters = emptyCounters(this.net);
     let loss = 0, correct = 0;
     const xb = new Float32Array(bs * size), yb = new Int32Array(bs);
+    const augment = this.config.augment ?? 'none';
     for (let start = 0; start < data.n; start += bs) {
       const n = Math.min(bs, data.n - start);
       for (let b = 0; b < n; b++) {
         const i = perm[start + b];
-        xb.set(data.x.subarray(i * size, (i + 1) * size), b * size);
+        augmentImage(data.x.subarray(i * size, (i + 1) * size), xb.subarray(b * size, (b + 1) * size), this.net.inputShape, augment, this.rng);
         yb[b] = data.labels[i];
       }
       const r = this.step(xb.subarray(0, n * size), yb.subarray(0, n), n, counters);
@@ -132,15 +189,35 @@ export class SpikeGradTrainer {
     return { loss: loss / data.n, accuracy: correct / data.n, counters, seconds: (performance.now() - t0) / 1000 };
   }
 
+  /**
+   * The learning rate in force: the optimizer's, or for the accumulate update the ANN-equivalent rate of
+   * its shift, 2^−(F+k)·S·batch/Θ_bp (0 when frozen).
+   */
+  get lr(): number {
+    if (this.optimizer) return this.optimizer.lr;
+    const a = this.accumulator as AccumulateUpdater;
+    if (a.extraShift === null) return 0;
+    return 2 ** -(a.config.fracBits + a.config.shift + a.extraShift) * this.net.config.errorScale * this.config.batchSize / this.net.config.thetaBp;
+  }
+
   state(): TrainerState {
-    return { epoch: this.epoch, rng: this.rng.state(), optimizer: this.optimizer.state(), schedule: this.schedule?.state() ?? null };
+    return {
+      epoch: this.epoch, rng: this.rng.state(), optimizer: this.optimizer?.state() ?? null, schedule: this.schedule?.state() ?? null,
+      ...(this.accumulator ? { accumulate: this.accumulator.state() } : {}),
+    };
   }
 
   loadState(s: TrainerState): void {
     if (!Number.isInteger(s?.epoch)) throw new TypeError('SpikeGradTrainer.loadState: missing epoch');
     this.epoch = s.epoch;
     this.rng = Rng.fromState(s.rng);
-    this.optimizer.loadState(s.optimizer);
+    if (this.accumulator) {
+      if (!s.accumulate) throw new TypeError('SpikeGradTrainer.loadState: the state has no accumulate-update registers (it was written with a float optimizer)');
+      this.accumulator.loadState(s.accumulate);
+    } else {
+      if (!s.optimizer) throw new TypeError('SpikeGradTrainer.loadState: the state has no optimizer state (it was written with the accumulate update)');
+      this.optimizer?.loadState(s.optimizer);
+    }
     if (this.schedule && s.schedule) this.schedule.loadState(s.schedule);
   }
 }

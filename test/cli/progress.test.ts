@@ -65,5 +65,5 @@ test('bitspike spikegrad --json: progress and results as JSON lines on stderr; -
   const epoch = events.find((e) => e.event === 'log' && e.epoch === 1)!;
   assert.ok(epoch && typeof epoch.validationAccuracy === 'number' && epoch.done === 128 && epoch.total === 128, JSON.stringify(epoch));
   assert.ok(events.some((e) => e.event === 'log' && /^test accuracy [\d.]+%$/.test(String(e.message))));
-  assert.deepEqual(quiet.stderr.trimEnd().split('\n').map((l) => l.replace(/[\d.]+%|\/.*$/g, '#')), ['test accuracy #', 'spikegrad: wrote #']);
+  assert.deepEqual(quiet.stderr.trimEnd().split('\n').map((l) => l.replace(/[\d.]+%|\/.*$/g, '#')), ['test accuracy #', 'selected on validation: epoch 1 (validation #), test accuracy #', 'spikegrad: wrote #']);
 });

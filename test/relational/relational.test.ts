@@ -117,6 +117,23 @@ test('bitspike relational: results.json with RMSE per variable and the neuron co
     for (const v of ['A', 'B', 'C']) assert.ok(r.rmse[v] < 0.5 * CHANCE_RMSE, `RMSE ${v} ${r.rmse[v]}`);
     assert.deepEqual(r.neurons, { input: 72, hidden: 96, output: 72, total: 240 });
     assert.deepEqual(r.diehlCook2016, { neurons: DIEHL_COOK_2016_NEURONS.total, ratio: 53.3 });
+    console.log = () => {};
+    const e = path.join(dir, 'event');
+    assert.equal(await run(['--task', 'add-mod', '--neurons', '16', '--hidden', '24', '--steps', '40', '--event-train-steps', '3', '--event-eval', '20', '--event-workers', '1', '--eval-count', '50', '--coding', 'poisson', '--gain', '8', '--quiet', '--out', e]), 0);
+    console.log = log;
+    const re = JSON.parse(fs.readFileSync(path.join(e, 'results.json'), 'utf8'));
+    assert.equal(re.coding, 'poisson');
+    assert.equal(re.eventTraining.steps, 3);
+    assert.equal(re.eventTraining.examples, 96);
+    for (const v of ['A', 'B', 'C']) {
+      const p = re.eventEvaluation.perVariable[v];
+      assert.equal(p.examples, 20);
+      assert.ok(p.answerDisagreements >= 0 && p.answerDisagreements <= 20 && Number.isFinite(p.rmseEvent) && Number.isFinite(p.rmseFast));
+    }
+    await assert.rejects(run(['--steps', '3', '--event-train-steps', '5']), /--event-train-steps \(5\) cannot exceed --steps \(3\)/);
+    await assert.rejects(run(['--coding', 'burst']), /--coding must be one of analog, regular, poisson, got 'burst'/);
+    await assert.rejects(run(['--coding', 'poisson', '--gain', '64']), /--gain must be ≤ 32 with --coding poisson/);
+    await assert.rejects(run(['--task', 'xor-mnist', '--coding', 'regular']), /offered for the arithmetic relations only/);
     await assert.rejects(run(['--task', 'mul']), /--task must be one of add-mod/);
     await assert.rejects(run(['--infer', 'D']), /--infer must be any, A, B or C, got 'D'/);
     await assert.rejects(run(['--hidden', '0']), /--hidden must be a positive integer, got 0/);

@@ -34,5 +34,46 @@ test('spikegrad CLI: results, atomic checkpoint, determinism, resume, flag error
   await assert.rejects(run([...BASE, '--arch', '4C5-P2-10', '--out', a, '--epochs', '0']), /--epochs must be a positive integer/);
   await assert.rejects(run([...ARGS, '--out', a, '--epochs', '2']), /spikegrad: --epochs is given more than once/);
   await assert.rejects(run([...ARGS, '--out', a, '--bogus', '1']), /unknown flag --bogus/);
+  await assert.rejects(run([...ARGS, '--out', a, '--update', 'rmsprop']), /--update must be one of adam, accumulate, got 'rmsprop'/);
+  await assert.rejects(run([...ARGS, '--out', a, '--update', 'accumulate', '--frac-bits', '16']), /--frac-bits must be an integer in \[0, 15\], got 16/);
+  await assert.rejects(run([...ARGS, '--out', a, '--augment', 'rotate']), /--augment must be one of none, shift2, crop4-flip/);
+  await assert.rejects(run([...ARGS, '--out', a, '--event-eval', '-1']), /--event-eval must be an integer ≥ 0/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('spikegrad CLI: accumulate-only update reports its operations; event-driven evaluation on workers; augmented resume', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bitspike-spikegrad-acc-'));
+  const c = path.join(dir, 'c');
+  const acc = [...BASE, '--arch', '4C5-P2-10', '--update', 'accumulate', '--update-shift', '6', '--augment', 'shift2'];
+  assert.equal(await run([...acc, '--epochs', '1', '--event-eval', '12', '--event-workers', '2', '--out', c]), 0);
+  const r = JSON.parse(fs.readFileSync(path.join(c, 'results.json'), 'utf8'));
+  assert.equal(r.train.update, 'accumulate');
+  assert.equal(r.train.augment, 'shift2');
+  assert.ok(r.testAccuracy > 0.3, `test accuracy ${r.testAccuracy}`);
+  assert.equal(r.updateOps.multiplications, 0);
+  assert.ok(r.updateOps.accumulations > 0 && r.updateOps.comparisons >= r.updateOps.registerAdditions / 3);
+  assert.equal(r.updateOps.examples, 256);
+  assert.equal(r.eventEvaluation.examples, 12);
+  assert.equal(r.eventEvaluation.predictionMismatches, 0);
+  assert.ok(r.eventEvaluation.activity.forwardEventsPerExample > 0);
+  // Weights are registers with F = 12 fractional bits.
+  const ck = JSON.parse(fs.readFileSync(path.join(c, 'checkpoint.json'), 'utf8'));
+  assert.equal(ck.trainer.optimizer, null);
+  assert.ok(ck.trainer.accumulate.q.length === 2);
+  // Two epochs in one go equal one epoch, then a resumed second epoch (the cosine factor of epoch 1 is
+  // the same either way; the checkpoint's arguments are edited to the longer run, as if it had stopped).
+  const d = path.join(dir, 'd');
+  assert.equal(await run([...acc, '--epochs', '2', '--out', d]), 0);
+  const rd = JSON.parse(fs.readFileSync(path.join(d, 'results.json'), 'utf8'));
+  const bestEpoch = rd.history[0].validationAccuracy >= rd.history[1].validationAccuracy ? 1 : 2;
+  assert.equal(rd.selectedOnValidation.epoch, bestEpoch, 'the best validation epoch is selected (first on ties)');
+  assert.equal(rd.selectedOnValidation.validationAccuracy, rd.bestValidationAccuracy);
+  if (bestEpoch === 2) assert.equal(rd.selectedOnValidation.testAccuracy, rd.testAccuracy);
+  assert.equal(await run([...acc, '--epochs', '1', '--out', path.join(dir, 'e')]), 0);
+  const e = path.join(dir, 'e');
+  const ckE = JSON.parse(fs.readFileSync(path.join(e, 'checkpoint.json'), 'utf8'));
+  fs.writeFileSync(path.join(e, 'checkpoint.json'), JSON.stringify({ ...ckE, args: { ...ckE.args, epochs: 2, train: { ...ckE.args.train, epochs: 2 } } }));
+  assert.equal(await run([...acc, '--epochs', '2', '--out', e, '--resume']), 0);
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(e, 'checkpoint.json'), 'utf8')).network.weights, JSON.parse(fs.readFileSync(path.join(d, 'checkpoint.json'), 'utf8')).network.weights);
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -14,8 +14,11 @@ import { Rng } from '../../engine/random.js';
 import { summariseCounters, networkFans, addCounters, emptyCounters, fastPathCounters } from '../../snn/counters.js';
 import { toBatchable, trainValidationSplit } from '../../snn/data.js';
 import { buildNetworkSynapses, simulateExample } from '../../snn/eventSim.js';
-import { fastBackward, fastForward } from '../../snn/fastPath.js';
+import { fastBackward, fastForward, predict } from '../../snn/fastPath.js';
+import { eventEvaluateThreaded } from '../eventEvalPool.js';
+import { AUGMENTS } from '../../snn/augment.js';
 import { parseArchitecture, SpikeGradNetwork, type MapShape, type NetworkState, type SpikeGradConfig } from '../../snn/network.js';
+import { DEFAULT_ACCUMULATE, summariseUpdateOps, emptyUpdateOps, addUpdateOps, type AccumulateConfig, type UpdateOps } from '../../snn/accumulateUpdate.js';
 import { DEFAULT_TRAIN, evaluate, SpikeGradTrainer, type TrainConfig, type TrainerState } from '../../snn/train.js';
 
 export const summary = 'train a spiking network with spike-based backpropagation (SpikeGrad) on mnist / fashion-mnist / cifar10';
@@ -32,14 +35,22 @@ const FLAGS: FlagSpecs = {
   'theta-ff': { kind: 'number', help: 'forward threshold Θ_ff', default: 1 },
   'theta-bp': { kind: 'number', help: 'backward threshold Θ_bp', default: 1 },
   gate: { kind: 'string', help: "backward gate: 'input' (I > 0) or 'count' (c > 0)", default: 'input' },
-  optimizer: { kind: 'string', help: `'adam' or 'sgd' (momentum ${DEFAULT_TRAIN.momentum})`, default: DEFAULT_TRAIN.optimizer },
+  update: { kind: 'string', help: "'adam': the float optimizer (--optimizer) steps on the count gradient; 'accumulate': integer weight registers updated by additions, comparisons and shifts only (docs/methods-snn.md §16)", default: 'adam' },
+  optimizer: { kind: 'string', help: `with --update adam: 'adam' or 'sgd' (momentum ${DEFAULT_TRAIN.momentum})`, default: DEFAULT_TRAIN.optimizer },
+  'weight-bits': { kind: 'number', help: 'with --update accumulate: weight register width in bits, sign included', default: DEFAULT_ACCUMULATE.weightBits },
+  'frac-bits': { kind: 'number', help: 'with --update accumulate: fractional bits F of a weight register (weight = q·2^−F)', default: DEFAULT_ACCUMULATE.fracBits },
+  'update-shift': { kind: 'number', help: 'with --update accumulate: threshold shift k, one weight LSB per 2^k accumulated units', default: DEFAULT_ACCUMULATE.shift },
+  'input-frac-bits': { kind: 'number', help: 'with --update accumulate: fractional bits of the layer-1 trace G·x', default: DEFAULT_ACCUMULATE.inputFracBits },
   lr: { kind: 'number', help: 'ANN-equivalent learning rate (gradient normalised by S/Θ_bp)', default: DEFAULT_TRAIN.lr },
   batch: { kind: 'number', help: 'minibatch size', default: DEFAULT_TRAIN.batchSize },
   schedule: { kind: 'string', help: "'cosine', 'step' or 'none'", default: DEFAULT_TRAIN.schedule },
+  augment: { kind: 'string', help: "training-image augmentation: 'none', 'shift2' (random ±2-pixel shifts) or 'crop4-flip' (random crop of a 4-pixel padded image + horizontal flip)", default: 'none' },
   validation: { kind: 'number', help: 'images held out from the end of the training set for validation', default: 10000 },
   limit: { kind: 'number', help: 'use only the first N training images (quick runs)' },
   'input-ticks': { kind: 'number', help: 'T_in for the event-driven check and input-event counts', default: DEFAULT_TRAIN.inputTicks },
   'event-examples': { kind: 'number', help: 'test images to run through the event-driven simulator at the end', default: 8 },
+  'event-eval': { kind: 'number', help: 'test images to evaluate event-driven (forward to quiescence) beside the fast path, counting disagreements; 0 skips', default: 0 },
+  'event-workers': { kind: 'number', help: 'worker threads for --event-eval (0: in the main thread)', default: 2 },
   threads: { kind: 'number', help: 'kernel threads', default: 1 },
   resume: { kind: 'boolean', help: 'continue from <out>/checkpoint.json', default: false },
   quiet: { kind: 'boolean', help: 'no progress output (bar, epoch lines); the final results still print', default: false },
@@ -70,6 +81,23 @@ function oneOf<T extends string>(flag: string, v: unknown, allowed: readonly T[]
   return v as T;
 }
 
+/** The accumulate update's register widths from the flags; each must be an integer in its range. */
+function accumulateFlags(flags: Record<string, unknown>): AccumulateConfig {
+  const int = (flag: string, lo: number, hi: number): number => {
+    const v = flags[flag];
+    if (!Number.isInteger(v) || (v as number) < lo || (v as number) > hi) throw new UsageError('spikegrad', `--${flag} must be an integer in [${lo}, ${hi}], got ${String(v)}`);
+    return v as number;
+  };
+  const weightBits = int('weight-bits', 2, 31);
+  return { weightBits, fracBits: int('frac-bits', 0, weightBits - 1), shift: int('update-shift', 0, 30), inputFracBits: int('input-frac-bits', 0, 16) };
+}
+
+function opsText(o: UpdateOps): string {
+  const p = summariseUpdateOps(o);
+  const f = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} k` : v.toFixed(1));
+  return `${f(p.accumulationsPerExample)} accumulations, ${f(p.registerAdditionsPerExample)} register additions, ${f(p.comparisonsPerExample)} comparisons, ${f(p.shiftsPerExample)} shifts, ${p.multiplicationsPerExample} multiplications`;
+}
+
 function positiveInt(flag: string, v: unknown): number {
   if (!Number.isInteger(v) || (v as number) < 1) throw new UsageError('spikegrad', `--${flag} must be a positive integer, got ${String(v)}`);
   return v as number;
@@ -86,6 +114,9 @@ export async function run(argv: string[]): Promise<number> {
   const threads = positiveInt('threads', flags.threads), inputTicks = positiveInt('input-ticks', flags['input-ticks']);
   const eventExamples = flags['event-examples'] as number;
   if (!Number.isInteger(eventExamples) || eventExamples < 0) throw new UsageError('spikegrad', `--event-examples must be an integer ≥ 0, got ${eventExamples}`);
+  const eventEval = flags['event-eval'] as number, eventWorkers = flags['event-workers'] as number;
+  if (!Number.isInteger(eventEval) || eventEval < 0) throw new UsageError('spikegrad', `--event-eval must be an integer ≥ 0 (test images), got ${eventEval}`);
+  if (!Number.isInteger(eventWorkers) || eventWorkers < 0) throw new UsageError('spikegrad', `--event-workers must be an integer ≥ 0, got ${eventWorkers}`);
   const seed = flags.seed as number;
   if (!Number.isInteger(seed)) throw new UsageError('spikegrad', `--seed must be an integer, got ${seed}`);
   const config: Partial<SpikeGradConfig> = {
@@ -93,15 +124,22 @@ export async function run(argv: string[]): Promise<number> {
     thetaFf: flags['theta-ff'] as number, thetaBp: flags['theta-bp'] as number,
     gate: oneOf('gate', flags.gate, ['input', 'count'] as const),
   };
+  const update = oneOf('update', flags.update, ['adam', 'accumulate'] as const);
+  const augment = oneOf('augment', flags.augment, AUGMENTS);
+  const accumulate = update === 'accumulate' ? accumulateFlags(flags) : null;
   const trainConfig: TrainConfig = {
     optimizer: oneOf('optimizer', flags.optimizer, ['adam', 'sgd'] as const), lr: flags.lr as number, momentum: DEFAULT_TRAIN.momentum,
     batchSize: batch, epochs, schedule: oneOf('schedule', flags.schedule, ['cosine', 'step', 'none'] as const), inputTicks,
+    // Only an accumulate run names its update, so checkpoints of float runs keep their arguments.
+    ...(accumulate ? { update: 'accumulate' as const, accumulate } : {}),
+    ...(augment !== 'none' ? { augment } : {}),
   };
   const arch = (flags.arch as string | undefined) ?? DEFAULT_ARCH[dataset];
   const specs = (() => { try { return parseArchitecture(arch); } catch (e) { throw new UsageError('spikegrad', `--arch: ${(e as Error).message}`); } })();
   await setThreads(threads);
   fs.mkdirSync(out, { recursive: true });
   const ckptFile = path.join(out, 'checkpoint.json');
+  const bestFile = path.join(out, 'best-network.json');
 
   const dataDir = flags['data-dir'] as string | undefined;
   // Everything goes to stderr (the results are <out>/results.json): progress through the bar, the
@@ -142,37 +180,56 @@ export async function run(argv: string[]): Promise<number> {
     history = ck.history;
     log(`spikegrad: resumed at epoch ${trainer.epoch}`);
   } else {
+    fs.rmSync(bestFile, { force: true }); // a fresh run must not inherit an earlier run's selection
     const rng = new Rng(seed);
     net = SpikeGradNetwork.create(inputShape, specs, config, rng.split());
     trainer = new SpikeGradTrainer(net, trainConfig, (rng.nextU32() ^ seed) >>> 0);
   }
   const fans = networkFans(net);
-  log(`spikegrad: ${arch}, G=${net.config.gain}, S=${net.config.errorScale}, Θff=${net.config.thetaFf}, Θbp=${net.config.thetaBp}, ${trainConfig.optimizer} lr ${trainConfig.lr}, batch ${batch}, ${threads} thread(s)`);
+  const updateText = accumulate
+    ? `accumulate-only update (${accumulate.weightBits}-bit weights, F=${accumulate.fracBits}, shift ${accumulate.shift})`
+    : `${trainConfig.optimizer} lr ${trainConfig.lr}`;
+  log(`spikegrad: ${arch}, G=${net.config.gain}, S=${net.config.errorScale}, Θff=${net.config.thetaFf}, Θbp=${net.config.thetaBp}, ${updateText}, batch ${batch}${augment !== 'none' ? `, augment ${augment}` : ''}, ${threads} thread(s)`);
 
   bar.setTotal(Math.max(0, epochs - trainer.epoch) * train.n);
   while (trainer.epoch < epochs) {
     const epoch = trainer.epoch + 1;
     let seen = 0;
+    const opsBefore = trainer.accumulator ? { ...trainer.accumulator.ops } : null;
     const r = trainer.trainEpoch(train, (done, _total, step) => {
       bar.advance(done - seen, `epoch ${epoch}/${epochs}`, { epoch, epochs, loss: step.loss }, ` loss ${step.loss.toFixed(4)}`);
       seen = done;
     });
     const val = evaluate(net, split.validation, 256, fans, inputTicks);
     const s = summariseCounters(net, r.counters);
+    // The update's own operations in this epoch (accumulate mode): accumulator minus its value before.
+    const epochOps: UpdateOps | null = opsBefore && trainer.accumulator
+      ? Object.fromEntries(Object.entries(trainer.accumulator.ops).map(([k, v]) => [k, v - opsBefore[k as keyof UpdateOps]])) as unknown as UpdateOps : null;
     const entry = {
-      epoch, lr: trainer.optimizer.lr, trainLoss: r.loss, trainAccuracy: r.accuracy, validationAccuracy: val.accuracy, validationLoss: val.loss, seconds: r.seconds,
+      epoch, lr: trainer.lr, trainLoss: r.loss, trainAccuracy: r.accuracy, validationAccuracy: val.accuracy, validationLoss: val.loss, seconds: r.seconds,
       training: { forwardEventsPerExample: s.forwardEventsPerExample, backwardEventsPerExample: s.backwardEventsPerExample, updateEventsPerExample: s.updateEventsPerExample, forwardEventsPerMac: s.forwardEventsPerMac, backwardEventsPerBackwardMac: s.backwardEventsPerBackwardMac, layers: s.layers },
+      ...(epochOps ? { updateShift: trainer.accumulator?.extraShift === null ? null : (trainer.accumulator?.config.shift ?? 0) + (trainer.accumulator?.extraShift ?? 0), updateOps: epochOps, updateOpsPerExample: summariseUpdateOps(epochOps) } : {}),
     };
     history.push(entry);
-    bar.log(`epoch ${epoch}/${epochs}: train loss ${r.loss.toFixed(4)} acc ${(100 * r.accuracy).toFixed(2)}% | validation ${(100 * val.accuracy).toFixed(2)}% | ${r.seconds.toFixed(0)} s | error spikes/example ${s.layers.map((l) => (l.errorSpikesPerNeuron * l.neurons).toFixed(0)).join('/')}`,
+    bar.log(`epoch ${epoch}/${epochs}: train loss ${r.loss.toFixed(4)} acc ${(100 * r.accuracy).toFixed(2)}% | validation ${(100 * val.accuracy).toFixed(2)}% | ${r.seconds.toFixed(0)} s | error spikes/example ${s.layers.map((l) => (l.errorSpikesPerNeuron * l.neurons).toFixed(0)).join('/')}${epochOps ? ` | update/example: ${opsText(epochOps)}` : ''}`,
       { epoch, epochs, trainLoss: r.loss, trainAccuracy: r.accuracy, validationAccuracy: val.accuracy, seconds: r.seconds }, true);
     const ck: Checkpoint = { format: 'bitspike-spikegrad-checkpoint', version: 1, args, network: net.state(), trainer: trainer.state(), history };
+    // Model selection on validation: the network of the best validation epoch so far is kept beside
+    // the checkpoint (written before it, so a checkpoint never points past the best file it implies).
+    const bestBefore = Math.max(-1, ...history.slice(0, -1).map((h) => (h as { validationAccuracy: number }).validationAccuracy));
+    if (val.accuracy > bestBefore) writeJsonAtomic(bestFile, { epoch, validationAccuracy: val.accuracy, network: net.state() });
     writeJsonAtomic(ckptFile, ck);
   }
 
   bar.finish({ epochs: trainer.epoch });
   const testEval = evaluate(net, test, 256, fans, inputTicks);
+  // The test accuracy of the network selected on validation (the best epoch's), when that is not the last.
+  const best = fs.existsSync(bestFile) ? JSON.parse(fs.readFileSync(bestFile, 'utf8')) as { epoch: number; validationAccuracy: number; network: NetworkState } : null;
+  const selected = best && best.epoch !== trainer.epoch
+    ? { epoch: best.epoch, validationAccuracy: best.validationAccuracy, testAccuracy: evaluate(SpikeGradNetwork.fromState(best.network), test, 256, fans, inputTicks).accuracy }
+    : best ? { epoch: best.epoch, validationAccuracy: best.validationAccuracy, testAccuracy: testEval.accuracy } : null;
   result(`test accuracy ${(100 * testEval.accuracy).toFixed(2)}%`);
+  if (selected) result(`selected on validation: epoch ${selected.epoch} (validation ${(100 * selected.validationAccuracy).toFixed(2)}%), test accuracy ${(100 * selected.testAccuracy).toFixed(2)}%`);
   let eventCheck: ReturnType<typeof runEventCheck> | { error: string } | null = null;
   if (eventExamples > 0) {
     // A failed check is reported, never allowed to lose the trained network's results.
@@ -180,14 +237,55 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (eventCheck && 'error' in eventCheck) result(`event-driven check failed: ${eventCheck.error}`);
   else if (eventCheck) result(`event-driven check on ${eventCheck.examples} test images: ${eventCheck.countMismatches} count mismatches, ${eventCheck.predictionMismatches} prediction mismatches, fast path ${eventCheck.speedup.toFixed(0)}× faster`);
+  // Accumulate mode: the update's operations over the whole run, from the per-epoch entries (which survive a resume).
+  const updateOps = accumulate ? history.reduce((t: UpdateOps, h) => addUpdateOps(t, (h as { updateOps: UpdateOps }).updateOps), emptyUpdateOps()) : null;
+  if (updateOps) result(`accumulate-only update, whole run, per training example: ${opsText(updateOps)}`);
+  let eventEvaluation: Awaited<ReturnType<typeof runEventEvaluation>> | null = null;
+  if (eventEval > 0) {
+    eventEvaluation = await runEventEvaluation(net, test, Math.min(eventEval, test.n), inputTicks, eventWorkers, bar);
+    const e = eventEvaluation;
+    result(`event-driven evaluation of ${e.examples} test images (${e.workers} workers, ${e.seconds.toFixed(0)} s): accuracy ${(100 * e.eventAccuracy).toFixed(2)}% (fast path ${(100 * e.fastAccuracy).toFixed(2)}%), ${e.predictionMismatches} prediction mismatches, ${e.examplesWithCountMismatch} images with a spike-count mismatch, logits within ${e.maxLogitDifference.toExponential(1)}, ${(e.activity.forwardEventsPerExample / 1e6).toFixed(2)} M forward events per image`);
+  }
   const results = {
-    ...args, history, testAccuracy: testEval.accuracy, testLoss: testEval.loss,
+    ...args, history, ...(eventEvaluation ? { eventEvaluation } : {}), ...(updateOps ? { updateOps, updateOpsPerExample: summariseUpdateOps(updateOps) } : {}), testAccuracy: testEval.accuracy, testLoss: testEval.loss,
     bestValidationAccuracy: Math.max(...history.map((h) => (h as { validationAccuracy: number }).validationAccuracy)),
+    selectedOnValidation: selected,
     testActivity: summariseCounters(net, testEval.counters), eventCheck, totalSeconds: (performance.now() - t0) / 1000,
   };
   writeJsonAtomic(path.join(out, 'results.json'), results);
   result(`spikegrad: wrote ${path.join(out, 'results.json')}`);
   return 0;
+}
+
+/** Event-driven evaluation of the first n test images on worker threads, with the fast path's verdict on each. */
+async function runEventEvaluation(net: SpikeGradNetwork, test: { x: Float32Array; labels: Int32Array }, n: number, inputTicks: number, workers: number, bar: ReturnType<typeof commandProgress>) {
+  const t0 = performance.now();
+  // The bar already counted the training images; the evaluation's images come on top.
+  bar.setTotal(bar.done + n);
+  let seen = 0;
+  const r = await eventEvaluateThreaded(net, test.x.subarray(0, n * net.inputSize), n, {
+    workers, inputTicks, onProgress: (done) => { bar.advance(done - seen, 'event-driven evaluation', { done, total: n }); seen = done; },
+  });
+  if (bar.mode === 'bar') bar.finish(); // clears the terminal line; JSON mode already sent its 'end' after training
+  const K = net.numClasses;
+  const ev = predictRows(r.eventLogits, n, K), fp = predict(r.fastLogits, n);
+  let eventCorrect = 0, fastCorrect = 0;
+  for (let b = 0; b < n; b++) { if (ev[b] === test.labels[b]) eventCorrect++; if (fp[b] === test.labels[b]) fastCorrect++; }
+  const correction = r.counters.layers.map((l) => ({ name: l.name, spikes: l.spikes, negativeSpikes: l.negativeSpikes }));
+  return {
+    examples: n, workers, inputTicks, eventAccuracy: eventCorrect / n, fastAccuracy: fastCorrect / n,
+    predictionMismatches: r.predictionMismatches, examplesWithCountMismatch: r.examplesWithCountMismatch, countMismatches: r.countMismatches,
+    logitMismatches: r.logitMismatches, maxLogitDifference: r.maxLogitDifference,
+    activity: summariseCounters(net, r.counters), spikes: correction,
+    eventSecondsPerExample: r.eventSeconds / n, seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** First maximal value of each row of an N × K array. */
+function predictRows(a: Float64Array, n: number, K: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let b = 0; b < n; b++) { let best = 0; for (let k = 1; k < K; k++) if (a[b * K + k] > a[b * K + best]) best = k; out[b] = best; }
+  return out;
 }
 
 /**
