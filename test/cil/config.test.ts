@@ -13,8 +13,8 @@ test('config: defaults fill a minimal config', () => {
 });
 
 test('config: unknown keys are rejected at every level with their path and the known keys', () => {
-  assert.throws(() => parseConfig({ epochs: 3 }), /config\.epochs: unknown key \(known keys of config: name, seed, data, model, strategy, training, budget, pretrain\)/);
-  assert.throws(() => parseConfig({ training: { epoch: 3 } }), /config\.training\.epoch: unknown key \(known keys of config\.training: epochs, batchSize, lr, optimizer, schedule, minLr, factor, patience, augment\)/);
+  assert.throws(() => parseConfig({ epochs: 3 }), /config\.epochs: unknown key \(known keys of config: name, seed, data, model, strategy, training, budget, pretrain, frozen\)/);
+  assert.throws(() => parseConfig({ training: { epoch: 3 } }), /config\.training\.epoch: unknown key \(known keys of config\.training: epochs, batchSize, lr, optimizer, schedule, momentum, weightDecay, minLr, factor, patience, augment\)/);
   assert.throws(() => parseConfig({ strategy: { name: 'native-replay', bufferSize: 200 } }), /config\.strategy\.bufferSize: unknown key \(known keys of config\.strategy: name, policy, pixelBits, replayBatch, replayRatio, lossBalance\)/);
   assert.throws(() => parseConfig({ strategy: { name: 'finetune', pixelBits: 8 } }), /config\.strategy\.pixelBits: unknown key/);
   assert.throws(() => parseConfig({ strategy: { name: 'ewc' } }), /config\.strategy\.name: unknown strategy 'ewc' \(known: finetune, joint, native-replay, latent-replay, lwf, icarl, gbm\)/);

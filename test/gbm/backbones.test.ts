@@ -107,7 +107,7 @@ test('a frozen encoder gives the same bits in the training, GBM-fit and test pat
 
 test('config: model kinds with their own keys and defaults, numpy class order', () => {
   const c = parseConfig({ model: { kind: 'resnet', width: 8 }, data: { classOrder: { numpySeed: 1993 } } });
-  assert.deepEqual(c.model, { kind: 'resnet', width: 8, blocks: [2, 2, 2, 2], binarizer: 'heaviside', levels: 4, hidden: [], imageShape: null });
+  assert.deepEqual(c.model, { kind: 'resnet', width: 8, blocks: [2, 2, 2, 2], binarizer: 'heaviside', levels: 4, hidden: [], imageShape: null, stem: 'cifar' });
   assert.deepEqual(c.data.classOrder, { numpySeed: 1993 });
   assert.equal(parseConfig({ model: { kind: 'fbnn' } }).model.kind, 'fbnn');
   assert.deepEqual(parseConfig({}).model, { kind: 'mlp', hidden: [400, 400] });
