@@ -310,13 +310,7 @@ export class Learner {
       if (resumed.version !== 1 || !(Number.isInteger(resumed.epoch) && resumed.epoch >= 1 && resumed.epoch <= epochs)) {
         throw new TypeError(`epoch checkpoint: expected version 1 and 1 ≤ epoch ≤ ${epochs}, got version ${resumed.version}, epoch ${resumed.epoch}`);
       }
-      const current = this.net.stateDict();
-      const d: Record<string, Float32Array> = {};
-      for (const [k, v] of Object.entries(current)) {
-        if (!(k in resumed.weights)) throw new TypeError(`epoch checkpoint: missing weights '${k}'`);
-        d[k] = base64ToF32(resumed.weights[k], v.length, `epoch checkpoint weights '${k}'`);
-      }
-      this.net.loadStateDict(d);
+      this.loadEncodedWeights(resumed.weights, 'epoch checkpoint');
       this.optimizer.loadState(resumed.optimizer);
       if (plateau) plateau.loadState(resumed.plateau as never);
       if (cosine) for (let e = 0; e < resumed.epoch; e++) cosine.step();
@@ -424,6 +418,16 @@ export class Learner {
     };
   }
 
+  /** Loads base64 float32 weights (every entry of the net's state dict must be there); `what` names the source in errors. */
+  loadEncodedWeights(weights: Record<string, string>, what: string): void {
+    const d: Record<string, Float32Array> = {};
+    for (const [k, v] of Object.entries(this.net.stateDict())) {
+      if (!(k in weights)) throw new TypeError(`${what}: missing weights '${k}'`);
+      d[k] = base64ToF32(weights[k], v.length, `${what} weights '${k}'`);
+    }
+    this.net.loadStateDict(d);
+  }
+
   /** Restores a state saved from a learner built with the same options. */
   loadState(s: LearnerState): void {
     if (s?.version !== 1) throw new TypeError(`learner state: unsupported version ${s?.version}`);
@@ -432,13 +436,7 @@ export class Learner {
     for (const c of s.classMap) this.addClasses([c]);
     // The head grew with this learner's rng; its rows are overwritten below and the rng restored last.
     if (s.encoderFrozen) this.net.freezeEncoder();
-    const current = this.net.stateDict();
-    const d: Record<string, Float32Array> = {};
-    for (const [k, v] of Object.entries(current)) {
-      if (!(k in s.weights)) throw new TypeError(`learner state: missing weights '${k}'`);
-      d[k] = base64ToF32(s.weights[k], v.length, `learner state weights '${k}'`);
-    }
-    this.net.loadStateDict(d);
+    this.loadEncodedWeights(s.weights, 'learner state');
     if (this.classMap.length !== s.classMap.length || this.net.head.outputs !== s.headOutputs) throw new TypeError('learner state: class map does not match the head size');
     this.tasksLearned = s.tasksLearned;
     this.strategy.loadState(s.strategy, this);

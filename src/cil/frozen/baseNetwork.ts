@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ImageDataset } from '../../data/dataset.js';
 import type { Scenario } from '../../data/scenario.js';
-import { base64ToF32, f32ToBase64 } from '../../engine/serialize.js';
+import { f32ToBase64 } from '../../engine/serialize.js';
 import { baseCacheKey } from '../../gbm/baseCache.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import type { ExperimentConfig } from '../config.js';
@@ -72,12 +72,7 @@ export function trainOrLoadBase(cfg: ExperimentConfig, train: ImageDataset, test
     try { parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as BaseFile; } catch (e) { throw new TypeError(`${file}: not a base cache file (${(e as Error).message})`); }
     if (parsed.version !== 1 || parsed.key !== key) throw new TypeError(`${file}: not a base cache for key ${key}`);
     learner.addClasses(task.y);
-    const d: Record<string, Float32Array> = {};
-    for (const [k, v] of Object.entries(learner.net.stateDict())) {
-      if (!(k in parsed.weights)) throw new TypeError(`${file}: missing weights '${k}'`);
-      d[k] = base64ToF32(parsed.weights[k], v.length, `${file} weights '${k}'`);
-    }
-    learner.net.loadStateDict(d);
+    learner.loadEncodedWeights(parsed.weights, file);
     learner.net.eval();
     learner.tasksLearned = 1;
     const info = parsed.info ?? { baseTop1: top1(), trainMs: 0, epochs: cfg.training.epochs, trainImages: task.n, describe: learner.net.describe() };
