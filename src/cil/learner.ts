@@ -336,9 +336,7 @@ export class Learner {
       cosine?.step();
       if (plateau) plateau.step(lossSum / data.n);
       if (progress.checkpoint && done < epochs) {
-        const weights: Record<string, string> = {};
-        for (const [k, v] of Object.entries(this.net.stateDict())) weights[k] = f32ToBase64(v);
-        progress.checkpoint.save({ version: 1, epoch: done, rng: this.rng.state(), weights, optimizer: this.optimizer.state(), plateau: plateau?.state() ?? null });
+        progress.checkpoint.save({ version: 1, epoch: done, rng: this.rng.state(), weights: this.encodedWeights(), optimizer: this.optimizer.state(), plateau: plateau?.state() ?? null });
       }
       if (plateau && this.optimizer.lr < t.minLr!) { stoppedBy = 'lr-floor'; break; }
     }
@@ -409,13 +407,18 @@ export class Learner {
   }
 
   state(): LearnerState {
-    const weights: Record<string, string> = {};
-    for (const [k, v] of Object.entries(this.net.stateDict())) weights[k] = f32ToBase64(v);
     return {
-      version: 1, rng: this.rng.state(), weights, headOutputs: this.net.head.outputs, encoderFrozen: this.net.encoderFrozen,
+      version: 1, rng: this.rng.state(), weights: this.encodedWeights(), headOutputs: this.net.head.outputs, encoderFrozen: this.net.encoderFrozen,
       classMap: [...this.classMap], tasksLearned: this.tasksLearned, optimizer: this.optimizer?.state() ?? null,
       strategy: this.strategy.state(),
     };
+  }
+
+  /** The net's state dict as base64 float32 (the inverse of loadEncodedWeights). */
+  encodedWeights(): Record<string, string> {
+    const weights: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.net.stateDict())) weights[k] = f32ToBase64(v);
+    return weights;
   }
 
   /** Loads base64 float32 weights (every entry of the net's state dict must be there); `what` names the source in errors. */

@@ -10,7 +10,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Rng, type RngState } from '../engine/random.js';
-import { base64ToF32, f32ToBase64 } from '../engine/serialize.js';
 import { DEFAULT_BUDGET } from '../cil/budget.js';
 import type { ExperimentConfig } from '../cil/config.js';
 import { canonicalConfig } from '../cil/config.js';
@@ -75,18 +74,10 @@ export function withBaseCache(inner: Strategy, cfg: ExperimentConfig, dir: strin
     afterTask: (learner, task) => {
       if (learner.tasksLearned === 0) {
         if (cached) {
-          const current = learner.net.stateDict();
-          const d: Record<string, Float32Array> = {};
-          for (const [k, v] of Object.entries(current)) {
-            if (!(k in cached.weights)) throw new TypeError(`${file}: missing weights '${k}'`);
-            d[k] = base64ToF32(cached.weights[k], v.length, `${file} weights '${k}'`);
-          }
-          learner.net.loadStateDict(d);
+          learner.loadEncodedWeights(cached.weights, file);
           learner.rng = Rng.fromState(cached.rng);
         } else {
-          const weights: Record<string, string> = {};
-          for (const [k, v] of Object.entries(learner.net.stateDict())) weights[k] = f32ToBase64(v);
-          writeFileAtomic(file, JSON.stringify({ version: 1, key, rng: learner.rng.state(), weights } satisfies CachedBase));
+          writeFileAtomic(file, JSON.stringify({ version: 1, key, rng: learner.rng.state(), weights: learner.encodedWeights() } satisfies CachedBase));
         }
       }
       inner.afterTask?.(learner, task);

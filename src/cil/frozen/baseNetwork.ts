@@ -9,7 +9,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ImageDataset } from '../../data/dataset.js';
 import type { Scenario } from '../../data/scenario.js';
-import { f32ToBase64 } from '../../engine/serialize.js';
 import { baseCacheKey } from '../../gbm/baseCache.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import type { ExperimentConfig } from '../config.js';
@@ -109,9 +108,7 @@ export function trainOrLoadBase(cfg: ExperimentConfig, train: ImageDataset, test
   const info: BaseTrainingInfo = {
     baseTop1: top1(), trainMs: Math.round(elapsedBefore + performance.now() - t0), epochs: trained.epochs, trainImages: task.n, describe: learner.net.describe(),
   };
-  const weights: Record<string, string> = {};
-  for (const [k, v] of Object.entries(learner.net.stateDict())) weights[k] = f32ToBase64(v);
-  writeFileAtomic(file, JSON.stringify({ version: 1, key, rng: learner.rng.state(), weights, info } satisfies BaseFile));
+  writeFileAtomic(file, JSON.stringify({ version: 1, key, rng: learner.rng.state(), weights: learner.encodedWeights(), info } satisfies BaseFile));
   fs.rmSync(ckptFile, { force: true });
   log(`base ${key}: top-1 ${(info.baseTop1 * 100).toFixed(2)}% on the base classes after ${(info.trainMs / 60000).toFixed(1)} min; saved ${file}`);
   return { ...info, learner, key, file, hit: false };

@@ -15,6 +15,7 @@ import { evaluateTask, summarize, type Summary } from '../metrics.js';
 import { firstPerClass } from '../samples.js';
 import { trainOrLoadBase, type BaseTrainingInfo } from './baseNetwork.js';
 import { cachedFeatures, type FeatureSet } from './featureCache.js';
+import { gatherRows } from './linearClassifier.js';
 import { memoryBits, type ClassifierSettings, type FrozenMethodSpec, type MemoryParts } from './method.js';
 import { featureMethodEntry } from './methods/index.js';
 
@@ -62,11 +63,7 @@ async function load(cfg: ExperimentConfig, split: string, perClass: number | nul
 /** The test split of a dataset (TinyImageNet's labelled held-out split is 'val'). */
 export const testSplitOf = (dataset: string): string => (dataset === 'tiny-imagenet' ? 'val' : 'test');
 
-function rowsOf(f: FeatureSet, idx: Int32Array): FeatureSet {
-  const x = new Float32Array(idx.length * f.dim), y = new Int32Array(idx.length);
-  for (let j = 0; j < idx.length; j++) { x.set(f.x.subarray(idx[j] * f.dim, (idx[j] + 1) * f.dim), j * f.dim); y[j] = f.y[idx[j]]; }
-  return { x, y, n: idx.length, dim: f.dim };
-}
+const rowsOf = (f: FeatureSet, idx: Int32Array): FeatureSet => ({ ...gatherRows(f.x, f.y, f.dim, idx), dim: f.dim });
 
 /** Runs one method over every step of `scenario` on cached features. */
 export function runFrozenMethod(spec: FrozenMethodSpec, scenario: Scenario, train: FeatureSet, test: FeatureSet, classifier: ClassifierSettings, seed: number, log: (s: string) => void = () => undefined): FrozenMethodResult {

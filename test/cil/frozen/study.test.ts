@@ -42,14 +42,12 @@ test('frozen study: every method runs every step on one cached base; caches and 
     assert.deepEqual(bits.gbm, { generator: 10 * 3 * (8 * 8 + 8), thresholds: 8 * 33 });
     assert.deepEqual(bits['joint-head'], { features: 400 * 8 * 32 });
     // A second run with another increment over the same base classes: the base and features are cached.
-    const t0 = performance.now();
     const b = await runFrozenStudy(parseConfig(raw('B5 Inc5')), { cacheDir: dir, done: a.methods.slice(0, 3) });
     assert.equal(b.base.cached, true);
     assert.equal(b.base.baseTop1, a.base.baseTop1);
     assert.deepEqual(b.methods.slice(0, 3), a.methods.slice(0, 3), 'finished methods are kept as they were');
     // Same seed, same features: the methods rerun to the same accuracies.
     assert.deepEqual(b.methods.map((m) => m.summary), a.methods.map((m) => m.summary));
-    assert.ok(performance.now() - t0 >= 0);
     const c = await runFrozenStudy(parseConfig(raw('B5 Inc1')), { cacheDir: dir, baseOnly: true });
     assert.equal(c.base.cached, true, "'B5 Inc1' has the same base task as 'B5 Inc5'");
     assert.equal(c.methods.length, 0);

@@ -94,6 +94,7 @@ function binaryReplayEntry(kind: 'gbm' | 'latent-replay', description: string): 
       const D = binarizer.bits;
       const clf = new LinearClassifier(D);
       let source: CodeSource | null = null;
+      let codesPerClass = 0;
       const encode = (x: Float32Array, n: number): Float32Array => {
         const out = new Float32Array(n * D);
         noGrad(() => {
@@ -114,7 +115,8 @@ function binaryReplayEntry(kind: 'gbm' | 'latent-replay', description: string): 
             clf.train(data.n, (idx) => gatherRows(data.x, data.y, dim, idx), ctx.classifier, ctx.rng, (x) => binarizer.forward(x), binarizer);
             binarizer.eval();
             const perCode = D + labelBits(ctx.numClasses);
-            source = kind === 'gbm' ? gbmSource(D, o) : bufferSource(D, Math.max(1, Math.floor(gbmBitsPerClass / perCode)), perCode);
+            codesPerClass = Math.max(1, Math.floor(gbmBitsPerClass / perCode));
+            source = kind === 'gbm' ? gbmSource(D, o) : bufferSource(D, codesPerClass, perCode);
           } else {
             const codes = encode(data.x, data.n), src = source!;
             const oldClasses = ctx.seenClasses.length - ctx.newClasses.length;
@@ -129,7 +131,7 @@ function binaryReplayEntry(kind: 'gbm' | 'latent-replay', description: string): 
         // The frozen binarizer deploys as one threshold and one sign bit per feature (batch norm folded).
         memory: () => ({ ...source?.memory(), thresholds: dim * 33 }),
         classifierBits: () => clf.bits(),
-        describe: () => `${kind === 'gbm' ? `GBM K = ${o.components}, ${o.precision}` : `binary latent replay, ${Math.max(1, Math.floor(gbmBitsPerClass / (D + 8)))}≈ codes/class (GBM K = ${o.components} ${o.precision} bits)`}, replay ratio '${o.replayRatio}', heaviside binarizer ${dim} → ${D} bits`,
+        describe: () => `${kind === 'gbm' ? `GBM K = ${o.components}, ${o.precision}` : `binary latent replay, ${codesPerClass} codes/class (GBM K = ${o.components} ${o.precision} bits)`}, replay ratio '${o.replayRatio}', heaviside binarizer ${dim} → ${D} bits`,
       };
     },
   };

@@ -31,9 +31,8 @@ export function nearestNewClass(oldMeans: ReadonlyMap<number, Float32Array>, new
  * FeTrIL's training set for one step: the step's real features with their labels, then for every old
  * class c (in id order) the features of its nearest new class n* translated by μ_c − μ_{n*}, labelled c.
  */
-export function fetrilTrainingSet(data: FeatureSet, oldMeans: ReadonlyMap<number, Float32Array>): FeatureSet {
+export function fetrilTrainingSet(data: FeatureSet, oldMeans: ReadonlyMap<number, Float32Array>, newMeans = classMeans(data.x, data.y, data.dim)): FeatureSet {
   const dim = data.dim;
-  const newMeans = classMeans(data.x, data.y, dim);
   const byClass = rowsByClass(data.y);
   const source = nearestNewClass(oldMeans, newMeans);
   let n = data.n;
@@ -60,11 +59,12 @@ export const fetril: FeatureMethodEntry<FetrilOptions> = {
     return {
       name: 'fetril',
       learnStep: (data, ctx) => {
-        const set = fetrilTrainingSet(data, means);
+        const newMeans = classMeans(data.x, data.y, dim);
+        const set = fetrilTrainingSet(data, means, newMeans);
         clf.addClasses(ctx.seenClasses, ctx.rng);
         clf.reset(ctx.rng);
         clf.train(set.n, (idx) => gatherRows(set.x, set.y, dim, idx), ctx.classifier, ctx.rng);
-        for (const [c, m] of classMeans(data.x, data.y, dim)) means.set(c, m);
+        for (const [c, m] of newMeans) means.set(c, m);
       },
       predict: (x, n) => clf.predict(x, n),
       memory: () => ({ means: means.size * dim * 32 }),
