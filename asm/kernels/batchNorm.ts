@@ -1,6 +1,10 @@
 // Batch normalization over x = [N, C, P] (P = H·W, 1 for dense inputs), channels [c0, c1) per
 // call: every channel's statistics and outputs come from one thread, in a fixed order. Plane sums
 // run in four f32 lanes and are accumulated over images in f64.
+//
+// A ReLU that follows the normalization can ride along (the `relu` flag forward, the ReLU output
+// `r` backward): the same values as the separate relu/reluBackward kernels, bit for bit, without a
+// second pass over the tensor and without staging the intermediate through the host.
 
 // @ts-ignore: decorator
 @inline function hsum(v: v128): f32 {
@@ -9,11 +13,11 @@
 
 /**
  * Forward. training ≠ 0: writes mean[c], variance[c] (biased) and invStd[c] = 1/√(var + eps);
- * otherwise reads mean and invStd. y = (x − mean)·invStd·γ + β (γ = 1 / β = 0 when the pointer is 0).
- * `eps` points at one f64.
+ * otherwise reads mean and invStd. y = (x − mean)·invStd·γ + β (γ = 1 / β = 0 when the pointer is 0),
+ * then max(y, 0) when relu ≠ 0. `eps` points at one f64.
  */
 export function batchNormForward(N: i32, C: i32, P: i32, x: usize, gamma: usize, beta: usize, eps: usize, training: i32,
-  mean: usize, variance: usize, invStd: usize, y: usize, c0: i32, c1: i32): void {
+  mean: usize, variance: usize, invStd: usize, y: usize, c0: i32, c1: i32, relu: i32): void {
   const M = <f64>N * <f64>P;
   for (let c = c0; c < c1; c++) {
     if (training) {
@@ -47,15 +51,24 @@ export function batchNormForward(N: i32, C: i32, P: i32, x: usize, gamma: usize,
     const m = load<f32>(mean + <usize>c * 4), sd = load<f32>(invStd + <usize>c * 4);
     const gm: f32 = gamma ? load<f32>(gamma + <usize>c * 4) : 1, bt: f32 = beta ? load<f32>(beta + <usize>c * 4) : 0;
     const mv = f32x4.splat(m), sv = f32x4.splat(sd), gv = f32x4.splat(gm), bv = f32x4.splat(bt);
+    const z = f32x4.splat(0);
     for (let n = 0; n < N; n++) {
       const off = (<usize>(n * C + c) * <usize>P) * 4;
       const p = x + off, o = y + off;
       let i = 0;
-      for (; i + 4 <= P; i += 4) {
-        const h = f32x4.mul(f32x4.sub(v128.load(p + <usize>i * 4), mv), sv);
-        v128.store(o + <usize>i * 4, f32x4.add(f32x4.mul(h, gv), bv));
+      if (relu) {
+        for (; i + 4 <= P; i += 4) {
+          const h = f32x4.mul(f32x4.sub(v128.load(p + <usize>i * 4), mv), sv);
+          v128.store(o + <usize>i * 4, f32x4.max(f32x4.add(f32x4.mul(h, gv), bv), z));
+        }
+        for (; i < P; i++) store<f32>(o + <usize>i * 4, max<f32>((load<f32>(p + <usize>i * 4) - m) * sd * gm + bt, 0));
+      } else {
+        for (; i + 4 <= P; i += 4) {
+          const h = f32x4.mul(f32x4.sub(v128.load(p + <usize>i * 4), mv), sv);
+          v128.store(o + <usize>i * 4, f32x4.add(f32x4.mul(h, gv), bv));
+        }
+        for (; i < P; i++) store<f32>(o + <usize>i * 4, (load<f32>(p + <usize>i * 4) - m) * sd * gm + bt);
       }
-      for (; i < P; i++) store<f32>(o + <usize>i * 4, (load<f32>(p + <usize>i * 4) - m) * sd * gm + bt);
     }
   }
 }
@@ -63,29 +76,32 @@ export function batchNormForward(N: i32, C: i32, P: i32, x: usize, gamma: usize,
 /**
  * Backward with x̂ = (x − mean)·invStd recomputed as in the forward. dbeta[c] = Σ dy,
  * dgamma[c] = Σ dy·x̂; dx = γ·invStd·(dy − Σdy/M − x̂·Σdy·x̂/M) when training, γ·invStd·dy otherwise.
- * Output pointers may be 0 (not wanted).
+ * Output pointers may be 0 (not wanted). When r ≠ 0 the forward had a ReLU with output r, and dy is
+ * the gradient of that output: it is masked to dy where r > 0, else +0 (as reluBackward does).
  */
 export function batchNormBackward(N: i32, C: i32, P: i32, x: usize, dy: usize, mean: usize, invStd: usize, gamma: usize,
-  training: i32, dx: usize, dgamma: usize, dbeta: usize, c0: i32, c1: i32): void {
+  training: i32, dx: usize, dgamma: usize, dbeta: usize, c0: i32, c1: i32, r: usize): void {
   const M = <f64>N * <f64>P;
+  const z = f32x4.splat(0);
   for (let c = c0; c < c1; c++) {
     const m = load<f32>(mean + <usize>c * 4), sd = load<f32>(invStd + <usize>c * 4);
     const mv = f32x4.splat(m), sv = f32x4.splat(sd);
     let sDy: f64 = 0, sDyX: f64 = 0;
     for (let n = 0; n < N; n++) {
       const off = (<usize>(n * C + c) * <usize>P) * 4;
-      const p = x + off, g = dy + off;
+      const p = x + off, g = dy + off, rr = r + off;
       let a = f32x4.splat(0), b = f32x4.splat(0);
       let i = 0;
       for (; i + 4 <= P; i += 4) {
-        const gv = v128.load(g + <usize>i * 4);
+        let gv = v128.load(g + <usize>i * 4);
+        if (r) gv = v128.and(gv, f32x4.gt(v128.load(rr + <usize>i * 4), z));
         const h = f32x4.mul(f32x4.sub(v128.load(p + <usize>i * 4), mv), sv);
         a = f32x4.add(a, gv);
         b = f32x4.add(b, f32x4.mul(gv, h));
       }
       let ta = hsum(a), tb = hsum(b);
       for (; i < P; i++) {
-        const gv = load<f32>(g + <usize>i * 4);
+        const gv: f32 = r && !(load<f32>(rr + <usize>i * 4) > 0) ? 0 : load<f32>(g + <usize>i * 4);
         ta += gv;
         tb += gv * ((load<f32>(p + <usize>i * 4) - m) * sd);
       }
@@ -99,16 +115,19 @@ export function batchNormBackward(N: i32, C: i32, P: i32, x: usize, dy: usize, m
     const kv = f32x4.splat(k), av = f32x4.splat(am), bv = f32x4.splat(bm);
     for (let n = 0; n < N; n++) {
       const off = (<usize>(n * C + c) * <usize>P) * 4;
-      const p = x + off, g = dy + off, o = dx + off;
+      const p = x + off, g = dy + off, o = dx + off, rr = r + off;
       let i = 0;
       for (; i + 4 <= P; i += 4) {
+        let gv = v128.load(g + <usize>i * 4);
+        if (r) gv = v128.and(gv, f32x4.gt(v128.load(rr + <usize>i * 4), z));
         const h = f32x4.mul(f32x4.sub(v128.load(p + <usize>i * 4), mv), sv);
-        const t = f32x4.sub(f32x4.sub(v128.load(g + <usize>i * 4), av), f32x4.mul(h, bv));
+        const t = f32x4.sub(f32x4.sub(gv, av), f32x4.mul(h, bv));
         v128.store(o + <usize>i * 4, f32x4.mul(kv, t));
       }
       for (; i < P; i++) {
+        const gv: f32 = r && !(load<f32>(rr + <usize>i * 4) > 0) ? 0 : load<f32>(g + <usize>i * 4);
         const h = (load<f32>(p + <usize>i * 4) - m) * sd;
-        store<f32>(o + <usize>i * 4, k * (load<f32>(g + <usize>i * 4) - am - h * bm));
+        store<f32>(o + <usize>i * 4, k * (gv - am - h * bm));
       }
     }
   }

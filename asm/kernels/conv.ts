@@ -131,18 +131,27 @@ function gatherChannels(g: usize, img: usize, grp: i32, n0: i32, nb: i32, t: usi
   }
 }
 
-/** y = conv2d(x, w) for images [n0, n1). */
-// y planes of images [n0, n1) += bias[channel].
-function addBias(g: usize, y: usize, bias: usize, n0: i32, n1: i32): void {
+// The epilogue on y planes of images [n0, n1): += bias[channel] (when bias ≠ 0), then max(·, 0)
+// (when relu ≠ 0) with the relu kernel's semantics.
+function epilogue(g: usize, y: usize, bias: usize, relu: i32, n0: i32, n1: i32): void {
   const OC = gi(g, 4), OHW = gi(g, 14) * gi(g, 15);
+  const z = f32x4.splat(0);
   for (let n = n0; n < n1; n++) {
     for (let c = 0; c < OC; c++) {
-      const b = load<f32>(bias + <usize>c * 4);
+      const b: f32 = bias ? load<f32>(bias + <usize>c * 4) : 0;
       const bv = f32x4.splat(b);
       const p = y + (<usize>(n * OC + c) * <usize>OHW) * 4;
       let i = 0;
-      for (; i + 4 <= OHW; i += 4) { const q = p + <usize>i * 4; v128.store(q, f32x4.add(v128.load(q), bv)); }
-      for (; i < OHW; i++) { const q = p + <usize>i * 4; store<f32>(q, load<f32>(q) + b); }
+      if (bias && relu) {
+        for (; i + 4 <= OHW; i += 4) { const q = p + <usize>i * 4; v128.store(q, f32x4.max(f32x4.add(v128.load(q), bv), z)); }
+        for (; i < OHW; i++) { const q = p + <usize>i * 4; store<f32>(q, max<f32>(load<f32>(q) + b, 0)); }
+      } else if (bias) {
+        for (; i + 4 <= OHW; i += 4) { const q = p + <usize>i * 4; v128.store(q, f32x4.add(v128.load(q), bv)); }
+        for (; i < OHW; i++) { const q = p + <usize>i * 4; store<f32>(q, load<f32>(q) + b); }
+      } else {
+        for (; i + 4 <= OHW; i += 4) { const q = p + <usize>i * 4; v128.store(q, f32x4.max(v128.load(q), z)); }
+        for (; i < OHW; i++) { const q = p + <usize>i * 4; store<f32>(q, max<f32>(load<f32>(q), 0)); }
+      }
     }
   }
 }
@@ -166,8 +175,8 @@ function biasGrad(g: usize, dy: usize, db: usize, c0: i32, c1: i32): void {
   }
 }
 
-/** y = conv2d(x, w) (+ bias[oc] when bias ≠ 0) for images [n0, n1). */
-export function conv2dForward(g: usize, x: usize, w: usize, y: usize, n0: i32, n1: i32, ws: usize, bias: usize): void {
+/** y = conv2d(x, w) (+ bias[oc] when bias ≠ 0, then ReLU when relu ≠ 0) for images [n0, n1). */
+export function conv2dForward(g: usize, x: usize, w: usize, y: usize, n0: i32, n1: i32, ws: usize, bias: usize, relu: i32): void {
   const C = gi(g, 1), OC = gi(g, 4), KH = gi(g, 5), KW = gi(g, 6), G = gi(g, 13);
   const OHW = gi(g, 14) * gi(g, 15), chunk = gi(g, 16);
   const OCg = OC / G, kdim = (C / G) * KH * KW;
@@ -187,7 +196,7 @@ export function conv2dForward(g: usize, x: usize, w: usize, y: usize, n0: i32, n
         gatherChannels(g, y, grp, n, nb, t, true);
       }
     }
-    if (bias) addBias(g, y, bias, n, n + nb); // while the chunk is still in cache
+    if (bias || relu) epilogue(g, y, bias, relu, n, n + nb); // while the chunk is still in cache
   }
 }
 

@@ -133,6 +133,11 @@ export function randu(shape: Shape, rng: Rng, lo = 0, hi = 1): Tensor {
 
 let gradEnabled = true;
 
+/** Whether ops record gradients now (false inside noGrad). */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
 /** Runs fn without recording gradients (evaluation, optimizer updates). */
 export function noGrad<T>(fn: () => T): T {
   const prev = gradEnabled;

@@ -12,6 +12,23 @@ export abstract class Module {
 
   abstract forward(x: Tensor): Tensor;
 
+  /**
+   * How many of the layers that follow this one in a Sequential (`next`, in order) it can run
+   * together with as one fused op (forwardFused); 0 when none. A fusion saves passes over the data
+   * and kernel calls. In training, and whenever gradients are recorded, it must give the same
+   * values and gradients as the separate forwards, bit for bit; only inference without gradients
+   * may change rounding (e.g. a batch norm folded into the convolution before it).
+   */
+  fuses(next: readonly Module[]): number {
+    void next;
+    return 0;
+  }
+
+  /** forward through this layer and then `next` (the n = fuses(...) layers it absorbs) as one op. */
+  forwardFused(x: Tensor, next: readonly Module[]): Tensor {
+    return next.reduce((y, l) => l.forward(y), this.forward(x));
+  }
+
   /** Calls forward; lets a Module be used as `layer.call(x)` in pipelines. */
   call(x: Tensor): Tensor {
     return this.forward(x);
@@ -100,9 +117,48 @@ export class Sequential extends Module {
     layers.forEach((l, i) => this.addChild(String(i), l));
   }
   forward(x: Tensor): Tensor {
-    let y = x;
-    for (const l of this.layers) y = l.forward(y);
+    return this.run(x, []);
+  }
+
+  /**
+   * A nested Sequential absorbs layers after it when the fusion group holding its last layer
+   * reaches past its end (e.g. [conv, batchNorm] followed by a ReLU in the parent).
+   */
+  override fuses(next: readonly Module[]): number {
+    const last = this.groups(next).at(-1);
+    return last ? Math.max(0, last.start + last.count + 1 - this.layers.length) : 0;
+  }
+
+  override forwardFused(x: Tensor, next: readonly Module[]): Tensor {
+    return this.run(x, next);
+  }
+
+  /**
+   * Runs this.layers followed by `tail` (layers of the parent this Sequential absorbs), grouped
+   * as groups() plans.
+   */
+  private run(x: Tensor, tail: readonly Module[]): Tensor {
+    const all = [...this.layers, ...tail];
+    let y = x, i = 0;
+    for (const { start, count } of this.groups(tail)) {
+      y = count > 0 ? all[start].forwardFused(y, all.slice(start + 1, start + 1 + count)) : all[start].forward(y);
+      i = start + count + 1;
+    }
+    // Tail layers the last group did not absorb (none when the parent passes what fuses() said).
+    for (; i < all.length; i++) y = all[i].forward(y);
     return y;
+  }
+
+  /** Greedy fusion groups over this.layers (the last group may reach into `tail`). */
+  private groups(tail: readonly Module[]): { start: number; count: number }[] {
+    const all = [...this.layers, ...tail];
+    const out: { start: number; count: number }[] = [];
+    for (let i = 0; i < this.layers.length;) {
+      const count = all[i].fuses(all.slice(i + 1));
+      out.push({ start: i, count });
+      i += 1 + count;
+    }
+    return out;
   }
 }
 

@@ -184,7 +184,7 @@ export const referenceKernels: Kernels = {
     }
   },
 
-  conv2d(g, x, w, y, bias) {
+  conv2d(g, x, w, y, bias, relu = false) {
     validateConv('conv2d', g, x, w, y);
     validateBias('conv2d', g, bias);
     const acc = new Float64Array(y.length);
@@ -192,6 +192,7 @@ export const referenceKernels: Kernels = {
     const plane = g.OH * g.OW;
     // Bias after the rounded sum, as the wasm kernel (and every framework) adds it.
     for (let i = 0; i < y.length; i++) y[i] = bias ? Math.fround(acc[i]) + bias[Math.floor(i / plane) % g.OC] : acc[i];
+    if (relu) for (let i = 0; i < y.length; i++) y[i] = Math.max(y[i], 0);
   },
 
   conv2dBackwardInput(g, dy, w, dx) {
@@ -208,8 +209,10 @@ export const referenceKernels: Kernels = {
     dw.set(acc);
   },
 
-  conv2dBackward(g, x, w, dy, dx, dw, db) {
-    validateConv('conv2dBackward', g, x, w, dy, ['x', 'w', 'dy']);
+  conv2dBackward(g, x, w, dyOut, dx, dw, db, reluOut = null) {
+    validateConv('conv2dBackward', g, x, w, dyOut, ['x', 'w', 'dy']);
+    if (reluOut) validateElementwise('conv2dBackward', [['dy', dyOut], ['reluOut', reluOut]]);
+    const dy = reluOut ? dyOut.map((v, i) => (reluOut[i] > 0 ? v : 0)) : dyOut;
     if (dx) referenceKernels.conv2dBackwardInput(g, dy, w, dx);
     if (dw) referenceKernels.conv2dBackwardFilter(g, x, dy, dw);
     if (db) {
@@ -223,7 +226,7 @@ export const referenceKernels: Kernels = {
     }
   },
 
-  batchNormForward(N, C, P, x, gamma, beta, eps, training, mean, variance, invStd, y) {
+  batchNormForward(N, C, P, x, gamma, beta, eps, training, mean, variance, invStd, y, relu = false) {
     validateBatchNorm('batchNormForward', N, C, P, [['x', x], ['y', y]],
       [['gamma', gamma], ['beta', beta], ['mean', mean], ['variance', variance], ['invStd', invStd]]);
     const M = N * P;
@@ -241,11 +244,17 @@ export const referenceKernels: Kernels = {
       const m = mean[c], sd = invStd[c], gm = gamma ? gamma[c] : 1, bt = beta ? beta[c] : 0;
       for (let n = 0; n < N; n++) for (let p = 0, o = (n * C + c) * P; p < P; p++) y[o + p] = (x[o + p] - m) * sd * gm + bt;
     }
+    if (relu) for (let i = 0; i < y.length; i++) y[i] = Math.max(y[i], 0);
   },
 
-  batchNormBackward(N, C, P, x, dy, mean, invStd, gamma, training, dx, dgamma, dbeta) {
-    validateBatchNorm('batchNormBackward', N, C, P, [['x', x], ['dy', dy], ['dx', dx]],
+  batchNormBackward(N, C, P, x, dyOut, mean, invStd, gamma, training, dx, dgamma, dbeta, reluOut = null) {
+    validateBatchNorm('batchNormBackward', N, C, P, [['x', x], ['dy', dyOut], ['dx', dx], ['reluOut', reluOut]],
       [['mean', mean], ['invStd', invStd], ['gamma', gamma], ['dgamma', dgamma], ['dbeta', dbeta]]);
+    let dy = dyOut;
+    if (reluOut) {
+      dy = new Float32Array(dyOut.length);
+      for (let i = 0; i < dy.length; i++) dy[i] = reluOut[i] > 0 ? dyOut[i] : 0;
+    }
     const M = N * P;
     for (let c = 0; c < C; c++) {
       const m = mean[c], sd = invStd[c];

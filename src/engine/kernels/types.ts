@@ -55,8 +55,11 @@ export interface Kernels {
   /** C (M×N) = op(A) · op(B) (+ C when accumulate). op(A) is M×K, op(B) is K×N. */
   sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
     A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void;
-  /** y = conv2d(x, w) (+ bias[oc], added after the sum, when given). x: N×C×H×W, y: N×OC×OH×OW. */
-  conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, y: Float32Array, bias?: Float32Array | null): void;
+  /**
+   * y = conv2d(x, w) (+ bias[oc], added after the sum, when given), then max(y, 0) as the relu
+   * kernel computes it when `relu`. x: N×C×H×W, y: N×OC×OH×OW.
+   */
+  conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, y: Float32Array, bias?: Float32Array | null, relu?: boolean): void;
   /** dx = ∂L/∂x given dy (overwrites dx). */
   conv2dBackwardInput(g: ConvGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
   /** dw = ∂L/∂w given x and dy (overwrites dw). */
@@ -64,9 +67,11 @@ export interface Kernels {
   /**
    * Every wanted conv gradient from one staging of the operands: dx (needs w), dw (needs x) and the
    * bias gradient db[oc] = Σ dy over images and positions. Pass null for gradients not wanted.
+   * With `reluOut` (the output of a conv2d run with `relu`), dy is the gradient of the ReLU's
+   * output and is first masked as reluBackward does (dy where reluOut > 0, else +0).
    */
   conv2dBackward(g: ConvGeometry, x: Float32Array, w: Float32Array, dy: Float32Array,
-    dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null): void;
+    dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, reluOut?: Float32Array | null): void;
   /** Max pooling; argmax receives the flat index into x of each output's maximum (first max wins; padding never wins). */
   maxPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array, argmax: Int32Array): void;
   /** dx = scatter-add of dy at argmax (overwrites dx). */
@@ -77,16 +82,21 @@ export interface Kernels {
   /**
    * Batch-norm forward over x = [N, C, P] (P = H·W). training: writes mean, variance (biased) and
    * invStd = 1/√(variance + eps) per channel; otherwise reads mean and invStd (variance unused).
-   * y = (x − mean)·invStd·γ + β, with γ = 1 and β = 0 when null.
+   * y = (x − mean)·invStd·γ + β, with γ = 1 and β = 0 when null; with `relu`, y = max(that, 0)
+   * exactly as the relu kernel computes it (a batch norm and the ReLU after it in one pass).
    */
   batchNormForward(N: number, C: number, P: number, x: Float32Array, gamma: Float32Array | null, beta: Float32Array | null,
-    eps: number, training: boolean, mean: Float32Array, variance: Float32Array, invStd: Float32Array, y: Float32Array): void;
+    eps: number, training: boolean, mean: Float32Array, variance: Float32Array, invStd: Float32Array, y: Float32Array,
+    relu?: boolean): void;
   /**
    * Batch-norm backward (x̂ = (x − mean)·invStd): dbeta = Σ dy, dgamma = Σ dy·x̂ per channel and
    * dx = γ·invStd·(dy − mean(dy) − x̂·mean(dy·x̂)) when training, γ·invStd·dy otherwise. Null outputs are skipped.
+   * With `reluOut` (the output of a forward run with `relu`), dy is the gradient of the ReLU's
+   * output and is first masked as reluBackward does (dy where reluOut > 0, else +0).
    */
   batchNormBackward(N: number, C: number, P: number, x: Float32Array, dy: Float32Array, mean: Float32Array, invStd: Float32Array,
-    gamma: Float32Array | null, training: boolean, dx: Float32Array | null, dgamma: Float32Array | null, dbeta: Float32Array | null): void;
+    gamma: Float32Array | null, training: boolean, dx: Float32Array | null, dgamma: Float32Array | null, dbeta: Float32Array | null,
+    reluOut?: Float32Array | null): void;
   /** y = max(x, 0): negatives and −0 become +0, NaN stays NaN. */
   relu(x: Float32Array, y: Float32Array): void;
   /** dx = dy where y > 0, +0 elsewhere (y is relu's output). */

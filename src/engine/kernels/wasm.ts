@@ -274,7 +274,7 @@ class WasmKernels implements Kernels {
     return 2 * g.N * g.OC * g.OH * g.OW * (g.C / g.groups) * g.KH * g.KW;
   }
 
-  conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, y: Float32Array, bias?: Float32Array | null): void {
+  conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, y: Float32Array, bias?: Float32Array | null, relu = false): void {
     validateConv('conv2d', g, x, w, y);
     validateBias('conv2d', g, bias);
     this.reset();
@@ -282,14 +282,15 @@ class WasmKernels implements Kernels {
     const px = this.put(x), pw = this.put(w), pb = this.putOpt(bias), py = this.alloc(y.byteLength);
     const parts = partition(g.N, this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS), 1);
     const ws = this.scratch(parts.length, this.ex.convScratchBytes(pg));
-    this.run('conv2dForward', parts.map(([lo, hi], t) => [pg, px, pw, py, lo, hi, ws[t], pb]));
+    this.run('conv2dForward', parts.map(([lo, hi], t) => [pg, px, pw, py, lo, hi, ws[t], pb, relu ? 1 : 0]));
     this.get(py, y);
   }
 
   conv2dBackward(g: ConvGeometry, x: Float32Array, w: Float32Array, dy: Float32Array,
-    dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null): void {
+    dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, reluOut: Float32Array | null = null): void {
     validateConv('conv2dBackward', g, x, w, dy, ['x', 'w', 'dy']);
     validateBias('conv2dBackward', g, db, 'db');
+    if (reluOut) validateElementwise('conv2dBackward', [['dy', dy], ['reluOut', reluOut]]);
     if (dx) validateConv('conv2dBackward', g, dx, w, dy, ['dx', 'w', 'dy']);
     if (dw) validateConv('conv2dBackward', g, x, dw, dy, ['x', 'dw', 'dy']);
     if (!dx && !dw && !db) return;
@@ -299,6 +300,11 @@ class WasmKernels implements Kernels {
     const nChunks = Math.ceil(g.N / chunk);
     // Stage only what the wanted gradients read: dx needs w, dw needs x, all need dy.
     const pdy = this.put(dy), pw = dx ? this.put(w) : 0, px = dw ? this.put(x) : 0;
+    if (reluOut) {
+      // The ReLU's backward on the staged copy of dy, in place, before the conv reads it.
+      const pr = this.put(reluOut);
+      this.run('reluBackward', this.elements(dy.length).map(([lo, hi]) => [pr, pdy, pdy, lo, hi]));
+    }
     const pdx = this.allocOpt(dx), pdb = this.allocOpt(db);
     const pdw = this.allocOpt(dw), part = dw ? this.alloc(nChunks * dw.byteLength) : 0;
     const T = this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS || (!dx && !dw && dy.byteLength >= MIN_SPLIT_BYTES));
@@ -397,7 +403,8 @@ class WasmKernels implements Kernels {
   }
 
   batchNormForward(N: number, C: number, P: number, x: Float32Array, gamma: Float32Array | null, beta: Float32Array | null,
-    eps: number, training: boolean, mean: Float32Array, variance: Float32Array, invStd: Float32Array, y: Float32Array): void {
+    eps: number, training: boolean, mean: Float32Array, variance: Float32Array, invStd: Float32Array, y: Float32Array,
+    relu = false): void {
     validateBatchNorm('batchNormForward', N, C, P, [['x', x], ['y', y]],
       [['gamma', gamma], ['beta', beta], ['mean', mean], ['variance', variance], ['invStd', invStd]]);
     this.reset();
@@ -406,20 +413,22 @@ class WasmKernels implements Kernels {
     const px = this.put(x), pg = this.putOpt(gamma), pb = this.putOpt(beta);
     const pm = this.put(mean), pv = this.put(variance), ps = this.put(invStd), py = this.alloc(y.byteLength);
     this.run('batchNormForward', this.channels(C, x.byteLength).map(([lo, hi]) =>
-      [N, C, P, px, pg, pb, peps, training ? 1 : 0, pm, pv, ps, py, lo, hi]));
+      [N, C, P, px, pg, pb, peps, training ? 1 : 0, pm, pv, ps, py, lo, hi, relu ? 1 : 0]));
     if (training) { this.get(pm, mean); this.get(pv, variance); this.get(ps, invStd); }
     this.get(py, y);
   }
 
   batchNormBackward(N: number, C: number, P: number, x: Float32Array, dy: Float32Array, mean: Float32Array, invStd: Float32Array,
-    gamma: Float32Array | null, training: boolean, dx: Float32Array | null, dgamma: Float32Array | null, dbeta: Float32Array | null): void {
-    validateBatchNorm('batchNormBackward', N, C, P, [['x', x], ['dy', dy], ['dx', dx]],
+    gamma: Float32Array | null, training: boolean, dx: Float32Array | null, dgamma: Float32Array | null, dbeta: Float32Array | null,
+    reluOut: Float32Array | null = null): void {
+    validateBatchNorm('batchNormBackward', N, C, P, [['x', x], ['dy', dy], ['dx', dx], ['reluOut', reluOut]],
       [['mean', mean], ['invStd', invStd], ['gamma', gamma], ['dgamma', dgamma], ['dbeta', dbeta]]);
     this.reset();
     const px = this.put(x), pdy = this.put(dy), pm = this.put(mean), ps = this.put(invStd), pg = this.putOpt(gamma);
+    const pr = this.putOpt(reluOut);
     const pdx = this.allocOpt(dx), pdg = this.allocOpt(dgamma), pdb = this.allocOpt(dbeta);
     this.run('batchNormBackward', this.channels(C, x.byteLength).map(([lo, hi]) =>
-      [N, C, P, px, pdy, pm, ps, pg, training ? 1 : 0, pdx, pdg, pdb, lo, hi]));
+      [N, C, P, px, pdy, pm, ps, pg, training ? 1 : 0, pdx, pdg, pdb, lo, hi, pr]));
     if (dx) this.get(pdx, dx);
     if (dgamma) this.get(pdg, dgamma);
     if (dbeta) this.get(pdb, dbeta);

@@ -33,20 +33,27 @@ export function convGeometry(op: string, xShape: readonly number[], wShape: read
   return { N, C, H, W, OC, KH, KW, strideH, strideW, padH, padW, dilationH, dilationW, groups, OH, OW };
 }
 
+/** What a convolution applies to its output inside the same op. */
+export interface ConvEpilogue {
+  /** relu(conv2d(x)): the same values and gradients as a separate ReLU, bit for bit, in one op. */
+  relu?: boolean;
+}
+
 /** 2-D convolution (cross-correlation, as every framework) with optional per-channel bias. */
-export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOptions = {}, epilogue: ConvEpilogue = {}): Tensor {
   const g = convGeometry('conv2d', x.shape, w.shape, opts);
   if (b && (b.rank !== 1 || b.shape[0] !== g.OC)) throw new ShapeError('conv2d', `bias ${fmt(b.shape)} must be [${g.OC}]`);
+  const relu = epilogue.relu ?? false;
   const k = getKernels();
   const y = takeF32(g.N * g.OC * g.OH * g.OW);
-  k.conv2d(g, x.f32, w.f32, y, b?.f32);
+  k.conv2d(g, x.f32, w.f32, y, b?.f32, relu);
   const inputs = b ? [x, w, b] : [x, w];
-  return record('conv2d', new Tensor(y, [g.N, g.OC, g.OH, g.OW]), inputs, (gy) => {
+  return record(relu ? 'conv2dRelu' : 'conv2d', new Tensor(y, [g.N, g.OC, g.OH, g.OW]), inputs, (gy) => {
     // One kernel call stages dy once for every gradient wanted.
     const gx = x.requiresGrad ? takeGrad(x.size) : null;
     const gw = w.requiresGrad ? takeGrad(w.size) : null;
     const gb = b?.requiresGrad ? new Float32Array(g.OC) : null;
-    k.conv2dBackward(g, x.f32, w.f32, gy, gx, gw, gb);
+    k.conv2dBackward(g, x.f32, w.f32, gy, gx, gw, gb, relu ? y : null);
     return b ? [gx, gw, gb] : [gx, gw];
   });
 }
