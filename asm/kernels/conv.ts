@@ -308,12 +308,18 @@ export function reduceChunks(src: usize, parts: i32, len: i32, dst: usize, i0: i
 
 /**
  * All conv gradients from one staging of the operands: dx for images [n0, n1) (when dx ≠ 0), the
- * filter-gradient partials of image chunks [k0, k1) into `part` (when part ≠ 0; the host then runs
- * reduceChunks) and db for channels [c0, c1) (when db ≠ 0).
+ * filter gradient (when part ≠ 0) and db for channels [c0, c1) (when db ≠ 0). The filter gradient
+ * is split one of two ways, chosen by the host from the geometry alone: dwRows ≠ 0: `part` is dw
+ * and [k0, k1) a range of its im2col rows (conv2dBackwardFilter), for filters with enough rows to
+ * share; otherwise [k0, k1) are image chunks whose partials go to `part` (the host then runs
+ * reduceChunks), for filters with few rows (a first layer on one channel has 9).
  */
 export function conv2dBackward(g: usize, x: usize, w: usize, dy: usize, dx: usize, part: usize, db: usize,
-  n0: i32, n1: i32, k0: i32, k1: i32, c0: i32, c1: i32, ws: usize): void {
+  n0: i32, n1: i32, k0: i32, k1: i32, c0: i32, c1: i32, ws: usize, dwRows: i32): void {
   if (dx && n1 > n0) conv2dBackwardInput(g, dy, w, dx, n0, n1, ws);
-  if (part && k1 > k0) filterPartials(g, x, dy, part, k0, k1, ws);
+  if (part && k1 > k0) {
+    if (dwRows) conv2dBackwardFilter(g, x, dy, part, k0, k1, ws);
+    else filterPartials(g, x, dy, part, k0, k1, ws);
+  }
   if (db && c1 > c0) biasGrad(g, dy, db, c0, c1);
 }

@@ -44,6 +44,10 @@ const CONV_CHUNK_COLS = 1024;
 // Below these sizes a thread round trip (~50 µs) costs more than it saves.
 const MIN_SPLIT_FLOPS = 1 << 23;
 const MIN_SPLIT_BYTES = 1 << 21;
+// A conv filter gradient with at least this many im2col rows (C·KH·KW) is split over its rows;
+// smaller ones over image chunks. With few image chunks (small feature maps: one chunk holds up to
+// CONV_CHUNK_COLS positions) a chunk split would leave threads idle.
+const DW_ROW_SPLIT_MIN = 64;
 
 let compiled: WebAssembly.Module | undefined;
 
@@ -305,24 +309,30 @@ class WasmKernels implements Kernels {
       const pr = this.put(reluOut);
       this.run('reluBackward', this.elements(dy.length).map(([lo, hi]) => [pr, pdy, pdy, lo, hi]));
     }
+    // The filter gradient is split over its rows when it has enough of them, else over image
+    // chunks (partials reduced below). The choice depends on the geometry only, never on the
+    // thread count, so results stay bit-identical for any number of threads.
+    const rows = g.C * g.KH * g.KW;
+    const dwRows = rows >= DW_ROW_SPLIT_MIN;
     const pdx = this.allocOpt(dx), pdb = this.allocOpt(db);
-    const pdw = this.allocOpt(dw), part = dw ? this.alloc(nChunks * dw.byteLength) : 0;
+    const pdw = this.allocOpt(dw), part = dw ? (dwRows ? pdw : this.alloc(nChunks * dw.byteLength)) : 0;
     const T = this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS || (!dx && !dw && dy.byteLength >= MIN_SPLIT_BYTES));
-    // Each thread takes a share of the images (dx), of the image chunks (dw partials) and of the
-    // channels (db).
-    const imgs = partition(g.N, T, 1), chunks = partition(nChunks, T, 1), chans = partition(g.OC, T, 1);
+    // Each thread takes a share of the images (dx), of the filter rows or image chunks (dw) and of
+    // the channels (db).
+    const imgs = partition(g.N, T, 1), chans = partition(g.OC, T, 1);
+    const chunks = dwRows ? partition(rows, T, 8) : partition(nChunks, T, 1);
     const n = Math.max(dx ? imgs.length : 0, dw ? chunks.length : 0, db ? chans.length : 0);
     const ws = this.scratch(n, dx || dw ? this.ex.convScratchBytes(pg) : 0);
     const none: [number, number] = [0, 0];
     const jobs: number[][] = [];
     for (let t = 0; t < n; t++) {
       const [n0, n1] = (dx && imgs[t]) || none, [k0, k1] = (dw && chunks[t]) || none, [c0, c1] = (db && chans[t]) || none;
-      jobs.push([pg, px, pw, pdy, pdx, part, pdb, n0, n1, k0, k1, c0, c1, ws[t]]);
+      jobs.push([pg, px, pw, pdy, pdx, part, pdb, n0, n1, k0, k1, c0, c1, ws[t], dwRows ? 1 : 0]);
     }
     this.run('conv2dBackward', jobs);
     if (dw) {
       // The partial sums are small (chunks × filter size): reduce them here, in chunk order.
-      this.ex.reduceChunks(part, nChunks, dw.length, pdw, 0, dw.length);
+      if (!dwRows) this.ex.reduceChunks(part, nChunks, dw.length, pdw, 0, dw.length);
       this.get(pdw, dw);
     }
     if (dx) this.get(pdx, dx);
