@@ -26,6 +26,10 @@ test('usage errors of every command: exit 2, `bitspike <command>: <message>`, po
     [['relational', '--hidden', '0'], 'relational', /^--hidden must be a positive integer, got 0/],
     [['gbm-study', '--out', path.join(dir, 'r.json')], 'gbm-study', /^--config FILE is required/],
     [['fbnn-er', 'run', '--config', 'c.json', '--kind', 'sideways', '--out', 'r.json'], 'fbnn-er run', /^--kind must be latent or native/],
+    // One --threads check for every command that trains (the flag is shared: src/cli/threads.ts).
+    [['cil', '--threads', '0'], 'cil', /^--threads expects an integer ≥ 1, got 0/],
+    [['gbm-study', '--config', 'configs/gbm-frozen-cifar10-b5-inc1.json', '--out', path.join(dir, 'r.json'), '--threads', '1.5'], 'gbm-study', /^--threads expects an integer ≥ 1, got 1\.5/],
+    [['bnn', 'train', 'fashion-mnist', '--threads', '0'], 'bnn train', /^--threads expects an integer ≥ 1, got 0/],
   ];
   const results = await Promise.all(cases.map(([args]) => bitspike(args)));
   cases.forEach(([args, command, re], i) => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs, usage, UsageError, type FlagSpecs } from '../args.js';
 import { loadDataset } from '../../data/registry.js';
 import type { ImageDataset } from '../../data/dataset.js';
-import { setThreads } from '../../engine/kernels/index.js';
+import { THREADS_FLAG, useKernelThreads } from '../threads.js';
 import { Rng } from '../../engine/random.js';
 import { BinaryNet } from '../../bnn/binaryNet.js';
 import { FBNN_PRESETS } from '../../bnn/fbnnLayout.js';
@@ -27,7 +27,7 @@ export const summary = 'binary networks: train <dataset> (FBNN), eval, summary, 
 const DATA: FlagSpecs = {
   'data-dir': { kind: 'string', help: 'data directory (default: $BITSPIKE_DATA)' },
   'test-limit': { kind: 'number', help: 'use only the first N test images (0 = all)', default: 0 },
-  threads: { kind: 'number', help: 'kernel threads', default: 1 },
+  threads: THREADS_FLAG,
   help: { kind: 'boolean', help: 'show this help' },
 };
 const TRAIN: FlagSpecs = {
@@ -94,7 +94,7 @@ async function train(argv: string[]): Promise<number> {
   const dataset = positional[0];
   const preset = FBNN_PRESETS[flags.preset as string];
   if (!preset) throw new UsageError('bnn train', `--preset must be one of ${Object.keys(FBNN_PRESETS).join(', ')}, got '${flags.preset}'`);
-  await setThreads(posInt('train', 'threads', flags.threads));
+  await useKernelThreads('bnn train', flags);
   const dataDir = flags['data-dir'] as string | undefined;
   const trainDs = await loadDataset(dataset, 'train', { dataDir });
   const testDs = await loadDataset(dataset, 'test', { dataDir });
@@ -156,7 +156,7 @@ async function evalCmd(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs('bnn eval', argv, EVAL);
   if (flags.help) { console.log(help()); return 0; }
   if (positional.length !== 1) throw new UsageError('bnn eval', 'expected one dataset name');
-  await setThreads(posInt('eval', 'threads', flags.threads));
+  await useKernelThreads('bnn eval', flags);
   const model = loadModel(need(flags, 'model', 'eval'));
   const te = toLabelled(await loadDataset(positional[0], 'test', { dataDir: flags['data-dir'] as string | undefined }), posInt('eval', 'test-limit', flags['test-limit'], true));
   const t0 = performance.now();

@@ -7,12 +7,14 @@ import { runExperiment } from '../../cil/runner.js';
 import { describeFields } from '../../cil/schema.js';
 import { STRATEGIES } from '../../cil/strategies/index.js';
 import { resultsTable, summaryLine } from '../../cil/table.js';
+import { THREADS_FLAG, useKernelThreads } from '../threads.js';
 
 export const summary = 'class-incremental experiment from a JSON config (results as JSON lines, snapshots, --resume)';
 
 const FLAGS: FlagSpecs = {
   config: { kind: 'string', help: 'experiment config (JSON); without it the defaults below' },
   set: SET_FLAG,
+  threads: THREADS_FLAG,
   method: { kind: 'string', help: 'strategy name (replaces config.strategy unless the name is the same)' },
   seed: { kind: 'number', help: 'seed (config.seed)' },
   epochs: { kind: 'number', help: 'epochs per task (config.training.epochs)' },
@@ -49,6 +51,7 @@ export async function run(argv: string[]): Promise<number> {
   if (flags.epochs !== undefined) applyOverride(raw, `training.epochs=${flags.epochs}`);
   for (const s of sets) applyOverride(raw, s);
   const cfg = parseConfig(raw, (flags.config as string | undefined) ?? 'config');
+  await useKernelThreads('cil', flags);
   const bar = commandProgress('cil', flags);
   const results = await runExperiment(cfg, {
     outDir: (flags.out as string | undefined) ?? null, resume: !!flags.resume, keepSnapshots: !!flags['keep-snapshots'],

@@ -10,6 +10,7 @@ import { frozenStudyTable } from '../../cil/frozen/table.js';
 import fs from 'node:fs';
 import { commandProgress } from '../progressBar.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
+import { THREADS_FLAG, useKernelThreads } from '../threads.js';
 
 export const summary = 'GBM study run: a config with a cached base-task model, results JSON incl. the exact command';
 
@@ -22,6 +23,7 @@ const FLAGS: FlagSpecs = {
   resume: { kind: 'boolean', help: 'frozen-encoder configs: keep the methods already in --out for this config, run the rest (the base training always resumes from its last epoch)' },
   'incremental-passes': { kind: 'number', help: 'passes over each incremental task per epoch (classifier-only phase)', default: 1 },
   out: { kind: 'string', help: 'results JSON (written atomically)' },
+  threads: THREADS_FLAG,
   quiet: { kind: 'boolean', help: 'no progress output (only the summary line)' },
   json: { kind: 'boolean', help: 'progress as JSON lines on stderr' },
   help: { kind: 'boolean', help: 'show this help' },
@@ -46,6 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError('gbm-study', `${config} must hold a JSON object`);
   for (const s of sets) applyOverride(raw, s);
   const cfg = parseConfig(raw, config);
+  await useKernelThreads('gbm-study', flags);
   const command = ['bitspike gbm-study', '--config', config, ...sets.flatMap((s) => ['--set', shellWord(s)]),
     ...(cache ? ['--base-cache', cache] : []), ...(passes > 1 ? ['--incremental-passes', String(passes)] : []), '--out', out].join(' ');
   if (cfg.frozen) return runFrozen(cfg, { cache, out, command, passes, flags });

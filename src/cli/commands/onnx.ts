@@ -6,6 +6,7 @@ import { decodeLearnerFile, restoreLearner } from '../../cil/learnerFile.js';
 import { registerOnnxModel, registeredOnnxModel } from '../../cil/backbones/onnx.js';
 import { readNpy, writeNpy } from '../../data/npy.js';
 import { setThreads } from '../../engine/kernels/index.js';
+import { THREADS_FLAG, useKernelThreads } from '../threads.js';
 import { exportOnnx } from '../../onnx/export.js';
 import { readOnnxFile } from '../../onnx/io-node.js';
 import { operatorCounts, parameterCount, type OnnxModel } from '../../onnx/model.js';
@@ -26,7 +27,7 @@ const RUN: FlagSpecs = {
   input: { kind: 'string', help: 'float32 .npy batch in the graph input layout (e.g. N×C×H×W)' },
   out: { kind: 'string', help: 'write the result here (.npy, float32)' },
   output: { kind: 'string', help: 'value or node name to return (default: the first graph output)' },
-  threads: { kind: 'number', help: 'kernel threads', default: 1 },
+  threads: THREADS_FLAG,
   help: { kind: 'boolean', help: 'show this help' },
 };
 const EXPORT: FlagSpecs = {
@@ -118,14 +119,12 @@ async function runCmd(argv: string[]): Promise<number> {
   const file = oneFile('run', positional);
   if (!flags.input) throw new UsageError('onnx run', '--input x.npy is required');
   if (!flags.out) throw new UsageError('onnx run', '--out y.npy is required');
-  const threads = flags.threads as number;
-  if (!Number.isInteger(threads) || threads < 1) throw new UsageError('onnx run', `--threads expects an integer ≥ 1, got ${threads}`);
   const m = readOnnxFile(file);
   const x = readNpyFile(flags.input as string, '--input');
   const target = flags.output ? resolveCut(m, flags.output as string).value : m.outputs[0].name;
   const runner = new OnnxRunner(m, [target]);
   runner.plan(x.shape, [target]);
-  await setThreads(threads);
+  const threads = await useKernelThreads('onnx run', flags);
   try {
     const t0 = performance.now();
     const y = runner.run(x.data, x.shape, [target]).get(target)!;

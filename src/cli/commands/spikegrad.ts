@@ -10,6 +10,7 @@ import { loadDataset } from '../../data/registry.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { commandProgress } from '../progressBar.js';
 import { setThreads } from '../../engine/kernels/index.js';
+import { THREADS_FLAG } from '../threads.js';
 import { Rng } from '../../engine/random.js';
 import { summariseCounters, networkFans, addCounters, emptyCounters, fastPathCounters } from '../../snn/counters.js';
 import { toBatchable, trainValidationSplit } from '../../snn/data.js';
@@ -51,7 +52,7 @@ const FLAGS: FlagSpecs = {
   'event-examples': { kind: 'number', help: 'test images to run through the event-driven simulator at the end', default: 8 },
   'event-eval': { kind: 'number', help: 'test images to evaluate event-driven (forward to quiescence) beside the fast path, counting disagreements; 0 skips', default: 0 },
   'event-workers': { kind: 'number', help: 'worker threads for --event-eval (0: in the main thread)', default: 2 },
-  threads: { kind: 'number', help: 'kernel threads', default: 1 },
+  threads: THREADS_FLAG,
   resume: { kind: 'boolean', help: 'continue from <out>/checkpoint.json', default: false },
   quiet: { kind: 'boolean', help: 'no progress output (bar, epoch lines); the final results still print', default: false },
   json: { kind: 'boolean', help: 'progress and final results as JSON lines on stderr', default: false },

@@ -44,9 +44,11 @@ const CONV_CHUNK_COLS = 1024;
 // Below these sizes a thread round trip (~50 µs) costs more than it saves.
 const MIN_SPLIT_FLOPS = 1 << 23;
 const MIN_SPLIT_BYTES = 1 << 21;
-// A conv filter gradient with at least this many im2col rows (C·KH·KW) is split over its rows;
-// smaller ones over image chunks. With few image chunks (small feature maps: one chunk holds up to
-// CONV_CHUNK_COLS positions) a chunk split would leave threads idle.
+// A conv filter gradient is split over image chunks (partials reduced in chunk order), or over
+// its im2col rows (C·KH·KW) when there are fewer than DW_ROW_SPLIT_CHUNKS chunks (small feature
+// maps: one chunk holds up to CONV_CHUNK_COLS positions, so a batch of 4×4 maps is one chunk and a
+// chunk split would leave every thread but one idle) and at least DW_ROW_SPLIT_MIN rows to share.
+const DW_ROW_SPLIT_CHUNKS = 4;
 const DW_ROW_SPLIT_MIN = 64;
 
 let compiled: WebAssembly.Module | undefined;
@@ -313,7 +315,7 @@ class WasmKernels implements Kernels {
     // chunks (partials reduced below). The choice depends on the geometry only, never on the
     // thread count, so results stay bit-identical for any number of threads.
     const rows = g.C * g.KH * g.KW;
-    const dwRows = rows >= DW_ROW_SPLIT_MIN;
+    const dwRows = nChunks < DW_ROW_SPLIT_CHUNKS && rows >= DW_ROW_SPLIT_MIN;
     const pdx = this.allocOpt(dx), pdb = this.allocOpt(db);
     const pdw = this.allocOpt(dw), part = dw ? (dwRows ? pdw : this.alloc(nChunks * dw.byteLength)) : 0;
     const T = this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS || (!dx && !dw && dy.byteLength >= MIN_SPLIT_BYTES));
