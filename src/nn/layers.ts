@@ -51,9 +51,12 @@ export class Conv2d extends Module {
    * the convolution's weights and bias: one op instead of three, rounding differing slightly.
    */
   override fuses(next: readonly Module[]): number {
+    // A subclass with its own forward (a quantized conv, say) computes something else: never fuse it.
+    if (this.forward !== Conv2d.prototype.forward) return 0;
     if (isRelu(next[0])) return 1;
     const bn = next[0];
-    if (bn instanceof BatchNorm && !this.training && !bn.training && !isGradEnabled()) return isRelu(next[1]) ? 2 : 1;
+    if (bn instanceof BatchNorm && bn.forward === BatchNorm.prototype.forward
+      && !this.training && !bn.training && !isGradEnabled()) return isRelu(next[1]) ? 2 : 1;
     return 0;
   }
 
@@ -92,7 +95,7 @@ export class BatchNorm extends Module {
   }
   /** A ReLU right after a batch norm runs inside the batch-norm op (one pass, same values). */
   override fuses(next: readonly Module[]): number {
-    return isRelu(next[0]) ? 1 : 0;
+    return this.forward === BatchNorm.prototype.forward && isRelu(next[0]) ? 1 : 0;
   }
   override forwardFused(x: Tensor, next: readonly Module[]): Tensor {
     return this.normalize(x, isRelu(next[0]));

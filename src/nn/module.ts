@@ -125,6 +125,7 @@ export class Sequential extends Module {
    * reaches past its end (e.g. [conv, batchNorm] followed by a ReLU in the parent).
    */
   override fuses(next: readonly Module[]): number {
+    if (this.forward !== Sequential.prototype.forward) return 0; // a subclass with its own forward
     const last = this.groups(next).at(-1);
     return last ? Math.max(0, last.start + last.count + 1 - this.layers.length) : 0;
   }

@@ -9,7 +9,7 @@ import { createThreadedWasmKernels, createWasmKernels } from '../../src/engine/k
 import { getKernels, setKernels } from '../../src/engine/kernels/index.js';
 import type { Kernels } from '../../src/engine/kernels/types.js';
 import { noGrad, Tensor } from '../../src/engine/tensor.js';
-import { batchNorm, relu } from '../../src/engine/ops/index.js';
+import { batchNorm, neg, relu } from '../../src/engine/ops/index.js';
 import { crossEntropy } from '../../src/engine/ops/loss.js';
 import { BatchNorm, Conv2d, ReLU } from '../../src/nn/layers.js';
 import { Module, Sequential } from '../../src/nn/module.js';
@@ -161,6 +161,13 @@ test('fusion groups: conv+ReLU, batchNorm+ReLU (also across a nested Sequential)
   assert.equal(c.fuses([bn, r]), 0, 'gradients on: no folding');
   noGrad(() => assert.equal(c.fuses([bn, r]), 2));
   assert.equal(nested.forward(x).node?.op, 'batchNormRelu');
+  // A subclass with its own forward (here: a negated conv) is never fused: its forward runs.
+  class SignConv extends Conv2d {
+    override forward(t: Tensor): Tensor { return neg(super.forward(t)); }
+  }
+  const sc = new SignConv({ inChannels: 2, outChannels: 2, kernel: 3, padding: 1, rng });
+  assert.equal(sc.fuses([new ReLU()]), 0);
+  assert.equal(new Sequential([new Sequential([sc]), new ReLU()]).forward(x).node?.op, 'relu');
   // Unfused, a batch norm then a ReLU record two nodes.
   const manual = relu(batchNorm(c.forward(x), bn.gamma, bn.beta, bn, { training: true }));
   assert.equal(manual.node?.op, 'relu');
