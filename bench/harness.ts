@@ -41,4 +41,14 @@ export interface BenchContext {
   threads: number;
   /** A python3 that can import torch (and numpy), or undefined when none is available. */
   python?: string;
+  /** Options of the engine suite (bench/engine.ts). */
+  engine?: EngineOptions;
 }
+
+export interface EngineOptions {
+  /** Rounds per workload (default 3; 1 with --quick). */
+  rounds?: number;
+  /** Workload names of the engine suite (default: all). */
+  workloads?: string[];
+}
+
