@@ -1,6 +1,6 @@
 // Engine benchmark: training steps (Adam lr 1e-3, train-mode batch norm) and eval-mode inference of
-// the small CNN and ResNet-8, side by side with PyTorch CPU at the same thread count when torch is
-// importable.
+// the small CNN, ResNet-8 and ResNet-18 (64×64×3, the TinyImageNet backbone of the GBM study, widths
+// 32 and 64), side by side with PyTorch CPU at the same thread count when torch is importable.
 //
 // Rounds: each workload runs `rounds` rounds; in a round, for each thread count and mode, PyTorch
 // (a torch_ref.py --serve process that stays up) times the twin network right before bitspike
@@ -10,7 +10,7 @@
 import * as E from '../src/engine/index.js';
 import { nn, Rng } from '../src/index.js';
 import { emit, measure, round, type BenchContext } from './harness.js';
-import { parameterCount, type TorchSpec } from './models.js';
+import { parameterCount, resnet18, type TorchSpec } from './models.js';
 import { PythonServer } from './python.js';
 
 interface Workload {
@@ -19,7 +19,19 @@ interface Workload {
   spec: TorchSpec;
   train: { warmup: number; runs: number };
   infer: { warmup: number; runs: number };
+  /** Left out of --quick unless named in --workloads. */
+  slow?: boolean;
 }
+
+/** ResNet-18 as in configs/gbm-tinyimagenet-b100-inc10.json, with the full TinyImageNet head (200 classes). */
+const resnet18Workload = (width: number): Workload => ({
+  name: `resnet18_w${width}`,
+  build: (rng) => resnet18(rng, { width, classes: 200, height: 64, stem: 'imagenet' }),
+  spec: { arch: 'resnet18', width, blocks: [2, 2, 2, 2], stem: 'imagenet', classes: 200, input: [64, 3, 64, 64] },
+  train: { warmup: 2, runs: 3 },
+  infer: { warmup: 1, runs: 3 },
+  slow: true,
+});
 
 const workloads: Workload[] = [
   {
@@ -30,6 +42,8 @@ const workloads: Workload[] = [
     name: 'resnet8', build: (rng) => nn.resnet8(rng), spec: { arch: 'resnet8', width: 16, classes: 10, input: [64, 3, 32, 32] },
     train: { warmup: 2, runs: 8 }, infer: { warmup: 1, runs: 10 },
   },
+  resnet18Workload(32),
+  resnet18Workload(64),
 ];
 
 export const engineWorkloads = workloads.map((w) => w.name);
@@ -49,7 +63,7 @@ export async function runEngineBench(ctx: BenchContext): Promise<void> {
   for (const n of opts.workloads ?? []) {
     if (!engineWorkloads.includes(n)) throw new Error(`engine bench: unknown workload '${n}' (known: ${engineWorkloads.join(', ')})`);
   }
-  const selected = (n: string) => !opts.workloads || opts.workloads.includes(n);
+  const selected = (n: string, slow = false) => (opts.workloads ? opts.workloads.includes(n) : !(ctx.quick && slow));
   const threadCounts = [...new Set([1, ctx.threads])];
   // PyTorch's OpenMP threads slow down many-fold when other processes load the cores, and --quick
   // (which must stay under two minutes) therefore compares with PyTorch on one thread only.
@@ -69,7 +83,7 @@ export async function runEngineBench(ctx: BenchContext): Promise<void> {
     }
   }
   try {
-    for (const w of workloads) if (selected(w.name)) await runWorkload(ctx, w, rounds, threadCounts, torchThreads, torch);
+    for (const w of workloads) if (selected(w.name, w.slow)) await runWorkload(ctx, w, rounds, threadCounts, torchThreads, torch);
   } finally {
     torch?.close();
     await E.setThreads(1);

@@ -48,7 +48,7 @@ export interface BenchContext {
 export interface EngineOptions {
   /** Rounds per workload (default 3; 1 with --quick). */
   rounds?: number;
-  /** Workload names of the engine suite (default: all). */
+  /** Workload names of the engine suite (default: all; with --quick the ResNet-18 ones are left out). */
   workloads?: string[];
 }
 

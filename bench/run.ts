@@ -21,7 +21,7 @@ const { flags } = parseArgs('bench', process.argv.slice(2), {
   only: { kind: 'string', help: `comma-separated suites (${Object.keys(suites).join(',')})` },
   'no-reference': { kind: 'boolean', help: 'skip the PyTorch/numpy reference runs', default: false },
   rounds: { kind: 'number', help: 'engine: rounds per workload, PyTorch right before bitspike in each (default 3; --quick: 1)' },
-  workloads: { kind: 'string', help: 'engine: comma-separated workloads (smallCNN,resnet8; default all)' },
+  workloads: { kind: 'string', help: 'engine: comma-separated workloads (smallCNN,resnet8,resnet18_w32,resnet18_w64; default all, --quick leaves out resnet18_*)' },
 });
 const only = typeof flags.only === 'string' ? flags.only.split(',') : Object.keys(suites);
 for (const s of only) if (!suites[s]) throw new Error(`bench: unknown suite '${s}' (known: ${Object.keys(suites).join(', ')})`);
