@@ -1,15 +1,18 @@
 // Engine benchmark: training steps (Adam lr 1e-3, train-mode batch norm) and eval-mode inference of
 // the small CNN, ResNet-8 and ResNet-18 (64×64×3, the TinyImageNet backbone of the GBM study, widths
-// 32 and 64), side by side with PyTorch CPU at the same thread count when torch is importable.
+// 32 and 64), side by side with PyTorch CPU at the same thread count when torch is importable, plus
+// the resident memory of a long ResNet-18 training loop.
 //
 // Rounds: each workload runs `rounds` rounds; in a round, for each thread count and mode, PyTorch
 // (a torch_ref.py --serve process that stays up) times the twin network right before bitspike
 // times its own, so both see the same machine load. ratio_vs_torch is the median of the per-round
 // ratios (listed in `ratios`); median_ms and torch_ms are medians of the per-round medians, and
 // scaling_2v1 (on the 2-thread line) is the median of the per-round 1-thread / 2-thread times.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as E from '../src/engine/index.js';
 import { nn, Rng } from '../src/index.js';
-import { emit, measure, round, type BenchContext } from './harness.js';
+import { emit, measure, round, type BenchContext, type EngineOptions } from './harness.js';
 import { parameterCount, resnet18, type TorchSpec } from './models.js';
 import { PythonServer } from './python.js';
 
@@ -46,7 +49,9 @@ const workloads: Workload[] = [
   resnet18Workload(64),
 ];
 
-export const engineWorkloads = workloads.map((w) => w.name);
+/** The memory workload's name in --workloads; its line is memory.resnet18_loop. */
+const MEMORY = 'memory';
+export const engineWorkloads = [...workloads.map((w) => w.name), MEMORY];
 
 type Mode = 'train' | 'infer';
 interface Timing { median_ms: number; min_ms: number; max_ms: number; runs: number }
@@ -68,8 +73,9 @@ export async function runEngineBench(ctx: BenchContext): Promise<void> {
   // PyTorch's OpenMP threads slow down many-fold when other processes load the cores, and --quick
   // (which must stay under two minutes) therefore compares with PyTorch on one thread only.
   const torchThreads = new Set(ctx.quick ? [1] : threadCounts);
+  const timed = workloads.filter((w) => selected(w.name, w.slow));
   let torch: PythonServer | undefined;
-  if (ctx.python) {
+  if (ctx.python && timed.length > 0) {
     const t = String(Math.max(...threadCounts));
     torch = new PythonServer(ctx.python, 'torch_ref.py', ['--serve'], { OMP_NUM_THREADS: t, OPENBLAS_NUM_THREADS: t, MKL_NUM_THREADS: t });
     try {
@@ -83,11 +89,12 @@ export async function runEngineBench(ctx: BenchContext): Promise<void> {
     }
   }
   try {
-    for (const w of workloads) if (selected(w.name, w.slow)) await runWorkload(ctx, w, rounds, threadCounts, torchThreads, torch);
+    for (const w of timed) await runWorkload(ctx, w, rounds, threadCounts, torchThreads, torch);
   } finally {
     torch?.close();
     await E.setThreads(1);
   }
+  if (selected(MEMORY)) memoryLoop(ctx, opts);
 }
 
 async function runWorkload(ctx: BenchContext, w: Workload, rounds: number, threadCounts: number[], torchThreads: Set<number>, torch?: PythonServer): Promise<void> {
@@ -162,4 +169,16 @@ async function runWorkload(ctx: BenchContext, w: Workload, rounds: number, threa
       emit(line as { name: string; median_ms: number; runs: number });
     }
   }
+}
+
+/** The ResNet-18 training-loop memory line, from bench/memory-loop.ts in a process of its own (its own peak RSS). */
+function memoryLoop(ctx: BenchContext, opts: EngineOptions): void {
+  const steps = opts.rssSteps ?? (ctx.quick ? 200 : 1000);
+  const args = ['--steps', String(steps), '--warmup', String(Math.min(50, steps >> 2)), '--batch', String(opts.rssBatch ?? 8), '--width', String(opts.rssWidth ?? 16)];
+  console.error(`bench: engine memory loop: node memory-loop.js ${args.join(' ')}`);
+  const out = execFileSync(process.execPath, [fileURLToPath(new URL('./memory-loop.js', import.meta.url)), ...args], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 3_600_000,
+  });
+  const res = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;
+  emit({ name: 'memory.resnet18_loop', median_ms: Number(res.median_ms), runs: steps, ...res });
 }

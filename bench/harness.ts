@@ -50,5 +50,9 @@ export interface EngineOptions {
   rounds?: number;
   /** Workload names of the engine suite (default: all; with --quick the ResNet-18 ones are left out). */
   workloads?: string[];
+  /** Memory loop: steps, batch and ResNet-18 width (defaults 1,000 / 8 / 16; 200 steps with --quick). */
+  rssSteps?: number;
+  rssBatch?: number;
+  rssWidth?: number;
 }
 

@@ -1,5 +1,6 @@
-// `npm run bench [-- --quick] [--threads N] [--only a,b] [--rounds N] [--workloads a,b]`: every suite
-// prints JSON lines to stdout. --rounds and --workloads are options of the engine suite (bench/engine.ts).
+// `npm run bench [-- --quick] [--threads N] [--only a,b] [--rounds N] [--workloads a,b] [--rss-steps N]
+// [--rss-batch B] [--rss-width W]`: every suite prints JSON lines to stdout. --rounds, --workloads and
+// --rss-* are options of the engine suite (bench/engine.ts).
 import { availableParallelism } from 'node:os';
 import { parseArgs } from '../src/cli/args.js';
 import type { BenchContext } from './harness.js';
@@ -21,7 +22,10 @@ const { flags } = parseArgs('bench', process.argv.slice(2), {
   only: { kind: 'string', help: `comma-separated suites (${Object.keys(suites).join(',')})` },
   'no-reference': { kind: 'boolean', help: 'skip the PyTorch/numpy reference runs', default: false },
   rounds: { kind: 'number', help: 'engine: rounds per workload, PyTorch right before bitspike in each (default 3; --quick: 1)' },
-  workloads: { kind: 'string', help: 'engine: comma-separated workloads (smallCNN,resnet8,resnet18_w32,resnet18_w64; default all, --quick leaves out resnet18_*)' },
+  workloads: { kind: 'string', help: 'engine: comma-separated workloads (smallCNN,resnet8,resnet18_w32,resnet18_w64,memory; default all, --quick leaves out resnet18_*)' },
+  'rss-steps': { kind: 'number', help: 'engine memory loop: ResNet-18 training steps (default 1000; --quick: 200)' },
+  'rss-batch': { kind: 'number', help: 'engine memory loop: batch (default 8)' },
+  'rss-width': { kind: 'number', help: 'engine memory loop: ResNet-18 width (default 16)' },
 });
 const only = typeof flags.only === 'string' ? flags.only.split(',') : Object.keys(suites);
 for (const s of only) if (!suites[s]) throw new Error(`bench: unknown suite '${s}' (known: ${Object.keys(suites).join(', ')})`);
@@ -31,6 +35,7 @@ const ctx: BenchContext = {
   quick: flags.quick as boolean, threads: flags.threads as number, python,
   engine: {
     rounds: num('rounds'), workloads: typeof flags.workloads === 'string' ? flags.workloads.split(',') : undefined,
+    rssSteps: num('rss-steps'), rssBatch: num('rss-batch'), rssWidth: num('rss-width'),
   },
 };
 console.error(`bench: suites ${only.join(',')}, threads ${ctx.threads}, reference python: ${python ?? 'none (ratios omitted)'}`);
