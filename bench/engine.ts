@@ -8,6 +8,10 @@
 // times its own, so both see the same machine load. ratio_vs_torch is the median of the per-round
 // ratios (listed in `ratios`); median_ms and torch_ms are medians of the per-round medians, and
 // scaling_2v1 (on the 2-thread line) is the median of the per-round 1-thread / 2-thread times.
+//
+// On a loaded machine PyTorch's OpenMP threads spin in barriers while descheduled, and its 2-thread
+// times collapse several-fold; OMP_WAIT_POLICY=PASSIVE in the environment (passed on to the
+// reference process, and recorded in its lines as torch_omp_wait_policy) makes them sleep instead.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as E from '../src/engine/index.js';
@@ -156,6 +160,7 @@ async function runWorkload(ctx: BenchContext, w: Workload, rounds: number, threa
         Object.assign(line, {
           torch_ms: round(median(b.map((t) => t.median_ms))), torch_rounds_ms: b.map((t) => t.median_ms),
           ratios, ratio_vs_torch: round(median(ratios), 2),
+          ...(process.env.OMP_WAIT_POLICY ? { torch_omp_wait_policy: process.env.OMP_WAIT_POLICY } : {}),
         });
       }
       if (threads > 1 && threadCounts.includes(1)) {
