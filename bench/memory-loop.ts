@@ -1,13 +1,15 @@
 // Resident memory of a long ResNet-18 training loop (Adam, batch statistics), in a process of its own
 // so the peak is the loop's: node build/bench/memory-loop.js [--steps N] [--warmup K] [--batch B]
 // [--width W] [--size S] [--classes C] [--stem imagenet|cifar] [--threads T]
-// Prints one JSON object: RSS after warm-up (step K), peak, at the end, and the growth per step after
+// Prints one JSON object: RSS after warm-up (step K), peak (the largest after-step reading, and the
+// high-water mark that includes peaks inside a step), at the end, and the growth per step after
 // warm-up (least-squares slope over every step's RSS, and the difference of the medians of the first
 // and last tenth of the steps after warm-up, which one GC or allocation spike cannot move). RSS also
 // moves when V8 or the allocator keep freed pages, so the loop also reads what is retained (V8 heap +
 // external memory, which includes array buffers, after two forced GCs) at warm-up and at ten points after it, and fits its
 // slope: retained_bytes_per_step is the leak measure, rss_* what the operating system sees.
 // bench/engine.ts runs it as the `memory` workload (line memory.resnet18_loop).
+import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as E from '../src/engine/index.js';
@@ -82,6 +84,20 @@ const n = after.length;
 const tenth = Math.max(1, Math.floor(n / 10));
 const early = median(after.subarray(0, tenth)), late = median(after.subarray(n - tenth));
 const mib = (b: number) => Math.round(b / MiB * 10) / 10;
+/**
+ * The process's RSS high-water mark, peaks inside a step included (Linux: VmHWM, which belongs to this
+ * program's address space; getrusage's maxRSS is not used because Linux carries it over from the parent
+ * process at spawn, e.g. the ~400 MiB of the bench process that spawns this loop).
+ */
+function highWater(): number | undefined {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const hwm = highWater();
 console.log(JSON.stringify({
   config: `ResNet-18 width ${width}, blocks [2, 2, 2, 2], ${stem} stem, ${size}×${size}×3 input, ${classes} classes, batch ${batch}, Adam lr 1e-3, ${threads} thread${threads > 1 ? 's' : ''}`,
   steps, warmup, batch, width, size, classes, stem, threads,
@@ -89,7 +105,7 @@ console.log(JSON.stringify({
   rss_start_mib: mib(rss0),
   rss_warm_mib: mib(rss[warmup - 1]),
   rss_peak_mib: mib(Math.max(...rss)),
-  max_rss_mib: mib(process.resourceUsage().maxRSS * 1024),
+  ...(hwm !== undefined ? { rss_high_water_mib: mib(hwm) } : {}),
   rss_end_mib: mib(rss[steps - 1]),
   slope_bytes_per_step: Math.round(slope(Array.from(after, (_, i) => i), after)),
   growth_bytes_per_step: Math.round((late - early) / (n - tenth)),
