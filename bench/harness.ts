@@ -41,4 +41,18 @@ export interface BenchContext {
   threads: number;
   /** A python3 that can import torch (and numpy), or undefined when none is available. */
   python?: string;
+  /** Options of the engine suite (bench/engine.ts). */
+  engine?: EngineOptions;
 }
+
+export interface EngineOptions {
+  /** Rounds per workload (default 3; 1 with --quick). */
+  rounds?: number;
+  /** Workload names of the engine suite (default: all; with --quick the ResNet-18 ones are left out). */
+  workloads?: string[];
+  /** Memory loop: steps, batch and ResNet-18 width (defaults 1,000 / 8 / 16; 200 steps with --quick). */
+  rssSteps?: number;
+  rssBatch?: number;
+  rssWidth?: number;
+}
+
