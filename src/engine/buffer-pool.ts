@@ -5,11 +5,19 @@
 // gradients allocated here are returned to the pool there, and the next allocation of the same
 // size (the next step's activations or gradients) reuses them.
 //
+// With the wasm backend, gradient buffers are *resident*: views into the kernels' own memory
+// (Kernels.resident), which kernel calls read and write in place instead of staging them. Their
+// blocks are reused only through recycleGrad, exactly like pooled JS arrays, so the rules below
+// keep them safe too; a gradient that becomes a leaf's .grad is always a JS copy (runBackward).
+//
 // Safety rules:
 // - only arrays that `takeGrad` handed out can be recycled (an array from anywhere else, e.g. a
 //   user's customOp, is ignored), and each is recycled at most once per hand-out;
 // - callers of takeF32/takeGrad overwrite every element (contents are stale, not zero);
 // - the pool is bounded, so memory stays flat.
+
+import { getKernels } from './kernels/index.js';
+import type { ResidentArrays } from './kernels/types.js';
 
 const MIN_POOLED = 1 << 14; // elements; below this a fresh array is cheap
 const MAX_POOLED_BYTES = 256 * 1024 * 1024;
@@ -19,6 +27,8 @@ const free = new Map<number, Float32Array[]>();
 let pooledBytes = 0;
 // Gradient arrays handed out and not yet recycled.
 const live = new WeakSet<Float32Array>();
+// The backend each resident gradient array came from.
+const residentOwner = new WeakMap<Float32Array, ResidentArrays>();
 
 function take(n: number): Float32Array {
   if (n >= MIN_POOLED) {
@@ -42,8 +52,12 @@ export function takeF32(n: number): Float32Array {
  * (and never keeps): runBackward may recycle it once it is consumed.
  */
 export function takeGrad(n: number): Float32Array {
-  const a = take(n);
-  if (n >= MIN_POOLED) live.add(a);
+  if (n < MIN_POOLED) return take(n);
+  const heap = getKernels().resident;
+  const r = heap?.take(n);
+  if (r && heap) residentOwner.set(r, heap);
+  const a = r ?? take(n);
+  live.add(a);
   return a;
 }
 
@@ -51,12 +65,19 @@ export function takeGrad(n: number): Float32Array {
 export function recycleGrad(a: Float32Array): void {
   if (!live.has(a)) return;
   live.delete(a);
+  // A resident array goes back to the backend that gave it out (also after a backend switch).
+  if (residentOwner.get(a)?.release(a)) return;
   if (pooledBytes + a.byteLength > MAX_POOLED_BYTES) return;
   const list = free.get(a.length) ?? [];
   if (list.length >= MAX_PER_SIZE) return;
   list.push(a);
   free.set(a.length, list);
   pooledBytes += a.byteLength;
+}
+
+/** Whether `a` views shared memory (a resident array): user code that may keep it gets a copy. */
+export function isShared(a: Float32Array): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
 }
 
 /** Drops every pooled buffer (e.g. after training, to give the memory back to the GC). */

@@ -2,7 +2,7 @@
 // the reverse-mode autodiff graph. Each op that sees an input requiring a gradient records a node
 // {inputs, backward}; `backward()` walks the nodes in reverse topological order (the tape) and frees
 // them afterwards so intermediate activations can be collected.
-import { recycleGrad } from './buffer-pool.js';
+import { isShared, recycleGrad } from './buffer-pool.js';
 import { checkFinite, nanCheckEnabled } from './debug.js';
 import type { Rng } from './random.js';
 import { assertShape, fmt, sizeOf, ShapeError, type Shape } from './shape.js';
@@ -236,14 +236,17 @@ function runBackward(root: Tensor, gradOutput?: Float32Array): void {
       continue;
     }
     grads.delete(t);
-    const inGrads = node.backward(g);
+    // User code (customOp) may keep the gradient it is handed: never a resident buffer.
+    const handedCopy = node.opaque && isShared(g);
+    const inGrads = node.backward(handedCopy ? g.slice() : g);
     // g is dead after this op unless handed on: the first non-leaf input it passes through to
     // (add, reshape) takes it over instead of a copy.
     let gTaken = false;
     for (let j = 0; j < node.inputs.length; j++) {
       const x = node.inputs[j];
       const gx = inGrads[j];
-      if (!gx || !x.requiresGrad) continue;
+      if (!gx) continue;
+      if (!x.requiresGrad) { consumed.push(gx); continue; } // not wanted: back to the pool (below)
       if (nanCheckEnabled()) checkFinite(node.op, `gradient of input ${j}`, gx);
       const prev = grads.get(x);
       let own: Float32Array | undefined;
@@ -262,7 +265,7 @@ function runBackward(root: Tensor, gradOutput?: Float32Array): void {
     if (!gTaken) stored.delete(g);
     for (const a of consumed) if (a !== g && !stored.has(a)) recycleGrad(a);
     consumed.length = 0;
-    if (!gTaken && !node.opaque) recycleGrad(g);
+    if (!gTaken && (!node.opaque || handedCopy)) recycleGrad(g);
     t.node = null; // free the graph: saved activations become collectable
   }
 }

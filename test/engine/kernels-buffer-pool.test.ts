@@ -5,10 +5,15 @@ import assert from 'node:assert/strict';
 import * as E from '../../src/engine/index.js';
 import { clearBufferPool, pooledBufferBytes, recycleGrad, takeF32, takeGrad } from '../../src/engine/buffer-pool.js';
 import { Rng } from '../../src/engine/random.js';
+import { getKernels, referenceKernels, setKernels } from '../../src/engine/kernels/index.js';
 
 const BIG = 1 << 16;
 
-test('the pool reuses recycled gradients once, ignores foreign arrays and stays bounded', () => {
+test('the pool reuses recycled gradients once, ignores foreign arrays and stays bounded (JS arrays: reference backend)', (t) => {
+  // With the wasm backend gradients are resident arrays instead (test/engine/resident.test.ts).
+  const before = getKernels();
+  setKernels(referenceKernels);
+  t.after(() => setKernels(before));
   clearBufferPool();
   const g = takeGrad(BIG);
   recycleGrad(g);

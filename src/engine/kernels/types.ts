@@ -50,8 +50,30 @@ export function packedWords(bits: number): number {
   return Math.ceil(bits / 64) * 2;
 }
 
+/**
+ * Float arrays that live inside a backend's own memory, so kernel calls read and write them in
+ * place instead of copying them in and out. Their lifetime is explicit: take() hands one out,
+ * release() returns it for reuse (the same array object comes back from a later take of that
+ * length). The buffer pool uses them for gradient buffers, whose lifetime the autograd tape knows
+ * (docs/architecture.md); nothing else should hold one after releasing it.
+ */
+export interface ResidentArrays {
+  /** A resident array of n floats (contents unspecified), or null when the budget is used up. */
+  take(n: number): Float32Array | null;
+  /** Returns an array from take() for reuse; false (and nothing done) for any other array. */
+  release(a: Float32Array): boolean;
+  /** Whether `a` is one of this backend's resident arrays. */
+  owns(a: Float32Array): boolean;
+  /** Bytes of all resident arrays ever handed out (in use or free for reuse): flat once a loop has warmed up. */
+  readonly bytes: number;
+}
+
 export interface Kernels {
   readonly name: 'reference' | 'wasm';
+  /** Resident arrays of this backend, where it has its own memory (wasm); absent otherwise. */
+  readonly resident?: ResidentArrays;
+  /** Bytes copied between JS arrays and the backend's memory so far (wasm; a cost meter for tests and benches). */
+  readonly stagedBytes?: number;
   /** C (M×N) = op(A) · op(B) (+ C when accumulate). op(A) is M×K, op(B) is K×N. */
   sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
     A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void;

@@ -14,7 +14,7 @@ import { wasmBase64 } from './kernels.wasm.generated.js';
 import {
   validateBatchNorm, validateBconv, validateBgemm, validateBias, validateElementwise, validateConv, validatePool, validatePopcount, validateSgemm, validateSigns,
 } from './reference.js';
-import { packedWords, type BconvGeometry, type ConvGeometry, type Kernels, type PoolGeometry } from './types.js';
+import { packedWords, type BconvGeometry, type ConvGeometry, type Kernels, type PoolGeometry, type ResidentArrays } from './types.js';
 import { isBrowser, webThreadsUnavailableReason, webWorkerSpawner } from './threads-web.js';
 import {
   CTRL_ARGS, CTRL_DONE, CTRL_EXIT, CTRL_FN, CTRL_GO, CTRL_NARGS, CTRL_SLOT, CTRL_STATUS,
@@ -44,6 +44,8 @@ const CONV_CHUNK_COLS = 1024;
 // Below these sizes a thread round trip (~50 µs) costs more than it saves.
 const MIN_SPLIT_FLOPS = 1 << 23;
 const MIN_SPLIT_BYTES = 1 << 21;
+// Upper bound on resident arrays (gradient buffers); past it, buffers live on the JS heap and are staged.
+const RESIDENT_MAX_BYTES = 1 << 29;
 // A conv filter gradient is split over image chunks (partials reduced in chunk order), or over
 // its im2col rows (C·KH·KW) when there are fewer than DW_ROW_SPLIT_CHUNKS chunks (small feature
 // maps: one chunk holds up to CONV_CHUNK_COLS positions, so a batch of 4×4 maps is one chunk and a
@@ -159,14 +161,64 @@ class Pool {
   }
 }
 
+/**
+ * Resident arrays: blocks in [ARENA_BASE, top) of the kernels' memory, each with its Float32Array
+ * view for life. A released array goes to a free list by length and comes back, as the same
+ * object, from a later take of that length; blocks are never handed to anything else.
+ */
+class ResidentHeap implements ResidentArrays {
+  top = ARENA_BASE;
+  bytes = 0;
+  private readonly at = new WeakMap<Float32Array, number>();
+  private readonly free = new Map<number, Float32Array[]>();
+
+  constructor(private readonly memory: WebAssembly.Memory, private readonly ensure: (end: number) => void) {}
+
+  take(n: number): Float32Array | null {
+    if (!Number.isInteger(n) || n < 1) return null;
+    const reused = this.free.get(n)?.pop();
+    if (reused) return reused;
+    if (this.bytes + n * 4 > RESIDENT_MAX_BYTES) return null;
+    const p = (this.top + 63) & ~63;
+    this.ensure(p + n * 4);
+    this.top = p + n * 4;
+    this.bytes += n * 4;
+    const a = new Float32Array(this.memory.buffer, p, n);
+    this.at.set(a, p);
+    return a;
+  }
+
+  release(a: Float32Array): boolean {
+    if (!this.at.has(a)) return false;
+    const list = this.free.get(a.length) ?? [];
+    list.push(a);
+    this.free.set(a.length, list);
+    return true;
+  }
+
+  owns(a: Float32Array): boolean {
+    return this.at.has(a);
+  }
+
+  /** The block of a resident array (only the exact array take() returned), else undefined. */
+  addressOf(a: Float32Array | Int32Array | Uint32Array): number | undefined {
+    return a instanceof Float32Array ? this.at.get(a) : undefined;
+  }
+}
+
 class WasmKernels implements Kernels {
   readonly name = 'wasm' as const;
   private top = ARENA_BASE;
   private readonly gemmScratch: number;
   private pool: Pool | undefined;
+  /** Bytes copied into and out of the wasm memory by kernel calls so far (resident operands cost none). */
+  stagedBytes = 0;
+  /** Gradient buffers that live in this memory (see ResidentArrays); the arena starts above them. */
+  readonly resident: ResidentHeap;
 
   constructor(readonly memory: WebAssembly.Memory, private readonly ex: KernelExports) {
     this.gemmScratch = ex.gemmScratchBytes();
+    this.resident = new ResidentHeap(memory, (end) => this.ensureMemory(end));
   }
 
   attachPool(pool: Pool): void { this.pool = pool; }
@@ -180,26 +232,44 @@ class WasmKernels implements Kernels {
 
   // ---- arena ----
 
-  private reset(): void { this.top = ARENA_BASE; }
+  private reset(): void { this.top = (this.resident.top + 63) & ~63; }
+
+  private ensureMemory(end: number): void {
+    if (end > 0xffff0000) throw new RangeError(`wasm kernels: a call needs ${end} bytes, beyond the 4 GiB wasm32 limit`);
+    const have = this.memory.buffer.byteLength;
+    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+  }
 
   private alloc(bytes: number): number {
     const p = (this.top + 63) & ~63;
     const end = p + bytes;
-    if (end > 0xffff0000) throw new RangeError(`wasm kernels: a call needs ${end} bytes, beyond the 4 GiB wasm32 limit`);
-    const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    this.ensureMemory(end);
     this.top = end;
     return p;
   }
 
+  /** The operand's address: a resident array's own block, else a staged copy in the arena. */
   private put(src: Float32Array | Int32Array | Uint32Array): number {
+    return this.resident.addressOf(src) ?? this.copyIn(src);
+  }
+
+  /** A private copy in the arena, also of a resident array (for kernels that overwrite an input). */
+  private copyIn(src: Float32Array | Int32Array | Uint32Array): number {
     const p = this.alloc(src.byteLength);
     new Uint8Array(this.memory.buffer, p, src.byteLength).set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
+    this.stagedBytes += src.byteLength;
     return p;
   }
 
+  /** Where a kernel writes an output: a resident array's own block, else arena space that get() copies out. */
+  private out(dst: Float32Array | Int32Array | Uint32Array): number {
+    return this.resident.addressOf(dst) ?? this.alloc(dst.byteLength);
+  }
+
   private get(p: number, dst: Float32Array | Int32Array | Uint32Array): void {
+    if (this.resident.addressOf(dst) === p) return; // written in place
     new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength).set(new Uint8Array(this.memory.buffer, p, dst.byteLength));
+    this.stagedBytes += dst.byteLength;
   }
 
   /** Stages an optional operand; 0 (the kernels' "absent") when null. */
@@ -207,8 +277,8 @@ class WasmKernels implements Kernels {
     return src ? this.put(src) : 0;
   }
 
-  private allocOpt(dst: Float32Array | null | undefined): number {
-    return dst ? this.alloc(dst.byteLength) : 0;
+  private outOpt(dst: Float32Array | null | undefined): number {
+    return dst ? this.out(dst) : 0;
   }
 
   private putInts(values: number[]): number {
@@ -255,7 +325,7 @@ class WasmKernels implements Kernels {
     if (M === 0 || N === 0) return;
     this.reset();
     const pA = this.put(A), pB = this.put(B);
-    const pC = accumulate ? this.put(C) : this.alloc(C.byteLength);
+    const pC = accumulate ? this.put(C) : this.out(C);
     const lda = transA ? M : K, ldb = transB ? K : N;
     const T = this.fanout(2 * M * N * K >= MIN_SPLIT_FLOPS);
     // Split the larger output dimension, aligned to the micro-tile.
@@ -285,7 +355,7 @@ class WasmKernels implements Kernels {
     validateBias('conv2d', g, bias);
     this.reset();
     const pg = this.convGeometry(g);
-    const px = this.put(x), pw = this.put(w), pb = this.putOpt(bias), py = this.alloc(y.byteLength);
+    const px = this.put(x), pw = this.put(w), pb = this.putOpt(bias), py = this.out(y);
     const parts = partition(g.N, this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS), 1);
     const ws = this.scratch(parts.length, this.ex.convScratchBytes(pg));
     this.run('conv2dForward', parts.map(([lo, hi], t) => [pg, px, pw, py, lo, hi, ws[t], pb, relu ? 1 : 0]));
@@ -305,7 +375,8 @@ class WasmKernels implements Kernels {
     const chunk = new Int32Array(this.memory.buffer, pg, 17)[16];
     const nChunks = Math.ceil(g.N / chunk);
     // Stage only what the wanted gradients read: dx needs w, dw needs x, all need dy.
-    const pdy = this.put(dy), pw = dx ? this.put(w) : 0, px = dw ? this.put(x) : 0;
+    // The ReLU mask below overwrites dy in the wasm memory: it gets a private copy.
+    const pdy = reluOut ? this.copyIn(dy) : this.put(dy), pw = dx ? this.put(w) : 0, px = dw ? this.put(x) : 0;
     if (reluOut) {
       // The ReLU's backward on the staged copy of dy, in place, before the conv reads it.
       const pr = this.put(reluOut);
@@ -316,8 +387,8 @@ class WasmKernels implements Kernels {
     // thread count, so results stay bit-identical for any number of threads.
     const rows = g.C * g.KH * g.KW;
     const dwRows = nChunks < DW_ROW_SPLIT_CHUNKS && rows >= DW_ROW_SPLIT_MIN;
-    const pdx = this.allocOpt(dx), pdb = this.allocOpt(db);
-    const pdw = this.allocOpt(dw), part = dw ? (dwRows ? pdw : this.alloc(nChunks * dw.byteLength)) : 0;
+    const pdx = this.outOpt(dx), pdb = this.outOpt(db);
+    const pdw = this.outOpt(dw), part = dw ? (dwRows ? pdw : this.alloc(nChunks * dw.byteLength)) : 0;
     const T = this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS || (!dx && !dw && dy.byteLength >= MIN_SPLIT_BYTES));
     // Each thread takes a share of the images (dx), of the filter rows or image chunks (dw) and of
     // the channels (db).
@@ -345,7 +416,7 @@ class WasmKernels implements Kernels {
     validateConv('conv2dBackwardInput', g, dx, w, dy, ['dx', 'w', 'dy']);
     this.reset();
     const pg = this.convGeometry(g);
-    const pdy = this.put(dy), pw = this.put(w), pdx = this.alloc(dx.byteLength);
+    const pdy = this.put(dy), pw = this.put(w), pdx = this.out(dx);
     const parts = partition(g.N, this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS), 1);
     const ws = this.scratch(parts.length, this.ex.convScratchBytes(pg));
     this.run('conv2dBackwardInput', parts.map(([lo, hi], t) => [pg, pdy, pw, pdx, lo, hi, ws[t]]));
@@ -356,7 +427,7 @@ class WasmKernels implements Kernels {
     validateConv('conv2dBackwardFilter', g, x, dw, dy, ['x', 'dw', 'dy']);
     this.reset();
     const pg = this.convGeometry(g);
-    const px = this.put(x), pdy = this.put(dy), pdw = this.alloc(dw.byteLength);
+    const px = this.put(x), pdy = this.put(dy), pdw = this.out(dw);
     const rows = g.C * g.KH * g.KW;
     const parts = partition(rows, this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS), 8);
     const ws = this.scratch(parts.length, this.ex.convScratchBytes(pg));
@@ -377,7 +448,7 @@ class WasmKernels implements Kernels {
     validatePool('maxPool2d', g, x, y, ['argmax', argmax]);
     this.reset();
     const pg = this.poolGeometry(g);
-    const px = this.put(x), py = this.alloc(y.byteLength), pa = this.alloc(argmax.byteLength);
+    const px = this.put(x), py = this.out(y), pa = this.out(argmax);
     this.run('maxPool2d', this.planes(g).map(([lo, hi]) => [pg, px, py, pa, lo, hi]));
     this.get(py, y);
     this.get(pa, argmax);
@@ -387,7 +458,7 @@ class WasmKernels implements Kernels {
     validatePool('maxPool2dBackward', g, dx, dy, ['argmax', argmax]);
     this.reset();
     const pg = this.poolGeometry(g);
-    const pdy = this.put(dy), pa = this.put(argmax), pdx = this.alloc(dx.byteLength);
+    const pdy = this.put(dy), pa = this.put(argmax), pdx = this.out(dx);
     this.run('maxPool2dBackward', this.planes(g).map(([lo, hi]) => [pg, pdy, pa, pdx, lo, hi]));
     this.get(pdx, dx);
   }
@@ -396,7 +467,7 @@ class WasmKernels implements Kernels {
     validatePool('avgPool2d', g, x, y);
     this.reset();
     const pg = this.poolGeometry(g);
-    const px = this.put(x), py = this.alloc(y.byteLength);
+    const px = this.put(x), py = this.out(y);
     this.run('avgPool2d', this.planes(g).map(([lo, hi]) => [pg, px, py, lo, hi]));
     this.get(py, y);
   }
@@ -405,7 +476,7 @@ class WasmKernels implements Kernels {
     validatePool('avgPool2dBackward', g, dx, dy);
     this.reset();
     const pg = this.poolGeometry(g);
-    const pdy = this.put(dy), pdx = this.alloc(dx.byteLength);
+    const pdy = this.put(dy), pdx = this.out(dx);
     this.run('avgPool2dBackward', this.planes(g).map(([lo, hi]) => [pg, pdy, pdx, lo, hi]));
     this.get(pdx, dx);
   }
@@ -423,7 +494,7 @@ class WasmKernels implements Kernels {
     const peps = this.alloc(8);
     new Float64Array(this.memory.buffer, peps, 1)[0] = eps;
     const px = this.put(x), pg = this.putOpt(gamma), pb = this.putOpt(beta);
-    const pm = this.put(mean), pv = this.put(variance), ps = this.put(invStd), py = this.alloc(y.byteLength);
+    const pm = this.put(mean), pv = this.put(variance), ps = this.put(invStd), py = this.out(y);
     this.run('batchNormForward', this.channels(C, x.byteLength).map(([lo, hi]) =>
       [N, C, P, px, pg, pb, peps, training ? 1 : 0, pm, pv, ps, py, lo, hi, relu ? 1 : 0]));
     if (training) { this.get(pm, mean); this.get(pv, variance); this.get(ps, invStd); }
@@ -438,7 +509,7 @@ class WasmKernels implements Kernels {
     this.reset();
     const px = this.put(x), pdy = this.put(dy), pm = this.put(mean), ps = this.put(invStd), pg = this.putOpt(gamma);
     const pr = this.putOpt(reluOut);
-    const pdx = this.allocOpt(dx), pdg = this.allocOpt(dgamma), pdb = this.allocOpt(dbeta);
+    const pdx = this.outOpt(dx), pdg = this.outOpt(dgamma), pdb = this.outOpt(dbeta);
     this.run('batchNormBackward', this.channels(C, x.byteLength).map(([lo, hi]) =>
       [N, C, P, px, pdy, pm, ps, pg, training ? 1 : 0, pdx, pdg, pdb, lo, hi, pr]));
     if (dx) this.get(pdx, dx);
@@ -455,7 +526,7 @@ class WasmKernels implements Kernels {
     validateElementwise('relu', [['x', x], ['y', y]]);
     if (x.length === 0) return;
     this.reset();
-    const px = this.put(x), py = this.alloc(y.byteLength);
+    const px = this.put(x), py = this.out(y);
     this.run('relu', this.elements(x.length).map(([lo, hi]) => [px, py, lo, hi]));
     this.get(py, y);
   }
@@ -464,7 +535,7 @@ class WasmKernels implements Kernels {
     validateElementwise('reluBackward', [['y', y], ['dy', dy], ['dx', dx]]);
     if (y.length === 0) return;
     this.reset();
-    const py = this.put(y), pdy = this.put(dy), pdx = this.alloc(dx.byteLength);
+    const py = this.put(y), pdy = this.put(dy), pdx = this.out(dx);
     this.run('reluBackward', this.elements(y.length).map(([lo, hi]) => [py, pdy, pdx, lo, hi]));
     this.get(pdx, dx);
   }
@@ -474,7 +545,7 @@ class WasmKernels implements Kernels {
     if (rows === 0) return;
     this.reset();
     const words = packedWords(cols);
-    const ps = this.put(src), pd = this.alloc(dst.byteLength);
+    const ps = this.put(src), pd = this.out(dst);
     const parts = partition(rows, this.fanout(src.byteLength >= MIN_SPLIT_BYTES), 1);
     this.run('packSigns', parts.map(([lo, hi]) => [ps, cols, words, pd, lo, hi]));
     this.get(pd, dst);
@@ -485,7 +556,7 @@ class WasmKernels implements Kernels {
     if (rows === 0) return;
     this.reset();
     const words = packedWords(cols);
-    const ps = this.put(src), pd = this.alloc(dst.byteLength);
+    const ps = this.put(src), pd = this.out(dst);
     const parts = partition(rows, this.fanout(dst.byteLength >= MIN_SPLIT_BYTES), 1);
     this.run('unpackSigns', parts.map(([lo, hi]) => [ps, cols, words, pd, lo, hi]));
     this.get(pd, dst);
@@ -495,7 +566,7 @@ class WasmKernels implements Kernels {
     validateBgemm(M, N, K, A, B, C);
     if (M === 0 || N === 0) return;
     this.reset();
-    const pA = this.put(A), pB = this.put(B), pC = this.alloc(C.byteLength);
+    const pA = this.put(A), pB = this.put(B), pC = this.out(C);
     // A bit-op is ~1/32 of a flop's work per bit here; split when it is worth ~0.5 ms.
     const parts = partition(M, this.fanout(M * N * K >= 32 * MIN_SPLIT_FLOPS), 4);
     this.run('bgemm', parts.map(([lo, hi]) => [N, K, packedWords(K), pA, pB, pC, lo, hi]));
@@ -509,7 +580,7 @@ class WasmKernels implements Kernels {
     this.reset();
     const pg = this.putInts([g.inH, g.inW, g.wpp, g.KH, g.KW, g.stride, g.pad, g.groups, g.Cg, g.OCg, g.groupWords,
       g.Kp, g.corr, g.outH, g.outW, packedWords(g.Kp), thresholds ? 0 : 1]);
-    const px = this.put(x), pw = this.put(w), pt = thresholds ? this.put(thresholds) : 0, po = this.alloc(out.byteLength);
+    const px = this.put(x), pw = this.put(w), pt = thresholds ? this.put(thresholds) : 0, po = this.out(out);
     // Same bit-op threshold as bgemm, lowered: im2col and thresholding ride along with the popcounts.
     const parts = partition(rows, this.fanout(rows * g.groups * g.OCg * g.Kp >= MIN_SPLIT_FLOPS * 4), 4);
     const ws = this.scratch(parts.length, this.ex.bconvScratchBytes(pg));
@@ -521,7 +592,7 @@ class WasmKernels implements Kernels {
     validatePopcount(rows, bits, src, dst);
     if (rows === 0) return;
     this.reset();
-    const ps = this.put(src), pd = this.alloc(dst.byteLength);
+    const ps = this.put(src), pd = this.out(dst);
     const parts = partition(rows, this.fanout(src.byteLength >= 4 * MIN_SPLIT_BYTES), 1);
     this.run('popcountRows', parts.map(([lo, hi]) => [ps, packedWords(bits), pd, lo, hi]));
     this.get(pd, dst);
