@@ -27,6 +27,28 @@ export async function measure(fn: () => unknown | Promise<unknown>, opts: Measur
   return { median_ms: round(median), min_ms: round(times[0]), max_ms: round(times[times.length - 1]), runs: times.length };
 }
 
+/**
+ * Times `a` and `b` call by call in alternation (after `warmup` calls of each), so both see the
+ * same machine state; returns each side's median and the median of the per-pair ratios a / b,
+ * which is what a noisy machine can still measure (e.g. 1-thread / 2-thread scaling).
+ */
+export async function measurePaired(a: () => unknown, b: () => unknown, opts: { warmup?: number; pairs?: number } = {}): Promise<{ a_ms: number; b_ms: number; ratio: number; pairs: number }> {
+  const { warmup = 2, pairs = 15 } = opts;
+  for (let i = 0; i < warmup; i++) { await a(); await b(); }
+  const ta: number[] = [], tb: number[] = [], r: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    let s = performance.now();
+    await a();
+    const x = performance.now() - s;
+    s = performance.now();
+    await b();
+    const y = performance.now() - s;
+    ta.push(x); tb.push(y); r.push(x / y);
+  }
+  const med = (v: number[]) => { const w = [...v].sort((p, q) => p - q), m = w.length >> 1; return w.length % 2 ? w[m] : (w[m - 1] + w[m]) / 2; };
+  return { a_ms: round(med(ta)), b_ms: round(med(tb)), ratio: round(med(r), 2), pairs };
+}
+
 export function round(x: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;

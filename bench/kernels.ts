@@ -1,7 +1,7 @@
 // Kernel microbenchmarks: float GEMM shapes from the small CNN, the binary GEMM, the small CNN's conv
 // layers (plain, fused bias, one-pass backward) and ResNet-8's batch norm, for the reference
 // backend, wasm on one thread and wasm on ctx.threads threads.
-import { emit, measure, round, type BenchContext } from './harness.js';
+import { emit, measure, measurePaired, round, type BenchContext } from './harness.js';
 import { Rng } from '../src/engine/random.js';
 import { referenceKernels } from '../src/engine/kernels/reference.js';
 import { createThreadedWasmKernels, createWasmKernels } from '../src/engine/kernels/wasm.js';
@@ -109,6 +109,22 @@ export async function runKernelBench(ctx: BenchContext): Promise<void> {
       for (const [k, threads] of backends) {
         const r = await measure(() => fn(k), opts(k));
         emit({ name, ...r, ...(fl ? { gflops: round(fl / r.median_ms / 1e6, 1) } : {}), threads, backend: k.name });
+      }
+    }
+
+    // Thread scaling measured call by call: the one-thread and the N-thread backend alternate, and
+    // the line reports the median of the per-pair time ratios. On a shared machine whose speed
+    // drifts within seconds, this is the figure to read (the separate medians above can disagree).
+    const one = backends.find(([k, t]) => k.name === 'wasm' && t === 1)?.[0];
+    if (pool && one) {
+      const gemm512 = [randn(rng, 512 * 512), randn(rng, 512 * 512), new Float32Array(512 * 512)];
+      const scaled: [string, (k: Kernels) => void][] = [
+        ['sgemm 512x512x512', (k) => k.sgemm(false, false, 512, 512, 512, gemm512[0], gemm512[1], gemm512[2], false)],
+        ...convs, ...more.map(([name, , fn]): [string, (k: Kernels) => void] => [name, fn]),
+      ];
+      for (const [name, fn] of scaled) {
+        const r = await measurePaired(() => fn(one), () => fn(pool), { pairs: ctx.quick ? 9 : 21 });
+        emit({ name: `scaling ${name}`, median_ms: r.b_ms, runs: r.pairs, scaling: r.ratio, one_thread_ms: r.a_ms, threads: ctx.threads });
       }
     }
   } finally {
