@@ -1,6 +1,8 @@
-// WebAssembly (SIMD128) kernels. Tensors live on the JS heap, so every call stages its inputs into
-// an arena inside one shared WebAssembly.Memory, runs the kernel there and copies the outputs back.
-// The arena is reset per call and the memory only grows to the largest call seen, so it stays flat.
+// WebAssembly (SIMD128) kernels. Tensors live on the JS heap, so a call stages its inputs into an
+// arena inside one shared WebAssembly.Memory, runs the kernel there and copies the outputs back.
+// The exception are resident arrays (gradient buffers, ResidentHeap below): they live in the same
+// memory, below the arena, and calls use them in place. The arena is reset per call and the memory
+// only grows to the resident blocks plus the largest call seen, so it stays flat.
 //
 // Threads: every worker instantiates the same module on the same shared memory and waits on its
 // slot of a small Int32Array control block. A call splits its *output* range (rows, images, planes,
