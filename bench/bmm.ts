@@ -60,11 +60,11 @@ export async function runBmmBench(ctx: BenchContext): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       const t = await timeFit(x, K, iters, 'auto', ctx.quick);
       ours.push(t.ms); runs += t.runs; ll = t.ll;
-      if (ctx.python) {
-        const a = numpyMsPerIter(ctx.python, N, D, K, iters, ctx.threads);
+      if (ctx.numpyPython) {
+        const a = numpyMsPerIter(ctx.numpyPython, N, D, K, iters, ctx.threads);
         if (a !== undefined) numpy.push(a);
         if (ctx.threads > 1) {
-          const b = numpyMsPerIter(ctx.python, N, D, K, iters, 1);
+          const b = numpyMsPerIter(ctx.numpyPython, N, D, K, iters, 1);
           if (b !== undefined) numpy1.push(b);
         }
       }

@@ -63,6 +63,8 @@ export interface BenchContext {
   threads: number;
   /** A python3 that can import torch (and numpy), or undefined when none is available. */
   python?: string;
+  /** A python3 that can import numpy (the torch one when there is one), or undefined. */
+  numpyPython?: string;
   /** Options of the engine suite (bench/engine.ts). */
   engine?: EngineOptions;
 }

@@ -29,16 +29,19 @@ const { flags } = parseArgs('bench', process.argv.slice(2), {
 });
 const only = typeof flags.only === 'string' ? flags.only.split(',') : Object.keys(suites);
 for (const s of only) if (!suites[s]) throw new Error(`bench: unknown suite '${s}' (known: ${Object.keys(suites).join(', ')})`);
-const python = flags['no-reference'] ? undefined : findPython('torch') ?? findPython('numpy');
+// Torch scripts need a Python with torch; the numpy reference (bmm) only numpy, which a Python
+// without torch may still have.
+const python = flags['no-reference'] ? undefined : findPython('torch');
+const numpyPython = flags['no-reference'] ? undefined : python ?? findPython('numpy');
 const num = (k: string) => (typeof flags[k] === 'number' ? flags[k] as number : undefined);
 const ctx: BenchContext = {
-  quick: flags.quick as boolean, threads: flags.threads as number, python,
+  quick: flags.quick as boolean, threads: flags.threads as number, python, numpyPython,
   engine: {
     rounds: num('rounds'), workloads: typeof flags.workloads === 'string' ? flags.workloads.split(',') : undefined,
     rssSteps: num('rss-steps'), rssBatch: num('rss-batch'), rssWidth: num('rss-width'),
   },
 };
-console.error(`bench: suites ${only.join(',')}, threads ${ctx.threads}, reference python: ${python ?? 'none (ratios omitted)'}`);
+console.error(`bench: suites ${only.join(',')}, threads ${ctx.threads}, reference python: ${python ?? (numpyPython ? `${numpyPython} (numpy only: PyTorch ratios omitted)` : 'none (ratios omitted)')}`);
 const t0 = performance.now();
 for (const s of only) {
   const t = performance.now();
