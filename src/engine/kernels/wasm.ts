@@ -46,7 +46,8 @@ const CONV_CHUNK_COLS = 1024;
 // Below these sizes a thread round trip (~50 µs) costs more than it saves.
 const MIN_SPLIT_FLOPS = 1 << 23;
 const MIN_SPLIT_BYTES = 1 << 21;
-// Upper bound on resident arrays (gradient buffers); past it, buffers live on the JS heap and are staged.
+// Upper bound on resident arrays (gradient buffers; also at most a quarter of the memory's maximum);
+// past it, buffers live on the JS heap and are staged.
 const RESIDENT_MAX_BYTES = 1 << 29;
 // A conv filter gradient is split over image chunks (partials reduced in chunk order), or over
 // its im2col rows (C·KH·KW) when there are fewer than DW_ROW_SPLIT_CHUNKS chunks (small feature
@@ -70,12 +71,17 @@ export function kernelModule(): WebAssembly.Module {
   return compiled;
 }
 
+// The maximum (in pages) each memory was created with: resident arrays may use a quarter of it.
+const maximumPages = new WeakMap<WebAssembly.Memory, number>();
+
 function createMemory(): WebAssembly.Memory {
   let err: unknown;
   // A large maximum lets shared memory grow in place; smaller ones for constrained address spaces.
   for (const maximum of [65536, 16384, 4096]) {
     try {
-      return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum, shared: true });
+      const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum, shared: true });
+      maximumPages.set(memory, maximum);
+      return memory;
     } catch (e) { err = e; }
   }
   throw err;
@@ -174,15 +180,24 @@ class ResidentHeap implements ResidentArrays {
   private readonly at = new WeakMap<Float32Array, number>();
   private readonly free = new Map<number, Float32Array[]>();
 
-  constructor(private readonly memory: WebAssembly.Memory, private readonly ensure: (end: number) => void) {}
+  // At most RESIDENT_MAX_BYTES and a quarter of the memory's maximum, so calls keep room for their arena.
+  private readonly budget: number;
+
+  constructor(private readonly memory: WebAssembly.Memory, private readonly ensure: (end: number) => void) {
+    this.budget = Math.min(RESIDENT_MAX_BYTES, ((maximumPages.get(memory) ?? 4096) * PAGE) / 4);
+  }
 
   take(n: number): Float32Array | null {
     if (!Number.isInteger(n) || n < 1) return null;
     const reused = this.free.get(n)?.pop();
     if (reused) return reused;
-    if (this.bytes + n * 4 > RESIDENT_MAX_BYTES) return null;
+    if (this.bytes + n * 4 > this.budget) return null;
     const p = (this.top + 63) & ~63;
-    this.ensure(p + n * 4);
+    try {
+      this.ensure(p + n * 4);
+    } catch {
+      return null; // the memory cannot grow that far (a smaller maximum in some browsers): use a JS array
+    }
     this.top = p + n * 4;
     this.bytes += n * 4;
     const a = new Float32Array(this.memory.buffer, p, n);
