@@ -126,7 +126,7 @@ export class Sequential extends Module {
    */
   override fuses(next: readonly Module[]): number {
     if (this.forward !== Sequential.prototype.forward) return 0; // a subclass with its own forward
-    const last = this.groups(next).at(-1);
+    const last = this.groups([...this.layers, ...next]).at(-1);
     return last ? Math.max(0, last.start + last.count + 1 - this.layers.length) : 0;
   }
 
@@ -141,7 +141,7 @@ export class Sequential extends Module {
   private run(x: Tensor, tail: readonly Module[]): Tensor {
     const all = [...this.layers, ...tail];
     let y = x, i = 0;
-    for (const { start, count } of this.groups(tail)) {
+    for (const { start, count } of this.groups(all)) {
       y = count > 0 ? all[start].forwardFused(y, all.slice(start + 1, start + 1 + count)) : all[start].forward(y);
       i = start + count + 1;
     }
@@ -150,9 +150,8 @@ export class Sequential extends Module {
     return y;
   }
 
-  /** Greedy fusion groups over this.layers (the last group may reach into `tail`). */
-  private groups(tail: readonly Module[]): { start: number; count: number }[] {
-    const all = [...this.layers, ...tail];
+  /** Greedy fusion groups over this.layers; `all` is this.layers followed by the parent's tail, which the last group may reach into. */
+  private groups(all: readonly Module[]): { start: number; count: number }[] {
     const out: { start: number; count: number }[] = [];
     for (let i = 0; i < this.layers.length;) {
       const count = all[i].fuses(all.slice(i + 1));
