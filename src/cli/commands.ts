@@ -16,6 +16,7 @@ export const commands: Record<string, () => Promise<CommandModule>> = {
   bnn: () => import('./commands/bnn.js'),
   predict: () => import('./commands/predict.js'),
   relational: () => import('./commands/relational.js'),
+  'relational-stdp': () => import('./commands/relational-stdp.js'),
   'gbm-study': () => import('./commands/gbm-study.js'),
   'fbnn-er': () => import('./commands/fbnn.js'),
   onnx: () => import('./commands/onnx.js'),

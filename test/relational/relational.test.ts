@@ -5,9 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Rng } from '../../src/engine/random.js';
 import { run } from '../../src/cli/commands/relational.js';
+import { run as runStdp } from '../../src/cli/commands/relational-stdp.js';
 import { DIEHL_COOK_2016_NEURONS, RelationalNetwork } from '../../src/relational/network.js';
 import { CHANCE_RMSE, circularDistance, circularError, decodeBump, encodeBump } from '../../src/relational/populationCode.js';
 import { relation, RELATIONS } from '../../src/relational/relations.js';
+import { DC2016_CONFIG, stdpNeuronCounts, stdpRelationalAtScale, StdpRelationalNetwork } from '../../src/relational/stdpRelational.js';
 import { digitPools, VisualXorNetwork } from '../../src/relational/visualXor.js';
 
 test('bump encoding: peak at round(v·N), zero at the antipode, wraps around', () => {
@@ -141,4 +143,66 @@ test('bitspike relational: results.json with RMSE per variable and the neuron co
     console.log = log;
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('STDP relational baseline (Diehl & Cook 2016 reimplementation): same seed same weights, snapshot resumes bit for bit, sizes scale', () => {
+  const cfg = stdpRelationalAtScale(0.02);
+  assert.deepEqual([cfg.exc, cfg.inh, cfg.toHidden.fanIn], [32, 8, 3]);
+  assert.equal(cfg.toHidden.sum, (DC2016_CONFIG.toHidden.sum * 3) / DC2016_CONFIG.toHidden.fanIn, 'mean weight kept');
+  assert.deepEqual(stdpNeuronCounts(DC2016_CONFIG), { input: DIEHL_COOK_2016_NEURONS.input, spiking: DIEHL_COOK_2016_NEURONS.hidden, total: DIEHL_COOK_2016_NEURONS.total });
+  const a = new StdpRelationalNetwork(cfg, relation('add-mod'), 5);
+  const b = new StdpRelationalNetwork(cfg, relation('add-mod'), 5);
+  for (let i = 0; i < 3; i++) { a.trainExample(); b.trainExample(); }
+  const snap = JSON.parse(JSON.stringify(a.snapshot()));
+  assert.deepEqual(snap, JSON.parse(JSON.stringify(b.snapshot())));
+  const c = StdpRelationalNetwork.restore(snap, relation('add-mod'), 'test snapshot');
+  for (let i = 0; i < 3; i++) { a.trainExample(); c.trainExample(); }
+  assert.deepEqual(c.snapshot(), a.snapshot());
+  // Evaluating draws only from its own stream and freezes learning: training continues as if it had not happened.
+  const before = JSON.stringify(a.snapshot());
+  const r = a.evaluate(5, new Rng(9));
+  assert.equal(r.count, 5);
+  assert.equal(JSON.stringify(a.snapshot()), before);
+  assert.deepEqual(a.evaluate(5, new Rng(9)), r);
+  assert.throws(() => a.evaluate(0, new Rng(9)), /count must be a positive integer, got 0/);
+  assert.throws(() => new StdpRelationalNetwork({ ...cfg, inputSigma: 0 }, relation('add-mod'), 1), /config.inputSigma must be > 0, got 0/);
+  assert.throws(() => StdpRelationalNetwork.restore(snap, relation('sub-mod'), 'test snapshot'), /test snapshot: snapshot of relation 'add-mod', asked for 'sub-mod'/);
+  assert.throws(() => StdpRelationalNetwork.restore({ ...snap, up: { ...snap.up, A: 'AAAA' } }, relation('add-mod'), 'bad.json'), /bad.json up.A: expected \d+ float64 values/);
+});
+
+test('bitspike relational-stdp: results.json, snapshots, --resume continues to the same network, clear errors', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relational-stdp-'));
+  const dir2 = fs.mkdtempSync(path.join(os.tmpdir(), 'relational-stdp-'));
+  const log = console.log;
+  try {
+    console.log = () => {};
+    const args = ['--scale', '0.02', '--progress-every', '4', '--eval-count', '6', '--quiet'];
+    assert.equal(await runStdp([...args, '--examples', '8', '--out', dir]), 0);
+    assert.equal(await runStdp([...args, '--examples', '6', '--out', dir2]), 0); // ends off the --progress-every interval
+    assert.equal(await runStdp([...args, '--examples', '8', '--out', dir2, '--resume']), 0);
+    console.log = log;
+    const r = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
+    const r2 = JSON.parse(fs.readFileSync(path.join(dir2, 'results.json'), 'utf8'));
+    assert.equal(r.examples, 8);
+    assert.deepEqual(r.neurons, { input: 96, spiking: 160, total: 256 });
+    assert.deepEqual(r2.inferC, r.inferC, 'a resumed run ends where an uninterrupted one does');
+    assert.deepEqual(r2.history.filter((h: { examples: number }) => h.examples !== 6).map((h: { rmse: number }) => h.rmse), r.history.map((h: { rmse: number }) => h.rmse));
+    const snap = (d: string) => JSON.parse(fs.readFileSync(path.join(d, 'snapshot.json'), 'utf8')).snapshot;
+    assert.deepEqual(snap(dir2), snap(dir));
+    await assert.rejects(runStdp(['--scale', '2', '--out', dir]), /--scale must be in \(0, 1\], got 2/);
+    await assert.rejects(runStdp(['--scale', '0.04', '--out', dir, '--resume']), /snapshot.json was written for \{"task":"add-mod","scale":0.02,"seed":1\}/);
+    await assert.rejects(runStdp(['--examples', '5']), /--out is required/);
+  } finally {
+    console.log = log;
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(dir2, { recursive: true, force: true });
+  }
+});
+
+test('STDP relational baseline learns the relation: seeded 80-neuron modules, 900 examples, RMSE inferring C below half of chance', () => {
+  const net = new StdpRelationalNetwork(stdpRelationalAtScale(0.05), relation('add-mod'), 1);
+  for (let i = 0; i < 900; i++) net.trainExample();
+  const r = net.evaluate(100, new Rng(5));
+  assert.equal(r.silent, 0);
+  assert.ok(r.rmse < 0.5 * CHANCE_RMSE, `RMSE ${r.rmse}`);
 });
