@@ -11,3 +11,7 @@ export * from './data.js';
 export * from './accumulateUpdate.js';
 export * from './eventEval.js';
 export * from './augment.js';
+// Conductance-based LIF populations, Poisson sources and STDP projections (the Diehl & Cook baseline).
+export * from './stdp/conductanceLif.js';
+export * from './stdp/poissonSource.js';
+export * from './stdp/projection.js';
