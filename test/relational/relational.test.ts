@@ -192,6 +192,7 @@ test('bitspike relational-stdp: results.json, snapshots, --resume continues to t
     await assert.rejects(runStdp(['--scale', '2', '--out', dir]), /--scale must be in \(0, 1\], got 2/);
     await assert.rejects(runStdp(['--scale', '0.04', '--out', dir, '--resume']), /snapshot.json was written for \{"task":"add-mod","scale":0.02,"seed":1\}/);
     await assert.rejects(runStdp(['--examples', '5']), /--out is required/);
+    await assert.rejects(runStdp([...args, '--examples', '8', '--out', dir]), /snapshot.json exists: pass --resume to continue that run/);
   } finally {
     console.log = log;
     fs.rmSync(dir, { recursive: true, force: true });

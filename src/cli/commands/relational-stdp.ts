@@ -64,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
     seconds = saved.seconds;
     log(`relational-stdp: resumed after ${net.examplesSeen} examples (${snapFile})`);
   } else {
+    if (fs.existsSync(snapFile)) throw new UsageError('relational-stdp', `${snapFile} exists: pass --resume to continue that run, or choose another --out`);
     net = new StdpRelationalNetwork(stdpRelationalAtScale(scale), rel, seed);
   }
   const n = net.neuronCounts;
