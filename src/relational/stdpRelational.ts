@@ -162,6 +162,17 @@ function base64ToF64Into(b64: string, into: Float64Array, what: string): void {
   into.set(new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
 }
 
+/** Population vector of spike counts over neurons spread evenly on the circle: Σ count·(cos, sin) and Σ count. */
+function populationVector(counts: Float64Array): { x: number; y: number; total: number } {
+  let x = 0, y = 0, total = 0;
+  for (let i = 0; i < counts.length; i++) {
+    if (counts[i] === 0) continue;
+    const ang = (2 * Math.PI * i) / counts.length;
+    x += counts[i] * Math.cos(ang); y += counts[i] * Math.sin(ang); total += counts[i];
+  }
+  return { x, y, total };
+}
+
 export class StdpRelationalNetwork {
   readonly config: StdpRelationalConfig;
   private readonly modules: Record<Variable | 'H', Module>;
@@ -316,19 +327,32 @@ export class StdpRelationalNetwork {
     return hiddenSpikes;
   }
 
+  /**
+   * Diehl & Cook's rule against silence: presents the example, and again with `boostHz` stronger
+   * input bumps (at most `maxBoosts` times) while `response` — the spikes of the module that must
+   * answer — stays below `minSpikes`. `cCounts` holds the last presentation's counts.
+   */
+  private presentUntilHeard(values: Record<Variable, number | null>, cCounts: Float64Array | null, rng: Rng,
+    response: (hiddenSpikes: number) => number): { lastHidden: number; allHidden: number } {
+    const { inputPeakHz, boostHz, minSpikes, maxBoosts } = this.config;
+    let lastHidden = 0, allHidden = 0;
+    for (let boost = 0; boost <= maxBoosts; boost++) {
+      cCounts?.fill(0);
+      lastHidden = this.present(values, cCounts, inputPeakHz + boost * boostHz, rng);
+      allHidden += lastHidden;
+      if (response(lastHidden) >= minSpikes) break;
+    }
+    return { lastHidden, allHidden };
+  }
+
   /** One training example: a consistent triple on all three inputs, STDP on, then weight normalisation. */
   trainExample(): { hiddenSpikes: number } {
     const a = this.rng.float(), b = this.rng.float();
     this.setLearning(true);
-    const { inputPeakHz, boostHz, minSpikes, maxBoosts } = this.config;
-    let hiddenSpikes = 0;
-    for (let boost = 0; boost <= maxBoosts; boost++) {
-      hiddenSpikes = this.present({ A: a, B: b, C: this.relation.c(a, b) }, null, inputPeakHz + boost * boostHz, this.rng);
-      if (hiddenSpikes >= minSpikes) break;
-    }
+    const { lastHidden } = this.presentUntilHeard({ A: a, B: b, C: this.relation.c(a, b) }, null, this.rng, (h) => h);
     for (const v of VARIABLE_MODULES) { this.up[v].normalize(this.config.toHidden.sum); this.down[v].normalize(this.config.fromHidden.sum); }
     this.examplesSeen++;
-    return { hiddenSpikes };
+    return { hiddenSpikes: lastHidden };
   }
 
   /**
@@ -342,21 +366,11 @@ export class StdpRelationalNetwork {
     this.setLearning(false);
     const counts = new Float64Array(this.config.exc);
     let se = 0, silent = 0, cSpikes = 0, hSpikes = 0;
+    const sum = (a: Float64Array) => a.reduce((t, v) => t + v, 0);
     for (let n = 0; n < count; n++) {
       const a = rng.float(), b = rng.float(), c = this.relation.c(a, b);
-      let x = 0, y = 0, total = 0;
-      const { inputPeakHz, boostHz, minSpikes, maxBoosts } = this.config;
-      for (let boost = 0; boost <= maxBoosts; boost++) {
-        counts.fill(0);
-        hSpikes += this.present({ A: a, B: b, C: null }, counts, inputPeakHz + boost * boostHz, rng);
-        x = 0; y = 0; total = 0;
-        for (let i = 0; i < counts.length; i++) {
-          if (counts[i] === 0) continue;
-          const ang = (2 * Math.PI * i) / counts.length;
-          x += counts[i] * Math.cos(ang); y += counts[i] * Math.sin(ang); total += counts[i];
-        }
-        if (total >= minSpikes) break;
-      }
+      hSpikes += this.presentUntilHeard({ A: a, B: b, C: null }, counts, rng, () => sum(counts)).allHidden;
+      const { x, y, total } = populationVector(counts);
       cSpikes += total;
       let decoded: number;
       if (total === 0) { silent++; decoded = rng.float(); }

@@ -221,7 +221,7 @@ export class Projection {
     const rule = this.spec.stdp;
     if (!rule) return;
     const { postStart, preOf, weight, recent, isRecent } = this;
-    const pre = this.pre, preLast = pre.lastSpike, tPre = this.tPre!, horizon = tPre.length;
+    const pre = this.pre, preLast = pre.lastSpike, tPre = this.tPre!;
     if (rule.kind === 'triplet') {
       for (let n = 0; n < pre.spikeCount; n++) {
         const i = pre.spikes[n];
@@ -260,8 +260,7 @@ export class Projection {
         const { eta, xTar, wMax } = rule;
         const dep = this.weightDependence!;
         for (let s = postStart[j], e = postStart[j + 1]; s < e; s++) {
-          const last = preLast[preOf[s]], k = step - last;
-          const x = last >= 0 && k < horizon ? tPre[k] : 0;
+          const x = trace(tPre, preLast[preOf[s]], step);
           const room = wMax - weight[s];
           const w = weight[s] + eta * (x - xTar) * (room > 0 ? dep(room) : 0);
           weight[s] = w < 0 ? 0 : w < wMax ? w : wMax;
