@@ -15,3 +15,4 @@ export { packSigns, unpackSigns, bgemm, popcountRows } from './kernels/bits';
 export { batchNormForward, batchNormBackward } from './kernels/batchNorm';
 export { relu, reluBackward } from './kernels/elementwise';
 export { bconvScratchBytes, bconv } from './kernels/bconv';
+export { winogradScratchBytes, winogradFilter, winogradConv, xiStride, winogradGradScratchBytes, winogradFilterGrad } from './kernels/winograd';

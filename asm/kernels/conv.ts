@@ -21,13 +21,20 @@ import { gemmScratchBytes, sgemm } from './sgemm';
   for (; i < n; i++) store<f32>(dst + <usize>i * 4, 0);
 }
 
+// Row stride (floats) of the col and gathered dy/y matrices of `cols` columns: 16 floats more, so
+// that consecutive rows do not share a cache set when cols·4 is a multiple of 4 KiB (1,024 columns,
+// or a 32×32 map), where the GEMM's packing, reading a few floats of each of hundreds of rows,
+// would evict its own lines. The layout only: results do not change.
+// @ts-ignore: decorator
+@inline function rowStride(cols: i32): i32 { return cols + 16; }
+
 /** Scratch bytes per thread for the conv kernels (col buffer + gathered dy/y + sgemm scratch). */
 export function convScratchBytes(g: usize): i32 {
   const C = gi(g, 1), OC = gi(g, 4), KH = gi(g, 5), KW = gi(g, 6), G = gi(g, 13);
   const OHW = gi(g, 14) * gi(g, 15), chunk = gi(g, 16);
   const kdim = (C / G) * KH * KW;
   const cols = chunk * OHW;
-  return (kdim * cols + (OC / G) * cols) * 4 + gemmScratchBytes() + 64;
+  return (kdim + OC / G) * rowStride(cols) * 4 + gemmScratchBytes() + 64;
 }
 
 // col[(r - r0)][b*OHW + oh*OW + ow] = x[n0+b][g*Cg + c][ih][iw] (0 outside the image) for
@@ -46,7 +53,7 @@ function im2col(g: usize, x: usize, grp: i32, r0: i32, r1: i32, n0: i32, nb: i32
     let owHi = W - 1 - offW < 0 ? 0 : (W - 1 - offW) / sw + 1;
     if (owHi > OW) owHi = OW;
     if (owLo > owHi) owLo = owHi;
-    const rowBase = col + <usize>(r - r0) * <usize>cols * 4;
+    const rowBase = col + <usize>(r - r0) * <usize>rowStride(cols) * 4;
     for (let b = 0; b < nb; b++) {
       const plane = x + (<usize>((n0 + b) * C + c) * <usize>(H * W)) * 4;
       let d = rowBase + <usize>(b * OHW) * 4;
@@ -59,6 +66,14 @@ function im2col(g: usize, x: usize, grp: i32, r0: i32, r1: i32, n0: i32, nb: i32
           const srow = plane + <usize>(ih * W) * 4;
           if (sw == 1) {
             copyF32(d + <usize>owLo * 4, srow + <usize>(owLo + offW) * 4, owHi - owLo);
+          } else if (sw == 2) {
+            // Even lanes of two loads: four outputs per step while the second load stays in the row.
+            let ow = owLo;
+            for (; ow + 4 <= owHi && 2 * ow + offW + 7 < W; ow += 4) {
+              const s = srow + <usize>(2 * ow + offW) * 4;
+              v128.store(d + <usize>ow * 4, v128.shuffle<f32>(v128.load(s), v128.load(s, 16), 0, 2, 4, 6));
+            }
+            for (; ow < owHi; ow++) store<f32>(d + <usize>ow * 4, load<f32>(srow + <usize>(2 * ow + offW) * 4));
           } else {
             for (let ow = owLo; ow < owHi; ow++) store<f32>(d + <usize>ow * 4, load<f32>(srow + <usize>(ow * sw + offW) * 4));
           }
@@ -85,7 +100,7 @@ function col2im(g: usize, dx: usize, grp: i32, n0: i32, nb: i32, col: usize): vo
     let owHi = W - 1 - offW < 0 ? 0 : (W - 1 - offW) / sw + 1;
     if (owHi > OW) owHi = OW;
     if (owLo > owHi) owLo = owHi;
-    const rowBase = col + <usize>r * <usize>cols * 4;
+    const rowBase = col + <usize>r * <usize>rowStride(cols) * 4;
     for (let b = 0; b < nb; b++) {
       const plane = dx + (<usize>((n0 + b) * C + c) * <usize>(H * W)) * 4;
       let s = rowBase + <usize>(b * OHW) * 4;
@@ -125,7 +140,7 @@ function gatherChannels(g: usize, img: usize, grp: i32, n0: i32, nb: i32, t: usi
   for (let oc = 0; oc < OCg; oc++) {
     for (let b = 0; b < nb; b++) {
       const pi = img + (<usize>((n0 + b) * OC + grp * OCg + oc) * <usize>OHW) * 4;
-      const pt = t + (<usize>oc * <usize>cols + <usize>(b * OHW)) * 4;
+      const pt = t + (<usize>oc * <usize>rowStride(cols) + <usize>(b * OHW)) * 4;
       if (toImage) copyF32(pi, pt, OHW); else copyF32(pt, pi, OHW);
     }
   }
@@ -181,8 +196,8 @@ export function conv2dForward(g: usize, x: usize, w: usize, y: usize, n0: i32, n
   const OHW = gi(g, 14) * gi(g, 15), chunk = gi(g, 16);
   const OCg = OC / G, kdim = (C / G) * KH * KW;
   const col = ws;
-  const t = col + <usize>(kdim * chunk * OHW) * 4;
-  const gws = t + <usize>(OCg * chunk * OHW) * 4;
+  const t = col + <usize>(kdim * rowStride(chunk * OHW)) * 4;
+  const gws = t + <usize>(OCg * rowStride(chunk * OHW)) * 4;
   for (let n = n0; n < n1; n += chunk) {
     const nb = min<i32>(chunk, n1 - n);
     const cols = nb * OHW;
@@ -190,9 +205,9 @@ export function conv2dForward(g: usize, x: usize, w: usize, y: usize, n0: i32, n
       im2col(g, x, grp, 0, kdim, n, nb, col);
       const wg = w + <usize>(grp * OCg * kdim) * 4;
       if (nb == 1) {
-        sgemm(0, 0, OCg, cols, kdim, wg, kdim, col, cols, y + (<usize>(n * OC + grp * OCg) * <usize>OHW) * 4, OHW, 0, gws);
+        sgemm(0, 0, OCg, cols, kdim, wg, kdim, col, rowStride(cols), y + (<usize>(n * OC + grp * OCg) * <usize>OHW) * 4, OHW, 0, gws);
       } else {
-        sgemm(0, 0, OCg, cols, kdim, wg, kdim, col, cols, t, cols, 0, gws);
+        sgemm(0, 0, OCg, cols, kdim, wg, kdim, col, rowStride(cols), t, rowStride(cols), 0, gws);
         gatherChannels(g, y, grp, n, nb, t, true);
       }
     }
@@ -206,8 +221,8 @@ export function conv2dBackwardInput(g: usize, dy: usize, w: usize, dx: usize, n0
   const OHW = gi(g, 14) * gi(g, 15), chunk = gi(g, 16);
   const OCg = OC / G, kdim = (C / G) * KH * KW;
   const col = ws;
-  const t = col + <usize>(kdim * chunk * OHW) * 4;
-  const gws = t + <usize>(OCg * chunk * OHW) * 4;
+  const t = col + <usize>(kdim * rowStride(chunk * OHW)) * 4;
+  const gws = t + <usize>(OCg * rowStride(chunk * OHW)) * 4;
   if (n1 > n0) memory.fill(dx + <usize>(n0 * C) * <usize>(H * W) * 4, 0, <usize>((n1 - n0) * C) * <usize>(H * W) * 4);
   for (let n = n0; n < n1; n += chunk) {
     const nb = min<i32>(chunk, n1 - n);
@@ -215,10 +230,10 @@ export function conv2dBackwardInput(g: usize, dy: usize, w: usize, dx: usize, n0
     for (let grp = 0; grp < G; grp++) {
       const wg = w + <usize>(grp * OCg * kdim) * 4;
       if (nb == 1) {
-        sgemm(1, 0, kdim, cols, OCg, wg, kdim, dy + (<usize>(n * OC + grp * OCg) * <usize>OHW) * 4, OHW, col, cols, 0, gws);
+        sgemm(1, 0, kdim, cols, OCg, wg, kdim, dy + (<usize>(n * OC + grp * OCg) * <usize>OHW) * 4, OHW, col, rowStride(cols), 0, gws);
       } else {
         gatherChannels(g, dy, grp, n, nb, t, false);
-        sgemm(1, 0, kdim, cols, OCg, wg, kdim, t, cols, col, cols, 0, gws);
+        sgemm(1, 0, kdim, cols, OCg, wg, kdim, t, rowStride(cols), col, rowStride(cols), 0, gws);
       }
       col2im(g, dx, grp, n, nb, col);
     }
@@ -235,8 +250,8 @@ export function conv2dBackwardFilter(g: usize, x: usize, dy: usize, dw: usize, r
   const OHW = gi(g, 14) * gi(g, 15), chunk = gi(g, 16);
   const OCg = OC / G, kdim = (C / G) * KH * KW;
   const col = ws;
-  const t = col + <usize>(kdim * chunk * OHW) * 4;
-  const gws = t + <usize>(OCg * chunk * OHW) * 4;
+  const t = col + <usize>(kdim * rowStride(chunk * OHW)) * 4;
+  const gws = t + <usize>(OCg * rowStride(chunk * OHW)) * 4;
   for (let grp = 0; grp < G; grp++) {
     const lo = max<i32>(r0 - grp * kdim, 0);
     const hi = min<i32>(r1 - grp * kdim, kdim);
@@ -247,10 +262,10 @@ export function conv2dBackwardFilter(g: usize, x: usize, dy: usize, dw: usize, r
       const cols = nb * OHW;
       im2col(g, x, grp, lo, hi, n, nb, col);
       if (nb == 1) {
-        sgemm(0, 1, OCg, hi - lo, cols, dy + (<usize>(n * OC + grp * OCg) * <usize>OHW) * 4, OHW, col, cols, dwg, kdim, n > 0 ? 1 : 0, gws);
+        sgemm(0, 1, OCg, hi - lo, cols, dy + (<usize>(n * OC + grp * OCg) * <usize>OHW) * 4, OHW, col, rowStride(cols), dwg, kdim, n > 0 ? 1 : 0, gws);
       } else {
         gatherChannels(g, dy, grp, n, nb, t, false);
-        sgemm(0, 1, OCg, hi - lo, cols, t, cols, col, cols, dwg, kdim, n > 0 ? 1 : 0, gws);
+        sgemm(0, 1, OCg, hi - lo, cols, t, rowStride(cols), col, rowStride(cols), dwg, kdim, n > 0 ? 1 : 0, gws);
       }
     }
   }
@@ -268,8 +283,8 @@ function filterPartials(g: usize, x: usize, dy: usize, part: usize, k0: i32, k1:
   const OHW = gi(g, 14) * gi(g, 15), chunk = gi(g, 16);
   const OCg = OC / G, kdim = (C / G) * KH * KW;
   const col = ws;
-  const t = col + <usize>(kdim * chunk * OHW) * 4;
-  const gws = t + <usize>(OCg * chunk * OHW) * 4;
+  const t = col + <usize>(kdim * rowStride(chunk * OHW)) * 4;
+  const gws = t + <usize>(OCg * rowStride(chunk * OHW)) * 4;
   const dwLen = <usize>(OC * kdim);
   for (let k = k0; k < k1; k++) {
     const n = k * chunk;
@@ -279,10 +294,10 @@ function filterPartials(g: usize, x: usize, dy: usize, part: usize, k0: i32, k1:
       const dst = part + (<usize>k * dwLen + <usize>(grp * OCg * kdim)) * 4;
       im2col(g, x, grp, 0, kdim, n, nb, col);
       if (nb == 1) {
-        sgemm(0, 1, OCg, kdim, cols, dy + (<usize>(n * OC + grp * OCg) * <usize>OHW) * 4, OHW, col, cols, dst, kdim, 0, gws);
+        sgemm(0, 1, OCg, kdim, cols, dy + (<usize>(n * OC + grp * OCg) * <usize>OHW) * 4, OHW, col, rowStride(cols), dst, kdim, 0, gws);
       } else {
         gatherChannels(g, dy, grp, n, nb, t, false);
-        sgemm(0, 1, OCg, kdim, cols, t, cols, col, cols, dst, kdim, 0, gws);
+        sgemm(0, 1, OCg, kdim, cols, t, rowStride(cols), col, rowStride(cols), dst, kdim, 0, gws);
       }
     }
   }

@@ -74,6 +74,12 @@ export interface Kernels {
   readonly resident?: ResidentArrays;
   /** Bytes copied between JS arrays and the backend's memory so far (wasm; a cost meter for tests and benches). */
   readonly stagedBytes?: number;
+  /**
+   * wasm: whether 3×3 stride-1 convs with ≥ 16 input and output channels (forward and input
+   * gradient) run as Winograd F(2×2, 3×3), about 2× faster, at rounding that differs from im2col +
+   * GEMM (docs/architecture.md). Default true; false reproduces the rounding of earlier builds.
+   */
+  winogradEnabled?: boolean;
   /** C (M×N) = op(A) · op(B) (+ C when accumulate). op(A) is M×K, op(B) is K×N. */
   sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
     A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void;

@@ -27,7 +27,7 @@ import {
 export const WORKER_FUNCTIONS = [
   'sgemm', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardFilter', 'maxPool2d', 'maxPool2dBackward',
   'avgPool2d', 'avgPool2dBackward', 'packSigns', 'unpackSigns', 'bgemm', 'popcountRows', 'conv2dBackward',
-  'batchNormForward', 'batchNormBackward', 'relu', 'reluBackward', 'reduceChunks', 'bconv',
+  'batchNormForward', 'batchNormBackward', 'relu', 'reluBackward', 'reduceChunks', 'bconv', 'winogradConv', 'winogradFilterGrad', 'winogradFilter',
 ] as const;
 type KernelName = typeof WORKER_FUNCTIONS[number];
 
@@ -36,6 +36,9 @@ type KernelExports = Record<KernelName, Fn> & {
   gemmScratchBytes(): number;
   convScratchBytes(g: number): number;
   bconvScratchBytes(g: number): number;
+  winogradScratchBytes(p: number): number;
+  xiStride(floats: number): number;
+  winogradGradScratchBytes(p: number): number;
 };
 
 const PAGE = 65536;
@@ -54,6 +57,13 @@ const RESIDENT_MAX_BYTES = 1 << 29;
 // maps: one chunk holds up to CONV_CHUNK_COLS positions, so a batch of 4×4 maps is one chunk and a
 // chunk split would leave every thread but one idle) and at least DW_ROW_SPLIT_MIN rows to share.
 const DW_ROW_SPLIT_CHUNKS = 4;
+// 3×3 stride-1 convolutions with at least this many input and output channels run as Winograd
+// F(2×2, 3×3) (asm/kernels/winograd.ts), forward and input gradient; below it the transforms cost
+// more than the multiplications they save. WINOGRAD_TILES: output tiles per GEMM (a chunk of images).
+const WINOGRAD_MIN_CHANNELS = 16;
+const WINOGRAD_TILES = 256;
+// Filter transforms of at least this many channel pairs are split over threads.
+const WINOGRAD_SPLIT_FILTERS = 4096;
 const DW_ROW_SPLIT_MIN = 64;
 
 let compiled: WebAssembly.Module | undefined;
@@ -230,6 +240,11 @@ class WasmKernels implements Kernels {
   private pool: Pool | undefined;
   /** Bytes copied into and out of the wasm memory by kernel calls so far (resident operands cost none). */
   stagedBytes = 0;
+  /**
+   * Whether 3×3 stride-1 convs may run as Winograd F(2×2, 3×3). Off, every conv runs as im2col +
+   * GEMM, which reproduces the rounding of builds before Winograd (and lets benches compare both).
+   */
+  winogradEnabled = true;
   /** Gradient buffers that live in this memory (see ResidentArrays); the arena starts above them. */
   readonly resident: ResidentHeap;
 
@@ -367,10 +382,56 @@ class WasmKernels implements Kernels {
     return 2 * g.N * g.OC * g.OH * g.OW * (g.C / g.groups) * g.KH * g.KW;
   }
 
+  /** Whether conv g (and its input gradient) runs as Winograd F(2×2, 3×3): a choice by geometry alone. */
+  private winogradFits(g: ConvGeometry): boolean {
+    return this.winogradEnabled && g.KH === 3 && g.KW === 3 && g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1 &&
+      g.groups === 1 && g.padH === g.padW && g.padH <= 2 && g.C >= WINOGRAD_MIN_CHANNELS && g.OC >= WINOGRAD_MIN_CHANNELS;
+  }
+
+  /** The kernels' parameter block: N Cin H W Cout pad OH OW and the images per chunk (WINOGRAD_TILES tiles). */
+  private winogradParams(N: number, Cin: number, H: number, W: number, Cout: number, pad: number, OH: number, OW: number): number {
+    const tiles = Math.ceil(OH / 2) * Math.ceil(OW / 2);
+    const chunk = Math.max(1, Math.min(N, Math.floor(WINOGRAD_TILES / tiles)));
+    return this.putInts([N, Cin, H, W, Cout, pad, OH, OW, chunk]);
+  }
+
+  /**
+   * Runs the Winograd conv of x (N × Cin × H × W, padding `pad`) with the filters w into y
+   * (N × Cout × OH × OW), over images split across threads. flip: w is the forward filter of the
+   * conv whose input gradient this is (see winogradFilter).
+   */
+  private winograd(N: number, Cin: number, H: number, W: number, Cout: number, pad: number, OH: number, OW: number,
+    px: number, pw: number, flip: boolean, py: number, pb: number, relu: boolean): void {
+    const pp = this.winogradParams(N, Cin, H, W, Cout, pad, OH, OW);
+    const pU = this.alloc(16 * this.ex.xiStride(Cout * Cin) * 4);
+    const flops = 2 * N * Cout * OH * OW * Cin * 9;
+    const T = this.fanout(flops >= MIN_SPLIT_FLOPS);
+    // The filter transform, split over output channels when it is big enough to be worth a round trip.
+    this.run('winogradFilter', partition(Cout, Cout * Cin >= WINOGRAD_SPLIT_FILTERS ? T : 1, 1)
+      .map(([lo, hi]) => [pw, pU, Cout, Cin, flip ? 1 : 0, lo, hi]));
+    const parts = partition(N, T, 1);
+    const ws = this.scratch(parts.length, this.ex.winogradScratchBytes(pp));
+    this.run('winogradConv', parts.map(([lo, hi], t) => [pp, px, pU, py, lo, hi, ws[t], pb, relu ? 1 : 0]));
+  }
+
+  /** dw (at pdw) of Winograd-fitting conv g from x and dy, its output channels split across threads. */
+  private winogradGrad(g: ConvGeometry, px: number, pdy: number, pdw: number): void {
+    const pp = this.winogradParams(g.N, g.C, g.H, g.W, g.OC, g.padH, g.OH, g.OW);
+    const parts = partition(g.OC, this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS), 4);
+    const ws = this.scratch(parts.length, this.ex.winogradGradScratchBytes(pp));
+    this.run('winogradFilterGrad', parts.map(([lo, hi], t) => [pp, px, pdy, pdw, lo, hi, ws[t]]));
+  }
+
   conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, y: Float32Array, bias?: Float32Array | null, relu = false): void {
     validateConv('conv2d', g, x, w, y);
     validateBias('conv2d', g, bias);
     this.reset();
+    if (this.winogradFits(g)) {
+      const px = this.put(x), pw = this.put(w), pb = this.putOpt(bias), py = this.out(y);
+      this.winograd(g.N, g.C, g.H, g.W, g.OC, g.padH, g.OH, g.OW, px, pw, false, py, pb, relu);
+      this.get(py, y);
+      return;
+    }
     const pg = this.convGeometry(g);
     const px = this.put(x), pw = this.put(w), pb = this.putOpt(bias), py = this.out(y);
     const parts = partition(g.N, this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS), 1);
@@ -399,30 +460,35 @@ class WasmKernels implements Kernels {
       const pr = this.put(reluOut);
       this.run('reluBackward', this.elements(dy.length).map(([lo, hi]) => [pr, pdy, pdy, lo, hi]));
     }
+    const pdx = this.outOpt(dx), pdb = this.outOpt(db), pdw = this.outOpt(dw);
+    // Winograd takes dx and dw where it fits; the fused kernel below does the rest.
+    const wino = this.winogradFits(g);
+    if (dx && wino) this.winograd(g.N, g.OC, g.OH, g.OW, g.C, 2 - g.padH, g.H, g.W, pdy, pw, true, pdx, 0, false);
+    if (dw && wino) this.winogradGrad(g, px, pdy, pdw);
+    const dxDirect = dx && !wino, dwDirect = dw && !wino;
     // The filter gradient is split over its rows when it has enough of them, else over image
     // chunks (partials reduced below). The choice depends on the geometry only, never on the
     // thread count, so results stay bit-identical for any number of threads.
     const rows = g.C * g.KH * g.KW;
     const dwRows = nChunks < DW_ROW_SPLIT_CHUNKS && rows >= DW_ROW_SPLIT_MIN;
-    const pdx = this.outOpt(dx), pdb = this.outOpt(db);
-    const pdw = this.outOpt(dw), part = dw ? (dwRows ? pdw : this.alloc(nChunks * dw.byteLength)) : 0;
+    const part = dwDirect ? (dwRows ? pdw : this.alloc(nChunks * dw.byteLength)) : 0;
     const T = this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS || (!dx && !dw && dy.byteLength >= MIN_SPLIT_BYTES));
     // Each thread takes a share of the images (dx), of the filter rows or image chunks (dw) and of
     // the channels (db).
     const imgs = partition(g.N, T, 1), chans = partition(g.OC, T, 1);
     const chunks = dwRows ? partition(rows, T, 8) : partition(nChunks, T, 1);
-    const n = Math.max(dx ? imgs.length : 0, dw ? chunks.length : 0, db ? chans.length : 0);
-    const ws = this.scratch(n, dx || dw ? this.ex.convScratchBytes(pg) : 0);
+    const n = Math.max(dxDirect ? imgs.length : 0, dwDirect ? chunks.length : 0, db ? chans.length : 0);
+    const ws = this.scratch(n, dxDirect || dwDirect ? this.ex.convScratchBytes(pg) : 0);
     const none: [number, number] = [0, 0];
     const jobs: number[][] = [];
     for (let t = 0; t < n; t++) {
-      const [n0, n1] = (dx && imgs[t]) || none, [k0, k1] = (dw && chunks[t]) || none, [c0, c1] = (db && chans[t]) || none;
-      jobs.push([pg, px, pw, pdy, pdx, part, pdb, n0, n1, k0, k1, c0, c1, ws[t], dwRows ? 1 : 0]);
+      const [n0, n1] = (dxDirect && imgs[t]) || none, [k0, k1] = (dwDirect && chunks[t]) || none, [c0, c1] = (db && chans[t]) || none;
+      jobs.push([pg, px, pw, pdy, dxDirect ? pdx : 0, part, pdb, n0, n1, k0, k1, c0, c1, ws[t], dwRows ? 1 : 0]);
     }
     this.run('conv2dBackward', jobs);
     if (dw) {
       // The partial sums are small (chunks × filter size): reduce them here, in chunk order.
-      if (!dwRows) this.ex.reduceChunks(part, nChunks, dw.length, pdw, 0, dw.length);
+      if (dwDirect && !dwRows) this.ex.reduceChunks(part, nChunks, dw.length, pdw, 0, dw.length);
       this.get(pdw, dw);
     }
     if (dx) this.get(pdx, dx);
@@ -432,6 +498,12 @@ class WasmKernels implements Kernels {
   conv2dBackwardInput(g: ConvGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void {
     validateConv('conv2dBackwardInput', g, dx, w, dy, ['dx', 'w', 'dy']);
     this.reset();
+    if (this.winogradFits(g)) {
+      const pdy = this.put(dy), pw = this.put(w), pdx = this.out(dx);
+      this.winograd(g.N, g.OC, g.OH, g.OW, g.C, 2 - g.padH, g.H, g.W, pdy, pw, true, pdx, 0, false);
+      this.get(pdx, dx);
+      return;
+    }
     const pg = this.convGeometry(g);
     const pdy = this.put(dy), pw = this.put(w), pdx = this.out(dx);
     const parts = partition(g.N, this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS), 1);
@@ -443,6 +515,12 @@ class WasmKernels implements Kernels {
   conv2dBackwardFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array, dw: Float32Array): void {
     validateConv('conv2dBackwardFilter', g, x, dw, dy, ['x', 'dw', 'dy']);
     this.reset();
+    if (this.winogradFits(g)) {
+      const px = this.put(x), pdy = this.put(dy), pdw = this.out(dw);
+      this.winogradGrad(g, px, pdy, pdw);
+      this.get(pdw, dw);
+      return;
+    }
     const pg = this.convGeometry(g);
     const px = this.put(x), pdy = this.put(dy), pdw = this.out(dw);
     const rows = g.C * g.KH * g.KW;
