@@ -11,6 +11,7 @@ export function maxPool2d(g: usize, x: usize, y: usize, argmax: usize, p0: i32, 
     return;
   }
   const HW = H * W;
+  const wide3 = KW == 3 && sw == 2; // the ImageNet stem's 3×3 stride-2 pooling among others
   for (let p = p0; p < p1; p++) {
     const base = p * HW;
     const xp = x + <usize>base * 4;
@@ -20,6 +21,13 @@ export function maxPool2d(g: usize, x: usize, y: usize, argmax: usize, p0: i32, 
       const ha = max<i32>(h0, 0), hb = min<i32>(h0 + KH, H);
       for (let ow = 0; ow < OW; ow++) {
         const w0 = ow * sw - pw;
+        if (wide3 && w0 >= 0 && w0 + 10 <= W && ow + 4 <= OW) {
+          // Four windows inside the row (and one column past the last, for the loads) at once.
+          maxPool3Wide(xp, W, ha, hb, w0, base, y + o, argmax + o);
+          o += 16;
+          ow += 3;
+          continue;
+        }
         const wa = max<i32>(w0, 0), wb = min<i32>(w0 + KW, W);
         // Windows always hold at least one cell (validatePool); later cells win only when strictly
         // greater, so the first maximum wins. Selects instead of branches: maxima are unpredictable.
@@ -40,6 +48,32 @@ export function maxPool2d(g: usize, x: usize, y: usize, argmax: usize, p0: i32, 
       }
     }
   }
+}
+
+// Four 3-wide, stride-2 windows side by side, rows [ha, hb), starting at column w0 of the plane at
+// xp (flat offset base): the three columns of each window are even/odd lanes of two pairs of loads
+// (columns w0 .. w0 + 9). Cells are scanned in the same order, with the same strict comparison, as
+// the general loop, so the same maximum and index win.
+// @ts-ignore: decorator
+@inline function maxPool3Wide(xp: usize, W: i32, ha: i32, hb: i32, w0: i32, base: i32, y: usize, argmax: usize): void {
+  const two = i32x4.splat(2);
+  let best = f32x4.splat(0), idx = i32x4.splat(0);
+  for (let ih = ha; ih < hb; ih++) {
+    const s = xp + <usize>(ih * W + w0) * 4;
+    const a0 = v128.load(s), a1 = v128.load(s, 16), b0 = v128.load(s, 8), b1 = v128.load(s, 24);
+    const c0 = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), c1 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+    const c2 = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
+    const i0 = i32x4.add(i32x4.splat(base + ih * W + w0), i32x4(0, 2, 4, 6));
+    const i1 = i32x4.add(i0, i32x4.splat(1)), i2 = i32x4.add(i0, two);
+    let m: v128;
+    if (ih == ha) { best = c0; idx = i0; } else {
+      m = f32x4.gt(c0, best); best = v128.bitselect(c0, best, m); idx = v128.bitselect(i0, idx, m);
+    }
+    m = f32x4.gt(c1, best); best = v128.bitselect(c1, best, m); idx = v128.bitselect(i1, idx, m);
+    m = f32x4.gt(c2, best); best = v128.bitselect(c2, best, m); idx = v128.bitselect(i2, idx, m);
+  }
+  v128.store(y, best);
+  v128.store(argmax, idx);
 }
 
 // The common 2×2, stride-2, unpadded case, four outputs at a time: deinterleave two input rows into

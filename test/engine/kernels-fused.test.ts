@@ -1,5 +1,5 @@
 // The fused glue kernels (conv bias, one-pass conv backward, batch norm, ReLU, the 2×2 max-pool fast
-// path): wasm against the reference twin, and 1 thread against 2 threads bit for bit.
+// path, the Adam step): wasm against the reference twin, and 1 thread against 2 threads bit for bit.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/random.js';
@@ -184,5 +184,25 @@ test('fused kernels reject mismatched arrays, naming the kernel and the array', 
       new Float32Array(2), new Float32Array(3), new Float32Array(3), new Float32Array(24)), /batchNormForward: mean has length 2, expected 3/);
     assert.throws(() => k.batchNormBackward(2, 3, 4, new Float32Array(24), new Float32Array(20), new Float32Array(3), new Float32Array(3),
       null, true, null, null, null), /batchNormBackward: dy has length 20, expected 24/);
+  }
+});
+
+test('adamStep (Adam and AdamW constants): wasm on 1 and 2 threads equals the reference loop bit for bit', () => {
+  const rng = new Rng(47);
+  for (const n of [1, 7, 64, 100_003]) {
+    for (const h of [
+      { beta1: 0.9, beta2: 0.999, l2: 1e-4, decay: 1, stepSize: 1e-3 / (1 - 0.9 ** 3), sq: Math.sqrt(1 - 0.999 ** 3), eps: 1e-8 },
+      { beta1: 0.5, beta2: 0.9, l2: 0, decay: 1 - 1e-2 * 0.01, stepSize: 1e-2 / (1 - 0.5), sq: Math.sqrt(1 - 0.9), eps: 1e-6 },
+    ]) {
+      const p = randn(rng, n), g = randn(rng, n), m = randn(rng, n), v = randn(rng, n).map(Math.abs);
+      const ref = [p, g, m, v].map((a) => a.slice()), one = [p, g, m, v].map((a) => a.slice()), two = [p, g, m, v].map((a) => a.slice());
+      R.adamStep(ref[0], ref[1], ref[2], ref[3], h);
+      W.adamStep(one[0], one[1], one[2], one[3], h);
+      W2.adamStep(two[0], two[1], two[2], two[3], h);
+      for (const [k, name] of ['p', 'g', 'm', 'v'].entries()) {
+        assertBitEqual(one[k], ref[k], `${name} (n = ${n}, 1 thread)`);
+        assertBitEqual(two[k], ref[k], `${name} (n = ${n}, 2 threads)`);
+      }
+    }
   }
 });

@@ -121,6 +121,20 @@ test('pooling: wasm equals reference (argmax exactly, including ties) with paddi
   }
 });
 
+test('3-wide stride-2 max pooling (as in the ImageNet stem; four windows per SIMD step) equals reference exactly, ties included', () => {
+  const rng = new Rng(27);
+  for (const [H, Wd, KH, sh, ph, pw] of [[32, 32, 3, 2, 1, 1], [17, 23, 3, 2, 1, 1], [20, 31, 3, 2, 0, 0], [9, 40, 2, 1, 0, 1], [13, 26, 3, 3, 1, 1]]) {
+    const g = pool({ N: 2, C: 3, H, W: Wd, KH, KW: 3, strideH: sh, strideW: 2, padH: ph, padW: pw }), what = JSON.stringify(g);
+    const n = g.N * g.C * g.H * g.W, ny = g.N * g.C * g.OH * g.OW;
+    for (const x of [Float32Array.from({ length: n }, () => rng.int(3) - 1), randn(rng, n)]) {
+      const y1 = new Float32Array(ny), y2 = new Float32Array(ny), a1 = new Int32Array(ny), a2 = new Int32Array(ny);
+      R.maxPool2d(g, x, y1, a1); W.maxPool2d(g, x, y2, a2);
+      assert.deepEqual([...a2], [...a1], `argmax ${what}`);
+      assert.deepEqual([...y2], [...y1], `max ${what}`);
+    }
+  }
+});
+
 test('bit kernels: wasm equals reference exactly on random shapes', () => {
   const rng = new Rng(26);
   for (let i = 0; i < 40; i++) {

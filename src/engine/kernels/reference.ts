@@ -226,6 +226,17 @@ export const referenceKernels: Kernels = {
     }
   },
 
+  adamStep(p, g, m, v, h) {
+    validateElementwise('adamStep', [['p', p], ['g', g], ['m', m], ['v', v]]);
+    const { beta1: b1, beta2: b2, l2, decay, stepSize, sq, eps } = h;
+    for (let j = 0; j < p.length; j++) {
+      const d = g[j] + l2 * p[j];
+      m[j] = b1 * m[j] + (1 - b1) * d;
+      v[j] = b2 * v[j] + (1 - b2) * d * d;
+      p[j] = p[j] * decay - stepSize * m[j] / (Math.sqrt(v[j]) / sq + eps);
+    }
+  },
+
   batchNormForward(N, C, P, x, gamma, beta, eps, training, mean, variance, invStd, y, relu = false) {
     validateBatchNorm('batchNormForward', N, C, P, [['x', x], ['y', y]],
       [['gamma', gamma], ['beta', beta], ['mean', mean], ['variance', variance], ['invStd', invStd]]);

@@ -68,6 +68,16 @@ export interface ResidentArrays {
   readonly bytes: number;
 }
 
+/**
+ * The constants of one Adam step: with d = g + l2·p, m ← beta1·m + (1 − beta1)·d,
+ * v ← beta2·v + (1 − beta2)·d·d, p ← p·decay − stepSize·m / (√v / sq + eps), where stepSize =
+ * lr / (1 − beta1^t) and sq = √(1 − beta2^t); l2 = weight decay for Adam, decay = 1 − lr·wd for AdamW.
+ */
+export interface AdamStep {
+  readonly beta1: number; readonly beta2: number; readonly l2: number; readonly decay: number;
+  readonly stepSize: number; readonly sq: number; readonly eps: number;
+}
+
 export interface Kernels {
   readonly name: 'reference' | 'wasm';
   /** Resident arrays of this backend, where it has its own memory (wasm); absent otherwise. */
@@ -125,6 +135,12 @@ export interface Kernels {
   batchNormBackward(N: number, C: number, P: number, x: Float32Array, dy: Float32Array, mean: Float32Array, invStd: Float32Array,
     gamma: Float32Array | null, training: boolean, dx: Float32Array | null, dgamma: Float32Array | null, dbeta: Float32Array | null,
     reluOut?: Float32Array | null): void;
+  /**
+   * One Adam / AdamW step in place over parameters p with gradient g and moments m, v (all the same
+   * length), computed in f64 and rounded to f32 on each store (see AdamStep); every backend gives
+   * the same bits.
+   */
+  adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamStep): void;
   /** y = max(x, 0): negatives and −0 become +0, NaN stays NaN. */
   relu(x: Float32Array, y: Float32Array): void;
   /** dx = dy where y > 0, +0 elsewhere (y is relu's output). */

@@ -16,7 +16,7 @@ import { wasmBase64 } from './kernels.wasm.generated.js';
 import {
   validateBatchNorm, validateBconv, validateBgemm, validateBias, validateElementwise, validateConv, validatePool, validatePopcount, validateSgemm, validateSigns,
 } from './reference.js';
-import { packedWords, type BconvGeometry, type ConvGeometry, type Kernels, type PoolGeometry, type ResidentArrays } from './types.js';
+import { packedWords, type AdamStep, type BconvGeometry, type ConvGeometry, type Kernels, type PoolGeometry, type ResidentArrays } from './types.js';
 import { isBrowser, webThreadsUnavailableReason, webWorkerSpawner } from './threads-web.js';
 import {
   CTRL_ARGS, CTRL_DONE, CTRL_EXIT, CTRL_FN, CTRL_GO, CTRL_NARGS, CTRL_SLOT, CTRL_STATUS,
@@ -27,7 +27,7 @@ import {
 export const WORKER_FUNCTIONS = [
   'sgemm', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardFilter', 'maxPool2d', 'maxPool2dBackward',
   'avgPool2d', 'avgPool2dBackward', 'packSigns', 'unpackSigns', 'bgemm', 'popcountRows', 'conv2dBackward',
-  'batchNormForward', 'batchNormBackward', 'relu', 'reluBackward', 'reduceChunks', 'bconv', 'winogradConv', 'winogradFilterGrad', 'winogradFilter',
+  'batchNormForward', 'batchNormBackward', 'relu', 'reluBackward', 'reduceChunks', 'bconv', 'winogradConv', 'winogradFilterGrad', 'winogradFilter', 'adamStep',
 ] as const;
 type KernelName = typeof WORKER_FUNCTIONS[number];
 
@@ -615,6 +615,20 @@ class WasmKernels implements Kernels {
   /** Element ranges for an element-wise kernel over n floats (aligned to whole v128s). */
   private elements(n: number): [number, number][] {
     return partition(n, this.fanout(4 * n >= MIN_SPLIT_BYTES), 16);
+  }
+
+  adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamStep): void {
+    validateElementwise('adamStep', [['p', p], ['g', g], ['m', m], ['v', v]]);
+    if (p.length === 0) return;
+    this.reset();
+    const pp = this.put(p), pg = this.put(g), pm = this.put(m), pv = this.put(v);
+    const ph = this.alloc(9 * 8);
+    // (1 − beta) as JavaScript computes it, so the kernel's f64 arithmetic matches the reference's.
+    new Float64Array(this.memory.buffer, ph, 9).set([h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.l2, h.decay, h.stepSize, h.sq, h.eps]);
+    this.run('adamStep', this.elements(p.length).map(([lo, hi]) => [pp, pg, pm, pv, ph, lo, hi]));
+    this.get(pp, p);
+    this.get(pm, m);
+    this.get(pv, v);
   }
 
   relu(x: Float32Array, y: Float32Array): void {

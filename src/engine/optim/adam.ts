@@ -1,3 +1,4 @@
+import { getKernels } from '../kernels/index.js';
 import type { Tensor } from '../tensor.js';
 import { Optimizer } from './optimizer.js';
 
@@ -28,17 +29,13 @@ export class Adam extends Optimizer {
   }
 
   protected update(p: Float32Array, g: Float32Array, i: number): void {
-    const m = this.slot('m', i), v = this.slot('v', i);
-    const { lr, beta1: b1, beta2: b2, eps, weightDecay: wd } = this;
-    const bc1 = 1 - b1 ** this.stepCount, bc2 = 1 - b2 ** this.stepCount;
-    const stepSize = lr / bc1, sq = Math.sqrt(bc2);
-    const l2 = this.decoupled ? 0 : wd, decay = this.decoupled ? 1 - lr * wd : 1;
-    for (let j = 0; j < p.length; j++) {
-      const d = g[j] + l2 * p[j];
-      m[j] = b1 * m[j] + (1 - b1) * d;
-      v[j] = b2 * v[j] + (1 - b2) * d * d;
-      p[j] = p[j] * decay - stepSize * m[j] / (Math.sqrt(v[j]) / sq + eps);
-    }
+    const { lr, beta1, beta2, eps, weightDecay: wd } = this;
+    // One kernel call per parameter tensor (wasm: in f64 SIMD, over threads; the same bits as the reference loop).
+    getKernels().adamStep(p, g, this.slot('m', i), this.slot('v', i), {
+      beta1, beta2, eps,
+      l2: this.decoupled ? 0 : wd, decay: this.decoupled ? 1 - lr * wd : 1,
+      stepSize: lr / (1 - beta1 ** this.stepCount), sq: Math.sqrt(1 - beta2 ** this.stepCount),
+    });
   }
 }
 
