@@ -101,36 +101,51 @@ export function fastPathCounters(net: SpikeGradNetwork, fans: NetworkFans, fwd: 
   const c = emptyCounters(net);
   const n = fwd.n;
   c.examples = n;
-  const inSize = net.inputSize;
+  // Sums in locals, written to the counters once per layer: these loops visit every neuron of the batch.
+  const inSize = net.inputSize, rate = net.config.input === 'rate', input = fwd.input, fanOut = fans.inputFanOut;
+  let inputEvents = 0;
   for (let b = 0; b < n; b++) {
+    const o = b * inSize;
     for (let j = 0; j < inSize; j++) {
-      const v = fwd.input[b * inSize + j];
-      if (v !== 0) c.inputEvents += (net.config.input === 'rate' ? Math.abs(v) : inputTicks) * fans.inputFanOut[j];
+      const v = input[o + j];
+      if (v !== 0) inputEvents += (rate ? Math.abs(v) : inputTicks) * fanOut[j];
     }
   }
+  c.inputEvents += inputEvents;
   net.layers.forEach((layer, li) => {
     const t = c.layers[li];
     const size = layer.size, fo = fans.fanOut[li], fi = fans.fanIn[li];
     if (!layer.isOutput) {
       const counts = fwd.counts[li];
-      for (let b = 0; b < n; b++) for (let i = 0; i < size; i++) {
-        const v = counts[b * size + i];
-        if (v === 0) continue;
-        t.spikes += Math.abs(v);
-        t.activeNeurons++;
-        if (fo) t.synapticEvents += Math.abs(v) * fo[i];
+      let spikes = 0, active = 0, events = 0;
+      for (let b = 0; b < n; b++) {
+        const o = b * size;
+        for (let i = 0; i < size; i++) {
+          const v = counts[o + i];
+          if (v === 0) continue;
+          const a = Math.abs(v);
+          spikes += a;
+          active++;
+          if (fo) events += a * fo[i];
+        }
       }
+      t.spikes += spikes; t.activeNeurons += active; t.synapticEvents += events;
     }
     const E = bwd?.errors[li];
     if (!E) return;
-    for (let b = 0; b < n; b++) for (let i = 0; i < size; i++) {
-      const e = Math.abs(E[b * size + i]);
-      if (e === 0) continue;
-      t.errorSpikes += e;
-      t.errorNeurons++;
-      t.updateEvents += e * fi[i];
-      if (li > 0) t.errorSynapticEvents += e * fi[i];
+    let spikes = 0, neurons = 0, updates = 0;
+    for (let b = 0; b < n; b++) {
+      const o = b * size;
+      for (let i = 0; i < size; i++) {
+        const e = Math.abs(E[o + i]);
+        if (e === 0) continue;
+        spikes += e;
+        neurons++;
+        updates += e * fi[i];
+      }
     }
+    t.errorSpikes += spikes; t.errorNeurons += neurons; t.updateEvents += updates;
+    if (li > 0) t.errorSynapticEvents += updates;
   });
   return c;
 }

@@ -65,13 +65,19 @@ export function fastForward(net: SpikeGradNetwork, x: Float32Array, n: number): 
       counts.push(y); gates.push(null);
       break;
     }
-    // y holds the total input I; turn it into counts in place, keeping the gate.
+    // y holds the total input I; turn it into counts in place (c = forwardCount(I, Θ_ff), written
+    // out here: this loop runs over every neuron of every batch), keeping the gate.
     const g = new Uint8Array(y.length);
+    const inputGate = gate === 'input';
     for (let i = 0; i < y.length; i++) {
       const I = y[i];
-      const c = forwardCount(I, thetaFf);
-      g[i] = (gate === 'input' ? I > 0 : c > 0) ? 1 : 0;
-      y[i] = c;
+      if (I > 0) {
+        const c = Math.floor(I / thetaFf);
+        y[i] = c;
+        g[i] = inputGate || c > 0 ? 1 : 0;
+      } else {
+        y[i] = 0;
+      }
     }
     counts.push(y); gates.push(g);
     act = y;
