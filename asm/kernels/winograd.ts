@@ -204,6 +204,16 @@ function inputTransform(P: usize, Hp: i32, Wp: i32, nb: i32, th: i32, tw: i32, V
   }
 }
 
+// V_ξ (Cin × Tp, ξ-matrices vs bytes apart) = Bᵀ d B for every tile of images [n, n + nb) of x:
+// channel by channel, padded into the planes at P, then transformed.
+function transformImages(x: usize, Cin: i32, H: i32, W: i32, pad: i32, n: i32, nb: i32, P: usize, Hp: i32, Wp: i32,
+  th: i32, tw: i32, V: usize, Tp: i32, vs: usize): void {
+  for (let c = 0; c < Cin; c++) {
+    padPlanes(x, Cin, H, W, pad, c, n, nb, P, Hp, Wp);
+    inputTransform(P, Hp, Wp, nb, th, tw, V + <usize>(c * Tp) * 4, vs);
+  }
+}
+
 // Aᵀ m A for four tiles in lanes from their 16 values m_ξ (at base + ξ·ms), + bias, ReLU: writes
 // the four outputs y[r][c] of each tile to the 64-byte block Y (y00, y01, y10, y11 as vectors).
 // @ts-ignore: decorator
@@ -299,10 +309,7 @@ export function winogradConv(p: usize, x: usize, U: usize, y: usize, n0: i32, n1
     // the last tile stay inside the matrix).
     const T = nb * tpi, Tp = paddedTiles(T);
     const vs = <usize>xiStride(Cin * Tp) * 4, ms = <usize>xiStride(Cout * Tp) * 4;
-    for (let c = 0; c < Cin; c++) {
-      padPlanes(x, Cin, H, W, pad, c, n, nb, P, Hp, Wp);
-      inputTransform(P, Hp, Wp, nb, th, tw, V + <usize>(c * Tp) * 4, vs);
-    }
+    transformImages(x, Cin, H, W, pad, n, nb, P, Hp, Wp, th, tw, V, Tp, vs);
     for (let xi = 0; xi < 16; xi++) {
       sgemm(0, 0, Cout, T, Cin, U + <usize>(xi * xiStride(Cout * Cin)) * 4, Cin, V + <usize>xi * vs, Tp, M + <usize>xi * ms, Tp, 0, gws);
     }
@@ -407,10 +414,7 @@ export function winogradFilterGrad(p: usize, x: usize, dy: usize, dw: usize, o0:
     const nb = min<i32>(chunk, N - n);
     const T = nb * tpi, Tp = paddedTiles(T);
     const vs = <usize>xiStride(Cin * Tp) * 4, zs = <usize>xiStride(O * Tp) * 4;
-    for (let c = 0; c < Cin; c++) {
-      padPlanes(x, Cin, H, W, pad, c, n, nb, P, Hp, Wp);
-      inputTransform(P, Hp, Wp, nb, th, tw, V + <usize>(c * Tp) * 4, vs);
-    }
+    transformImages(x, Cin, H, W, pad, n, nb, P, Hp, Wp, th, tw, V, Tp, vs);
     for (let o = o0; o < o1; o++) {
       padPlanes(dy, Cout, OH, OW, 0, o, n, nb, P, 2 * th, 2 * tw);
       gradTransform(P, th, tw, nb, Z + <usize>((o - o0) * Tp) * 4, zs);
