@@ -57,14 +57,14 @@ const RESIDENT_MAX_BYTES = 1 << 29;
 // maps: one chunk holds up to CONV_CHUNK_COLS positions, so a batch of 4×4 maps is one chunk and a
 // chunk split would leave every thread but one idle) and at least DW_ROW_SPLIT_MIN rows to share.
 const DW_ROW_SPLIT_CHUNKS = 4;
+const DW_ROW_SPLIT_MIN = 64;
 // 3×3 stride-1 convolutions with at least this many input and output channels run as Winograd
-// F(2×2, 3×3) (asm/kernels/winograd.ts), forward and input gradient; below it the transforms cost
+// F(2×2, 3×3) (asm/kernels/winograd.ts), forward, input gradient and filter gradient; below it the transforms cost
 // more than the multiplications they save. WINOGRAD_TILES: output tiles per GEMM (a chunk of images).
 const WINOGRAD_MIN_CHANNELS = 16;
 const WINOGRAD_TILES = 256;
 // Filter transforms of at least this many channel pairs are split over threads.
 const WINOGRAD_SPLIT_FILTERS = 4096;
-const DW_ROW_SPLIT_MIN = 64;
 
 let compiled: WebAssembly.Module | undefined;
 
