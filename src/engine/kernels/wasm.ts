@@ -59,8 +59,11 @@ const RESIDENT_MAX_BYTES = 1 << 29;
 const DW_ROW_SPLIT_CHUNKS = 4;
 const DW_ROW_SPLIT_MIN = 64;
 // 3×3 stride-1 convolutions with at least this many input and output channels run as Winograd
-// F(2×2, 3×3) (asm/kernels/winograd.ts), forward, input gradient and filter gradient; below it the transforms cost
-// more than the multiplications they save. WINOGRAD_TILES: output tiles per GEMM (a chunk of images).
+// F(2×2, 3×3) (asm/kernels/winograd.ts): forward, input gradient and filter gradient. Winograd was
+// also 1.6–1.8× faster at 4 and 8 channels (even at 3 input channels), but layers that small are
+// cheap, and lowering the bar changes the rounding of the small networks whose exact results the
+// tests pin (SpikeGrad's event-driven equivalence among them): not re-validated yet, so it stays.
+// WINOGRAD_TILES: output tiles per GEMM (a chunk of images).
 const WINOGRAD_MIN_CHANNELS = 16;
 const WINOGRAD_TILES = 256;
 // Filter transforms of at least this many channel pairs are split over threads.
