@@ -127,6 +127,26 @@ export async function runKernelBench(ctx: BenchContext): Promise<void> {
         emit({ name: `scaling ${name}`, median_ms: r.b_ms, runs: r.pairs, scaling: r.ratio, one_thread_ms: r.a_ms, threads: ctx.threads });
       }
     }
+    // Winograd F(2×2, 3×3) against im2col + GEMM (the same kernels with Kernels.winogradEnabled off),
+    // one thread, call by call in alternation: CONV2 and the four 3×3 stages of the ResNet-18 the GBM
+    // study trains on TinyImageNet (batch 64, widths 32…256).
+    const im2col = createWasmKernels(), wino = createWasmKernels();
+    im2col.winogradEnabled = false;
+    for (const [C, HW] of [[32, 13], [32, 16], [64, 8], [128, 4], [256, 2]]) {
+      const gw: ConvGeometry = C === 32 && HW === 13 ? g : {
+        N: 64, C, H: HW, W: HW, OC: C, KH: 3, KW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, groups: 1, OH: HW, OW: HW,
+      };
+      const sx = randn(rng, gw.N * C * HW * HW), sw = randn(rng, gw.OC * C * 9), sdy = randn(rng, gw.N * gw.OC * gw.OH * gw.OW);
+      const sy = new Float32Array(sdy.length), sdx = new Float32Array(sx.length), sdw = new Float32Array(sw.length);
+      const shape = `${gw.N}x${C}x${HW}x${HW} -> ${gw.OC}@3x3`;
+      for (const [what, fn] of [
+        ['fwd', (k: Kernels) => k.conv2d(gw, sx, sw, sy)],
+        ['bwd dx+dw', (k: Kernels) => k.conv2dBackward(gw, sx, sw, sdy, sdx, sdw, null)],
+      ] as const) {
+        const r = await measurePaired(() => fn(im2col), () => fn(wino), { pairs: ctx.quick ? 9 : 21 });
+        emit({ name: `winograd conv2d ${what} ${shape}`, median_ms: r.b_ms, runs: r.pairs, im2col_ms: r.a_ms, speedup: r.ratio, threads: 1 });
+      }
+    }
   } finally {
     pool?.dispose();
   }
