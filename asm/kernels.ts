@@ -13,7 +13,7 @@ export { convScratchBytes, conv2dForward, conv2dBackwardInput, conv2dBackwardFil
 export { maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward } from './kernels/pooling';
 export { packSigns, unpackSigns, bgemm, popcountRows } from './kernels/bits';
 export { batchNormForward, batchNormBackward } from './kernels/batchNorm';
-export { relu, reluBackward } from './kernels/elementwise';
+export { relu, reluBackward, add, scaleRows } from './kernels/elementwise';
 export { adamStep } from './kernels/optim';
 export { bconvScratchBytes, bconv } from './kernels/bconv';
 export { winogradScratchBytes, winogradFilter, winogradConv, xiStride, winogradGradScratchBytes, winogradFilterGrad } from './kernels/winograd';

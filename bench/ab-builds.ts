@@ -5,6 +5,8 @@
 // drift hits both alike); each round times, per build, 1 warm-up and `reps` training steps and
 // inference passes and keeps their median. Prints one JSON line per workload and thread count with
 // the median of the per-round ratios new / old (< 1: this build is faster) and every round's ratio.
+// Steps run in E.tidy where a build has it (--tidy both); `--old build --tidy new` measures tidy
+// against plain steps on this one build.
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from '../src/cli/args.js';
@@ -14,7 +16,9 @@ const { flags } = parseArgs('ab-builds', process.argv.slice(2), {
   rounds: { kind: 'number', help: 'rounds per workload and thread count', default: 5 },
   threads: { kind: 'string', help: 'comma-separated thread counts', default: '1,2' },
   workloads: { kind: 'string', help: 'comma-separated: smallCNN,resnet8,resnet18_w32', default: 'smallCNN,resnet8,resnet18_w32' },
+  tidy: { kind: 'string', help: "which builds run each step in E.tidy (where they have it): 'both', 'new' (with --old build: tidy against no tidy on one build) or 'none'", default: 'both' },
 });
+if (!['both', 'new', 'none'].includes(String(flags.tidy))) throw new Error(`ab-builds: --tidy expects both, new or none, got '${String(flags.tidy)}'`);
 
 interface Build {
   /* eslint-disable @typescript-eslint/no-explicit-any -- two builds of the same API, loaded by path */
@@ -44,7 +48,9 @@ for (const name of String(flags.workloads).split(',')) {
   const w = WORKLOADS[name];
   if (!w) throw new Error(`ab-builds: unknown workload '${name}' (known: ${Object.keys(WORKLOADS).join(', ')})`);
   const [build, shape, classes, reps] = w;
-  const setups = builds.map((b) => {
+  const setups = builds.map((b, i) => {
+    const useTidy = typeof b.E.tidy === 'function' && (flags.tidy === 'both' || (flags.tidy === 'new' && i === 1));
+    const scoped = (f: () => void) => (useTidy ? () => { b.E.tidy(f); } : f);
     const rng = new b.R.Rng(1);
     const model = build(b, rng) as { train(on: boolean): void; forward(x: unknown): unknown; parameters(): unknown[] };
     const opt = new b.E.Adam(model.parameters(), { lr: 1e-3 });
@@ -52,8 +58,8 @@ for (const name of String(flags.workloads).split(',')) {
     const y = Int32Array.from({ length: shape[0] }, () => rng.int(classes));
     return {
       b,
-      train: () => { model.train(true); opt.zeroGrad(); b.E.crossEntropy(model.forward(x), y).backward(); opt.step(); },
-      infer: () => { model.train(false); b.E.noGrad(() => model.forward(x)); },
+      train: scoped(() => { model.train(true); opt.zeroGrad(); b.E.crossEntropy(model.forward(x), y).backward(); opt.step(); }),
+      infer: scoped(() => { model.train(false); b.E.noGrad(() => { model.forward(x); }); }),
     };
   });
   for (const threads of String(flags.threads).split(',').map(Number)) {
@@ -74,7 +80,7 @@ for (const name of String(flags.workloads).split(',')) {
       for (const mode of ['train', 'infer'] as const) ratios[mode].push(t[1][mode] / t[0][mode]);
     }
     console.log(JSON.stringify({
-      name: `ab.${name}`, threads, rounds: Number(flags.rounds),
+      name: `ab.${name}`, threads, rounds: Number(flags.rounds), tidy: String(flags.tidy),
       new_over_old_train: round3(median(ratios.train)), new_over_old_infer: round3(median(ratios.infer)),
       rounds_train: ratios.train.map(round3), rounds_infer: ratios.infer.map(round3),
     }));

@@ -114,12 +114,14 @@ async function runWorkload(ctx: BenchContext, w: Workload, rounds: number, threa
     torchParams = Number((await torch.request({ cmd: 'params', spec: w.spec })).params);
     if (torchParams !== params) throw new Error(`engine bench: ${w.name} has ${params} parameters in bitspike but ${torchParams} in torch_ref.py: not the same network`);
   }
-  const step = () => {
+  // Each step and pass in a tidy scope, as bitspike's own training loops run them (activations in
+  // kernel memory, reused from step to step).
+  const step = () => E.tidy(() => {
     opt.zeroGrad();
     E.crossEntropy(model.forward(x), labels).backward();
     opt.step();
-  };
-  const infer = () => E.noGrad(() => model.forward(x));
+  });
+  const infer = () => E.tidy(() => E.noGrad(() => model.forward(x)));
 
   const key = (mode: Mode, threads: number) => `${mode}/${threads}`;
   const ours = new Map<string, Timing[]>(), theirs = new Map<string, Timing[]>();

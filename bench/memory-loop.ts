@@ -58,9 +58,11 @@ const held: [number, number][] = [];
 const rss0 = process.memoryUsage.rss();
 for (let i = 0; i < steps; i++) {
   const t = performance.now();
-  opt.zeroGrad();
-  E.crossEntropy(model.forward(x), labels).backward();
-  opt.step();
+  E.tidy(() => {
+    opt.zeroGrad();
+    E.crossEntropy(model.forward(x), labels).backward();
+    opt.step();
+  });
   ms[i] = performance.now() - t;
   rss[i] = process.memoryUsage.rss();
   if (i + 1 >= warmup && (i + 1 - warmup) % every === 0) held.push([i + 1, retained()]);

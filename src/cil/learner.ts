@@ -12,6 +12,7 @@ import { argmax } from '../engine/ops/reduce.js';
 import { Rng, type RngState } from '../engine/random.js';
 import { base64ToF32, f32ToBase64 } from '../engine/serialize.js';
 import { noGrad, type Tensor } from '../engine/tensor.js';
+import { tidy } from '../engine/tidy.js';
 import { assertWithinBudget, labelBits, memoryReport, planBufferBits, type BudgetConfig, type FixedFootprint, type MemoryReport } from './budget.js';
 import { imageGeometry, type ImageGeometry } from './backbones/imageShape.js';
 import { CilNet, type LatentSplit, type ModelConfig } from './model.js';
@@ -276,13 +277,17 @@ export class Learner {
     return { x: toInput(x, idx.length, s.dim), units: this.unitsOf(y), samples: makeSamples(x, y, s.dim), indices: Int32Array.from(idx), augmented: augment && this.augments };
   }
 
+  // One optimizer step, in a tidy scope: the step's activations and gradients live in kernel
+  // memory and are reused by the next step (strategies keep nothing from inside loss()).
   private step(batch: Batch): number {
     const opt = this.optimizer!;
-    const loss = this.strategy.loss ? this.strategy.loss(this, batch) : crossEntropy(this.net.forward(batch.x), batch.units);
-    opt.zeroGrad();
-    loss.backward();
-    opt.step();
-    return loss.item();
+    return tidy(() => {
+      const loss = this.strategy.loss ? this.strategy.loss(this, batch) : crossEntropy(this.net.forward(batch.x), batch.units);
+      opt.zeroGrad();
+      loss.backward();
+      opt.step();
+      return loss.item();
+    });
   }
 
   /**
@@ -366,7 +371,7 @@ export class Learner {
     noGrad(() => {
       for (let o = 0; o < ids.length; o += EVAL_CHUNK) {
         const b = this.batchOfUnlabelled(s, Array.prototype.slice.call(ids, o, o + EVAL_CHUNK) as number[]);
-        out.set(this.net.features(this.net.latent(b)).f32, o * this.net.featureDim);
+        tidy(() => { out.set(this.net.features(this.net.latent(b)).f32, o * this.net.featureDim); });
       }
     });
     return out;
@@ -387,8 +392,10 @@ export class Learner {
       for (let o = 0; o < s.n; o += EVAL_CHUNK) {
         const idx = Int32Array.from({ length: Math.min(EVAL_CHUNK, s.n - o) }, (_, j) => o + j);
         const x = this.batchOfUnlabelled(s, idx);
-        const units = this.strategy.predict ? this.strategy.predict(this, x) : (argmax(this.net.forward(x), 1).data as Int32Array);
-        for (let j = 0; j < units.length; j++) out[o + j] = this.classMap[units[j]];
+        tidy(() => {
+          const units = this.strategy.predict ? this.strategy.predict(this, x) : (argmax(this.net.forward(x), 1).data as Int32Array);
+          for (let j = 0; j < units.length; j++) out[o + j] = this.classMap[units[j]];
+        });
       }
     });
     return out;

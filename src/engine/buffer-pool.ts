@@ -19,6 +19,8 @@
 import { getKernels } from './kernels/index.js';
 import type { ResidentArrays } from './kernels/types.js';
 
+type TensorArray = Float32Array | Int32Array;
+
 const MIN_POOLED = 1 << 14; // elements; below this a fresh array is cheap
 const MAX_POOLED_BYTES = 256 * 1024 * 1024;
 const MAX_PER_SIZE = 8;
@@ -42,9 +44,54 @@ function take(n: number): Float32Array {
   return new Float32Array(n);
 }
 
-/** A float array of length n with unspecified contents, for an op output it fully overwrites. */
+// Open tidy() scopes, innermost last: the resident op outputs each one owns.
+const scopes: Float32Array[][] = [];
+
+/**
+ * A float array of length n with unspecified contents, for an op output it fully overwrites.
+ * Inside tidy() it is a resident array owned by the innermost scope, which frees it at its end
+ * unless it is returned.
+ */
 export function takeF32(n: number): Float32Array {
+  const scope = scopes.at(-1);
+  if (scope && n >= MIN_POOLED) {
+    const heap = getKernels().resident;
+    const r = heap?.take(n);
+    if (r && heap) {
+      residentOwner.set(r, heap);
+      scope.push(r);
+      return r;
+    }
+  }
   return take(n);
+}
+
+/** @internal Opens a tidy() scope. */
+export function openScope(): void {
+  scopes.push([]);
+}
+
+/**
+ * @internal Closes the innermost scope. Its arrays in `keep` move to the enclosing scope, or, for
+ * the outermost one, are returned (the caller copies them out and passes them to releaseResident);
+ * every other array goes back to kernel memory for reuse.
+ */
+export function closeScope(keep: ReadonlySet<TensorArray>): Float32Array[] {
+  const own = scopes.pop();
+  if (!own) throw new Error('closeScope: no open scope');
+  const parent = scopes.at(-1);
+  const escaped: Float32Array[] = [];
+  for (const a of own) {
+    if (!keep.has(a)) releaseResident(a);
+    else if (parent) parent.push(a);
+    else escaped.push(a);
+  }
+  return escaped;
+}
+
+/** @internal Gives a resident op output back to its backend (once; nothing may use it afterwards). */
+export function releaseResident(a: Float32Array): void {
+  residentOwner.get(a)?.release(a);
 }
 
 /**
@@ -76,7 +123,7 @@ export function recycleGrad(a: Float32Array): void {
 }
 
 /** Whether `a` views shared memory (a resident array): user code that may keep it gets a copy. */
-export function isShared(a: Float32Array): boolean {
+export function isShared(a: ArrayBufferView): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
 }
 

@@ -1,4 +1,5 @@
 export * from './tensor.js';
+export { tidy, type TidyResult } from './tidy.js';
 export * from './shape.js';
 export * from './random.js';
 export * from './debug.js';

@@ -3,6 +3,7 @@
 // {inputs, backward}; `backward()` walks the nodes in reverse topological order (the tape) and frees
 // them afterwards so intermediate activations can be collected.
 import { isShared, recycleGrad } from './buffer-pool.js';
+import { getKernels } from './kernels/index.js';
 import { checkFinite, nanCheckEnabled } from './debug.js';
 import type { Rng } from './random.js';
 import { assertShape, fmt, sizeOf, ShapeError, type Shape } from './shape.js';
@@ -80,6 +81,12 @@ export class Tensor {
   /** Same data, cut from the graph (no copy). */
   detach(): Tensor {
     return new Tensor(this.data, this.shape);
+  }
+
+  /** @internal tidy() moves a returned tensor's values out of kernel memory into `data` (same length). */
+  replaceData(data: TensorData): void {
+    if (data.length !== this.data.length || data.constructor !== this.data.constructor) throw new TypeError('replaceData: another length or type');
+    (this as { data: TensorData }).data = data;
   }
 
   /** Reverse-mode differentiation of this scalar (or with an explicit output gradient). */
@@ -190,6 +197,12 @@ export function customOp(
   return out;
 }
 
+/** acc += g: the add kernel (in place in kernel memory for resident gradients) for large arrays, a JS loop for small ones. */
+function accumulate(acc: Float32Array, g: Float32Array): void {
+  if (acc.length >= 4096) getKernels().add(acc, g, acc);
+  else for (let q = 0; q < acc.length; q++) acc[q] += g[q];
+}
+
 function runBackward(root: Tensor, gradOutput?: Float32Array): void {
   if (!root.requiresGrad) throw new Error('backward: tensor does not require a gradient (no parameter or input with requiresGrad was used)');
   if (!gradOutput && root.size !== 1) {
@@ -250,7 +263,7 @@ function runBackward(root: Tensor, gradOutput?: Float32Array): void {
       if (nanCheckEnabled()) checkFinite(node.op, `gradient of input ${j}`, gx);
       const prev = grads.get(x);
       let own: Float32Array | undefined;
-      if (prev) for (let q = 0; q < prev.length; q++) prev[q] += gx[q];
+      if (prev) accumulate(prev, gx);
       else {
         if (gx === g && !gTaken && !node.opaque && x.node) { own = g; gTaken = true; }
         else own = gx === g || stored.has(gx) || !x.node ? gx.slice() : gx;

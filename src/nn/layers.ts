@@ -1,3 +1,5 @@
+import { takeF32 } from '../engine/buffer-pool.js';
+import { getKernels } from '../engine/kernels/index.js';
 import { initialize, type Initializer } from '../engine/init.js';
 import { batchNorm, conv2d, flatten, globalAvgPool2d, linear, maxPool2d, relu,
   type Conv2dOptions, type Pair, type Pool2dOptions } from '../engine/ops/index.js';
@@ -64,12 +66,11 @@ export class Conv2d extends Module {
     const bn = next[0];
     if (!(bn instanceof BatchNorm)) return conv2d(x, this.weight, this.bias, this.opts, { relu: isRelu(bn) });
     const { scale, shift } = bn.evalAffine();
-    const w = this.weight.f32, OC = scale.length, per = w.length / OC;
-    const fw = new Float32Array(w.length), fb = new Float32Array(OC);
-    for (let oc = 0; oc < OC; oc++) {
-      for (let i = oc * per; i < (oc + 1) * per; i++) fw[i] = w[i] * scale[oc];
-      fb[oc] = (this.bias ? this.bias.f32[oc] * scale[oc] : 0) + shift[oc];
-    }
+    const w = this.weight.f32, OC = scale.length;
+    // Folded weights are an op output of this pass: in kernel memory inside tidy (read in place by the conv).
+    const fw = takeF32(w.length), fb = new Float32Array(OC);
+    getKernels().scaleRows(w, scale, fw);
+    for (let oc = 0; oc < OC; oc++) fb[oc] = (this.bias ? this.bias.f32[oc] * scale[oc] : 0) + shift[oc];
     return conv2d(x, new Tensor(fw, this.weight.shape), new Tensor(fb, [OC]), this.opts, { relu: isRelu(next[1]) });
   }
 }

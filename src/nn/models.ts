@@ -1,6 +1,6 @@
 // Reference architectures used by the benchmarks, examples and tests.
 import type { Rng } from '../engine/random.js';
-import { add, relu } from '../engine/ops/index.js';
+import { addRelu } from '../engine/ops/index.js';
 import type { Tensor } from '../engine/tensor.js';
 import { BatchNorm, Conv2d, Flatten, GlobalAvgPool2d, Linear, MaxPool2d, ReLU } from './layers.js';
 import { Module, Sequential } from './module.js';
@@ -44,7 +44,7 @@ export class BasicBlock extends Module {
     this.shortcut = stride !== 1 || inC !== outC ? this.addChild('shortcut', convBn(inC, outC, stride, 1, rng)) : null;
   }
   forward(x: Tensor): Tensor {
-    return relu(add(this.b.forward(this.a.forward(x)), this.shortcut ? this.shortcut.forward(x) : x));
+    return addRelu(this.b.forward(this.a.forward(x)), this.shortcut ? this.shortcut.forward(x) : x);
   }
 }
 

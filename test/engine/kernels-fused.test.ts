@@ -155,6 +155,42 @@ test('ReLU: wasm and reference agree bit for bit (NaN payloads aside), including
   }
 });
 
+test('add (with and without the ReLU): wasm on 1 and 2 threads equals the reference and relu(a + b) bit for bit', () => {
+  const rng = new Rng(48);
+  const special = [0, -0, 1, -1, Infinity, -Infinity, Number.NaN, 1e-45, -1e-45, 3.4e38, 3.4e38];
+  const bits = (a: Float32Array) => a.map((v) => (Number.isNaN(v) ? 12345 : v));
+  for (const n of [0, 1, 5, 17, 1001, 64 * 16 * 32 * 32]) {
+    const a = Float32Array.from({ length: n }, (_, i) => (i < special.length ? special[i] : rng.normal()));
+    const b = Float32Array.from({ length: n }, (_, i) => (i < special.length ? special[special.length - 1 - i] : rng.normal()));
+    for (const relu of [false, true]) {
+      const want = new Float32Array(n), sum = new Float32Array(n);
+      for (let i = 0; i < n; i++) sum[i] = a[i] + b[i];
+      if (relu) R.relu(sum, want); else want.set(sum);
+      for (const k of [R, W, W2]) {
+        const y = new Float32Array(n).fill(7);
+        k.add(a, b, y, relu);
+        assertBitEqual(bits(y), bits(want), `${k.name}${k === W2 ? ' 2 threads' : ''} add relu=${relu} n=${n}`);
+      }
+    }
+  }
+  for (const k of [R, W]) assert.throws(() => k.add(new Float32Array(3), new Float32Array(4), new Float32Array(3)), /add: b has length 4/);
+});
+
+test('scaleRows (batch-norm folding): wasm on 1 and 2 threads equals x[i]·scale[row] in f32, bit for bit', () => {
+  const rng = new Rng(49);
+  for (const [rows, per] of [[1, 1], [3, 5], [16, 27], [64, 576], [256, 2304], [7, 0]]) {
+    const x = randn(rng, rows * per), scale = randn(rng, rows);
+    const want = new Float32Array(x.length);
+    for (let r = 0; r < rows; r++) for (let i = 0; i < per; i++) want[r * per + i] = Math.fround(x[r * per + i] * scale[r]);
+    for (const k of [R, W, W2]) {
+      const y = new Float32Array(x.length).fill(7);
+      k.scaleRows(x, scale, y);
+      assertBitEqual(y, want, `${k.name}${k === W2 ? ' 2 threads' : ''} scaleRows ${rows}×${per}`);
+    }
+  }
+  for (const k of [R, W]) assert.throws(() => k.scaleRows(new Float32Array(10), new Float32Array(3), new Float32Array(10)), /scaleRows: x has length 10, not a multiple of scale's 3 rows/);
+});
+
 test('2×2 stride-2 max pooling (the SIMD fast path): exact argmax with ties, NaN, odd sizes and ceil mode', () => {
   const rng = new Rng(47);
   for (const [H, Wd, ceil] of [[26, 26, false], [11, 11, false], [9, 19, false], [2, 2, false], [7, 13, true], [5, 6, true]] as [number, number, boolean][]) {

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ImageDataset } from '../../data/dataset.js';
 import { noGrad } from '../../engine/tensor.js';
+import { tidy } from '../../engine/tidy.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import type { Learner } from '../learner.js';
 import { toInput } from '../samples.js';
@@ -39,7 +40,7 @@ export function embedDataset(learner: Learner, ds: ImageDataset, onProgress?: (d
   noGrad(() => {
     for (let o = 0; o < n; o += CHUNK) {
       const m = Math.min(CHUNK, n - o);
-      x.set(learner.net.latent(toInput(ds.images.subarray(o * pix, (o + m) * pix), m, pix)).f32, o * dim);
+      tidy(() => { x.set(learner.net.latent(toInput(ds.images.subarray(o * pix, (o + m) * pix), m, pix)).f32, o * dim); });
       onProgress?.(o + m, n);
     }
   });

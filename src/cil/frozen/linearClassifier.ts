@@ -8,6 +8,7 @@ import { crossEntropy } from '../../engine/ops/loss.js';
 import { argmax } from '../../engine/ops/reduce.js';
 import type { Rng } from '../../engine/random.js';
 import { noGrad, Tensor } from '../../engine/tensor.js';
+import { tidy } from '../../engine/tidy.js';
 import type { Module } from '../../nn/module.js';
 import { GrowingHead } from '../backbones/head.js';
 import type { ClassifierSettings } from './method.js';
@@ -58,10 +59,12 @@ export class LinearClassifier {
       const perm = rng.permutation(n);
       for (let o = 0; o < n; o += settings.batchSize) {
         const b = batchOf(perm.subarray(o, Math.min(n, o + settings.batchSize)));
-        const loss = crossEntropy(this.head.forward(forward(new Tensor(b.x, [b.n, this.dim]))), this.rows(b.y));
-        opt.zeroGrad();
-        loss.backward();
-        opt.step();
+        tidy(() => {
+          const loss = crossEntropy(this.head.forward(forward(new Tensor(b.x, [b.n, this.dim]))), this.rows(b.y));
+          opt.zeroGrad();
+          loss.backward();
+          opt.step();
+        });
       }
     }
     this.head.eval();

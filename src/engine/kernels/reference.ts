@@ -130,6 +130,13 @@ export function validateElementwise(kernel: string, arrays: [string, Float32Arra
   }
 }
 
+/** Checks scaleRows' operands; returns the row length. */
+export function validateScaleRows(x: Float32Array, scale: Float32Array, y: Float32Array): number {
+  validateElementwise('scaleRows', [['x', x], ['y', y]]);
+  if (scale.length === 0 ? x.length !== 0 : x.length % scale.length !== 0) fail('scaleRows', `x has length ${x.length}, not a multiple of scale's ${scale.length} rows`);
+  return scale.length === 0 ? 0 : x.length / scale.length;
+}
+
 /** Number of cells of a pooling window inside the padded input (the avg-pool divisor). */
 function poolCount(h0: number, w0: number, g: PoolGeometry): number {
   return (Math.min(h0 + g.KH, g.H + g.padH) - h0) * (Math.min(w0 + g.KW, g.W + g.padW) - w0);
@@ -291,6 +298,22 @@ export const referenceKernels: Kernels = {
   reluBackward(y, dy, dx) {
     validateElementwise('reluBackward', [['y', y], ['dy', dy], ['dx', dx]]);
     for (let i = 0; i < y.length; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
+  },
+
+  add(a, b, y, relu = false) {
+    validateElementwise('add', [['a', a], ['b', b], ['y', y]]);
+    // A sum of two f32s rounded from f64 equals the f32 sum, so this matches f32x4.add bit for bit.
+    if (relu) for (let i = 0; i < y.length; i++) y[i] = Math.max(a[i] + b[i], 0);
+    else for (let i = 0; i < y.length; i++) y[i] = a[i] + b[i];
+  },
+
+  scaleRows(x, scale, y) {
+    const per = validateScaleRows(x, scale, y);
+    // A product of two f32s is exact in f64, so rounding it once gives the f32 product (as f32x4.mul).
+    for (let r = 0; r < scale.length; r++) {
+      const s = scale[r];
+      for (let i = r * per; i < (r + 1) * per; i++) y[i] = x[i] * s;
+    }
   },
 
   maxPool2d(g, x, y, argmax) {

@@ -145,6 +145,10 @@ export interface Kernels {
   relu(x: Float32Array, y: Float32Array): void;
   /** dx = dy where y > 0, +0 elsewhere (y is relu's output). */
   reluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  /** y = a + b (f32 sums), then max(y, 0) as relu computes it when `relu`: a residual sum and its ReLU in one pass. */
+  add(a: Float32Array, b: Float32Array, y: Float32Array, relu?: boolean): void;
+  /** y[r·per + i] = x[r·per + i]·scale[r] (f32 products), per = x.length / scale.length: per-channel scaling of conv weights. */
+  scaleRows(x: Float32Array, scale: Float32Array, y: Float32Array): void;
   /** Packs rows×cols signs (x ≥ 0 → 1) into dst with the layout above. */
   packSigns(src: Float32Array, rows: number, cols: number, dst: Uint32Array): void;
   /** Unpacks to ±1 floats. */

@@ -14,7 +14,7 @@
 
 import { wasmBase64 } from './kernels.wasm.generated.js';
 import {
-  validateBatchNorm, validateBconv, validateBgemm, validateBias, validateElementwise, validateConv, validatePool, validatePopcount, validateSgemm, validateSigns,
+  validateBatchNorm, validateBconv, validateBgemm, validateBias, validateElementwise, validateConv, validatePool, validatePopcount, validateScaleRows, validateSgemm, validateSigns,
 } from './reference.js';
 import { packedWords, type AdamStep, type BconvGeometry, type ConvGeometry, type Kernels, type PoolGeometry, type ResidentArrays } from './types.js';
 import { isBrowser, webThreadsUnavailableReason, webWorkerSpawner } from './threads-web.js';
@@ -27,7 +27,7 @@ import {
 export const WORKER_FUNCTIONS = [
   'sgemm', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardFilter', 'maxPool2d', 'maxPool2dBackward',
   'avgPool2d', 'avgPool2dBackward', 'packSigns', 'unpackSigns', 'bgemm', 'popcountRows', 'conv2dBackward',
-  'batchNormForward', 'batchNormBackward', 'relu', 'reluBackward', 'reduceChunks', 'bconv', 'winogradConv', 'winogradFilterGrad', 'winogradFilter', 'adamStep',
+  'batchNormForward', 'batchNormBackward', 'relu', 'reluBackward', 'reduceChunks', 'bconv', 'winogradConv', 'winogradFilterGrad', 'winogradFilter', 'adamStep', 'add', 'scaleRows',
 ] as const;
 type KernelName = typeof WORKER_FUNCTIONS[number];
 
@@ -192,6 +192,7 @@ class ResidentHeap implements ResidentArrays {
   bytes = 0;
   private readonly at = new WeakMap<Float32Array, number>();
   private readonly free = new Map<number, Float32Array[]>();
+  private readonly freed = new WeakSet<Float32Array>();
 
   // At most RESIDENT_MAX_BYTES and a quarter of the memory's maximum, so calls keep room for their arena.
   private readonly budget: number;
@@ -203,7 +204,10 @@ class ResidentHeap implements ResidentArrays {
   take(n: number): Float32Array | null {
     if (!Number.isInteger(n) || n < 1) return null;
     const reused = this.free.get(n)?.pop();
-    if (reused) return reused;
+    if (reused) {
+      this.freed.delete(reused);
+      return reused;
+    }
     if (this.bytes + n * 4 > this.budget) return null;
     const p = (this.top + 63) & ~63;
     try {
@@ -220,6 +224,9 @@ class ResidentHeap implements ResidentArrays {
 
   release(a: Float32Array): boolean {
     if (!this.at.has(a)) return false;
+    // A block on a free list twice would be handed to two owners at once.
+    if (this.freed.has(a)) throw new Error('resident array released twice (an engine bug)');
+    this.freed.add(a);
     const list = this.free.get(a.length) ?? [];
     list.push(a);
     this.free.set(a.length, list);
@@ -650,6 +657,25 @@ class WasmKernels implements Kernels {
     const py = this.put(y), pdy = this.put(dy), pdx = this.out(dx);
     this.run('reluBackward', this.elements(y.length).map(([lo, hi]) => [py, pdy, pdx, lo, hi]));
     this.get(pdx, dx);
+  }
+
+  add(a: Float32Array, b: Float32Array, y: Float32Array, relu = false): void {
+    validateElementwise('add', [['a', a], ['b', b], ['y', y]]);
+    if (y.length === 0) return;
+    this.reset();
+    const pa = this.put(a), pb = this.put(b), py = this.out(y);
+    this.run('add', this.elements(y.length).map(([lo, hi]) => [pa, pb, py, relu ? 1 : 0, lo, hi]));
+    this.get(py, y);
+  }
+
+  scaleRows(x: Float32Array, scale: Float32Array, y: Float32Array): void {
+    const per = validateScaleRows(x, scale, y);
+    if (x.length === 0) return;
+    this.reset();
+    const px = this.put(x), ps = this.put(scale), py = this.out(y);
+    const parts = partition(scale.length, this.fanout(x.byteLength >= MIN_SPLIT_BYTES), 1);
+    this.run('scaleRows', parts.map(([lo, hi]) => [px, ps, py, per, lo, hi]));
+    this.get(py, y);
   }
 
   packSigns(src: Float32Array, rows: number, cols: number, dst: Uint32Array): void {

@@ -2,7 +2,7 @@
 // that dominate training; the general path walks the output with broadcast strides.
 import { getKernels } from '../kernels/index.js';
 import { takeF32, takeGrad } from '../buffer-pool.js';
-import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from '../shape.js';
+import { broadcastShapes, broadcastStrides, fmt, sameShape, ShapeError, sizeOf, type Shape } from '../shape.js';
 import { record, Tensor } from '../tensor.js';
 
 export type TensorLike = Tensor | number;
@@ -98,7 +98,33 @@ function mulBroadcast(gy: Float32Array, other: Tensor, shape: Shape, f: (g: numb
   return r;
 }
 
-export const add = (a: TensorLike, b: TensorLike): Tensor => binary('add', a, b, (x, y) => x + y, (gy) => [gy, gy]);
+export function add(a: TensorLike, b: TensorLike): Tensor {
+  const ta = asTensor(a), tb = asTensor(b);
+  if (sameShape(ta.shape, tb.shape)) return addSameShape(ta, tb, false);
+  return binary('add', ta, tb, (x, y) => x + y, (gy) => [gy, gy]);
+}
+
+/**
+ * max(a + b, 0) for two tensors of one shape: a residual block's sum and the ReLU after it as one
+ * kernel pass, with the values and gradients of relu(add(a, b)).
+ */
+export function addRelu(a: Tensor, b: Tensor): Tensor {
+  if (!sameShape(a.shape, b.shape)) throw new ShapeError('addRelu', `operands must have one shape, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  return addSameShape(a, b, true);
+}
+
+// Same-shape sums (residual connections) run on the active kernels: SIMD, split over threads, and
+// in place in kernel memory for resident operands (see tidy).
+function addSameShape(a: Tensor, b: Tensor, withRelu: boolean): Tensor {
+  const k = getKernels();
+  const out = takeF32(a.size);
+  k.add(a.f32, b.f32, out, withRelu);
+  return record(withRelu ? 'addRelu' : 'add', new Tensor(out, a.shape), [a, b], (gy) => {
+    let g = gy;
+    if (withRelu) { g = takeGrad(gy.length); k.reluBackward(out, gy, g); }
+    return [a.requiresGrad ? g : null, b.requiresGrad ? g : null];
+  });
+}
 
 export const sub = (a: TensorLike, b: TensorLike): Tensor =>
   binary('sub', a, b, (x, y) => x - y, (gy) => [gy, gy.map((v) => -v)]);
