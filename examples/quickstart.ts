@@ -11,11 +11,14 @@ const x = bs.randn([64, 1, 28, 28], rng);
 const labels = Int32Array.from({ length: 64 }, () => rng.int(10));
 let loss = 0;
 for (let step = 0; step < 20; step++) {
-  opt.zeroGrad();
-  const l = bs.crossEntropy(model.forward(x), labels);
-  l.backward();
-  opt.step();
-  loss = l.item();
+  // tidy: the step's activations live in the kernels' memory and are reused by the next step.
+  loss = bs.tidy(() => {
+    opt.zeroGrad();
+    const l = bs.crossEntropy(model.forward(x), labels);
+    l.backward();
+    opt.step();
+    return l.item();
+  });
 }
 console.log(`small CNN: loss after 20 steps on one batch ${loss.toFixed(4)}`);
 
