@@ -126,6 +126,28 @@ export async function runKernelBench(ctx: BenchContext): Promise<void> {
         const r = await measurePaired(() => fn(one), () => fn(pool), { pairs: ctx.quick ? 9 : 21 });
         emit({ name: `scaling ${name}`, median_ms: r.b_ms, runs: r.pairs, scaling: r.ratio, one_thread_ms: r.a_ms, threads: ctx.threads });
       }
+      // The same kernels as a tidy() training step calls them: activations and their gradients
+      // resident in each backend's own memory (read and written in place), weights staged.
+      const residentCalls = (k: Kernels): [string, () => void][] => {
+        const R = (a: Float32Array): Float32Array => { const r = k.resident!.take(a.length)!; r.set(a); return r; };
+        const [rx, ry, rdy, rdx, rdw] = [R(x), R(y), R(dy), R(dx), R(dw)];
+        const [rxb, ryb, rdyb, rdxb] = [R(xb), R(yb), R(dyb), R(dxb)];
+        return [
+          ['conv2d fwd+bias 64x32x13x13 -> 64@3x3', () => k.conv2d(g, rx, w, ry, b)],
+          ['conv2d bwd-input 64x32x13x13 -> 64@3x3', () => k.conv2dBackwardInput(g, rdy, w, rdx)],
+          ['conv2d bwd-filter 64x32x13x13 -> 64@3x3', () => k.conv2dBackwardFilter(g, rx, rdy, rdw)],
+          ['conv2d bwd dx+dw+db 64x32x13x13 -> 64@3x3', () => k.conv2dBackward(g, rx, w, rdy, rdx, rdw, db)],
+          ['batchNorm fwd+bwd 64x16x32x32 (train)', () => {
+            k.batchNormForward(bn, bc, bp, rxb, gam, bet, 1e-5, true, mean, vari, inv, ryb);
+            k.batchNormBackward(bn, bc, bp, rxb, rdyb, mean, inv, gam, true, rdxb, dg, dbb);
+          }],
+        ];
+      };
+      const [onesR, poolR] = [residentCalls(one), residentCalls(pool)];
+      for (let i = 0; i < onesR.length; i++) {
+        const r = await measurePaired(onesR[i][1], poolR[i][1], { pairs: ctx.quick ? 9 : 21 });
+        emit({ name: `scaling resident ${onesR[i][0]}`, median_ms: r.b_ms, runs: r.pairs, scaling: r.ratio, one_thread_ms: r.a_ms, threads: ctx.threads });
+      }
     }
     // Winograd F(2×2, 3×3) against im2col + GEMM (the same kernels with Kernels.winogradEnabled off),
     // one thread, call by call in alternation: CONV2 and the four 3×3 stages of the ResNet-18 the GBM
