@@ -8,7 +8,7 @@
 // This entry file only lists the module's exports (scripts/build-wasm.mjs compiles it; the kernels
 // live in asm/kernels/, one file per family). The host looks exports up by name, and the list in
 // src/engine/kernels/wasm.ts (WORKER_FUNCTIONS and the scratch-size queries) must match it.
-export { gemmScratchBytes, sgemm } from './kernels/sgemm';
+export { gemmScratchBytes, gemmKc, sgemm } from './kernels/sgemm';
 export { convScratchBytes, conv2dForward, conv2dBackwardInput, conv2dBackwardFilter, reduceChunks, conv2dBackward } from './kernels/conv';
 export { maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward } from './kernels/pooling';
 export { packSigns, unpackSigns, bgemm, popcountRows } from './kernels/bits';
@@ -16,4 +16,4 @@ export { batchNormForward, batchNormBackward } from './kernels/batchNorm';
 export { relu, reluBackward, add, scaleRows } from './kernels/elementwise';
 export { adamStep } from './kernels/optim';
 export { bconvScratchBytes, bconv } from './kernels/bconv';
-export { winogradScratchBytes, winogradFilter, winogradConv, xiStride, winogradGradScratchBytes, winogradFilterGrad } from './kernels/winograd';
+export { winogradScratchBytes, winogradFilter, winogradConv, xiStride, winogradGradScratchBytes, winogradFilterGrad, winogradFilterGradPartials, winogradFilterOut } from './kernels/winograd';

@@ -13,6 +13,9 @@ const PACK_A_BYTES: usize = <usize>(MC * KC * 4);
 const PACK_B_BYTES: usize = <usize>(KC * NC * 4);
 
 /** Bytes of per-thread scratch one sgemm call needs. */
+/** sgemm's k-block: a product with K ≤ gemmKc() is summed in one block, from zero, then added to C. */
+export function gemmKc(): i32 { return KC; }
+
 export function gemmScratchBytes(): i32 {
   return MC * KC * 4 + KC * NC * 4 + MR * NR * 4;
 }

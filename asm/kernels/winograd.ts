@@ -393,13 +393,11 @@ export function winogradGradScratchBytes(p: usize): i32 {
 }
 
 /**
- * dw[o] (o in [o0, o1); dw is Cout × Cin × 3 × 3) = the filter gradient of the 3×3 stride-1 conv
- * of x (N × Cin × H × W, padding `pad`) whose output gradient is dy (N × Cout × OH × OW), summed
- * over all N images. p: winogradConv's block; ws: winogradGradScratchBytes(p).
+ * D += (or =, for the first chunk when !accumulate) the Winograd-domain filter gradient of the
+ * images [n, n + nb) for output channels [o0, o1): D holds 16 matrices (o1 − o0) × Cin, ds bytes apart.
  */
-export function winogradFilterGrad(p: usize, x: usize, dy: usize, dw: usize, o0: i32, o1: i32, ws: usize): void {
-  const N = gi(p, 0), Cin = gi(p, 1), H = gi(p, 2), W = gi(p, 3), Cout = gi(p, 4), pad = gi(p, 5), OH = gi(p, 6), OW = gi(p, 7), chunk = gi(p, 8);
-  if (o1 <= o0) return;
+function gradChunk(p: usize, x: usize, dy: usize, n: i32, nb: i32, o0: i32, o1: i32, D: usize, ds: usize, accumulate: i32, ws: usize): void {
+  const Cin = gi(p, 1), H = gi(p, 2), W = gi(p, 3), Cout = gi(p, 4), pad = gi(p, 5), OH = gi(p, 6), OW = gi(p, 7), chunk = gi(p, 8);
   const th = tilesOf(OH), tw = tilesOf(OW), tpi = th * tw;
   const Hp = 2 * th + 2, Wp = 2 * tw + 2;
   const Tmax = paddedTiles(chunk * tpi);
@@ -407,28 +405,29 @@ export function winogradFilterGrad(p: usize, x: usize, dy: usize, dw: usize, o0:
   const V = P + <usize>(chunk * Hp * Wp) * 4;
   const Z = V + <usize>(16 * xiStride(Cin * Tmax)) * 4; // the forward's M: Cout × T per ξ
   const gws = Z + <usize>(16 * xiStride(Cout * Tmax)) * 4;
-  const D = ws + <usize>winogradScratchBytes(p);
   const O = o1 - o0;
-  const ds = <usize>xiStride(O * Cin) * 4;
-  for (let n = 0; n < N; n += chunk) {
-    const nb = min<i32>(chunk, N - n);
-    const T = nb * tpi, Tp = paddedTiles(T);
-    const vs = <usize>xiStride(Cin * Tp) * 4, zs = <usize>xiStride(O * Tp) * 4;
-    transformImages(x, Cin, H, W, pad, n, nb, P, Hp, Wp, th, tw, V, Tp, vs);
-    for (let o = o0; o < o1; o++) {
-      padPlanes(dy, Cout, OH, OW, 0, o, n, nb, P, 2 * th, 2 * tw);
-      gradTransform(P, th, tw, nb, Z + <usize>((o - o0) * Tp) * 4, zs);
-    }
-    for (let xi = 0; xi < 16; xi++) {
-      sgemm(0, 1, O, Cin, T, Z + <usize>xi * zs, Tp, V + <usize>xi * vs, Tp, D + <usize>xi * ds, Cin, n > 0 ? 1 : 0, gws);
-    }
+  const T = nb * tpi, Tp = paddedTiles(T);
+  const vs = <usize>xiStride(Cin * Tp) * 4, zs = <usize>xiStride(O * Tp) * 4;
+  transformImages(x, Cin, H, W, pad, n, nb, P, Hp, Wp, th, tw, V, Tp, vs);
+  for (let o = o0; o < o1; o++) {
+    padPlanes(dy, Cout, OH, OW, 0, o, n, nb, P, 2 * th, 2 * tw);
+    gradTransform(P, th, tw, nb, Z + <usize>((o - o0) * Tp) * 4, zs);
   }
-  // dw = Gᵀ D G with Gᵀ = [[1, ½, ½, 0], [0, ½, −½, 0], [0, ½, ½, 1]]: per row [p0, p1, p2, p3] of
-  // D (then per column), [p0 + (p1 + p2)·½, (p1 − p2)·½, (p1 + p2)·½ + p3].
-  for (let o = 0; o < O; o++) {
+  for (let xi = 0; xi < 16; xi++) {
+    sgemm(0, 1, O, Cin, T, Z + <usize>xi * zs, Tp, V + <usize>xi * vs, Tp, D + <usize>xi * ds, Cin, accumulate, gws);
+  }
+}
+
+/**
+ * dw rows [o0, o1) (dw is Cout × Cin × 3 × 3) = Gᵀ D G, from D's rows [o0 − d0, o1 − d0) (16
+ * matrices of Cin columns, ds bytes apart). Gᵀ = [[1, ½, ½, 0], [0, ½, −½, 0], [0, ½, ½, 1]]: per row
+ * [p0, p1, p2, p3] of D (then per column), [p0 + (p1 + p2)·½, (p1 − p2)·½, (p1 + p2)·½ + p3].
+ */
+function filterFromWinograd(D: usize, ds: usize, d0: i32, Cin: i32, dw: usize, o0: i32, o1: i32, ws: usize): void {
+  for (let o = o0; o < o1; o++) {
     for (let i = 0; i < Cin; i++) {
-      const d = D + <usize>(o * Cin + i) * 4;
-      const dst = dw + <usize>(((o0 + o) * Cin + i) * 9) * 4;
+      const d = D + <usize>((o - d0) * Cin + i) * 4;
+      const dst = dw + <usize>((o * Cin + i) * 9) * 4;
       // e[r][k] = Gᵀ applied down column k of D (rows r = 0..2).
       for (let k = 0; k < 4; k++) {
         const p0 = load<f32>(d + <usize>k * ds), p1 = load<f32>(d + <usize>(4 + k) * ds);
@@ -448,4 +447,40 @@ export function winogradFilterGrad(p: usize, x: usize, dy: usize, dw: usize, o0:
       }
     }
   }
+}
+
+/**
+ * dw[o] (o in [o0, o1); dw is Cout × Cin × 3 × 3) = the filter gradient of the 3×3 stride-1 conv
+ * of x (N × Cin × H × W, padding `pad`) whose output gradient is dy (N × Cout × OH × OW), summed
+ * over all N images chunk by chunk. p: winogradConv's block; ws: winogradGradScratchBytes(p).
+ */
+export function winogradFilterGrad(p: usize, x: usize, dy: usize, dw: usize, o0: i32, o1: i32, ws: usize): void {
+  const N = gi(p, 0), Cin = gi(p, 1), chunk = gi(p, 8);
+  if (o1 <= o0) return;
+  const D = ws + <usize>winogradScratchBytes(p);
+  const ds = <usize>xiStride((o1 - o0) * Cin) * 4;
+  for (let n = 0; n < N; n += chunk) gradChunk(p, x, dy, n, min<i32>(chunk, N - n), o0, o1, D, ds, n > 0 ? 1 : 0, ws);
+  filterFromWinograd(D, ds, o0, Cin, dw, o0, o1, ws);
+}
+
+/**
+ * The same gradient split over image chunks instead of output channels: part + k·16·xiStride(Cout·Cin)
+ * floats receives D_k, chunk k's Winograd-domain gradient for all output channels, for k in [k0, k1).
+ * reduceChunks adds the D_k in chunk order and winogradFilterOut transforms the sum. When every
+ * chunk's GEMM is one k-block of sgemm (chunk tiles ≤ gemmKc()), that is the sum winogradFilterGrad
+ * accumulates, bit for bit: sgemm adds each block, summed from zero, to C.
+ */
+export function winogradFilterGradPartials(p: usize, x: usize, dy: usize, part: usize, k0: i32, k1: i32, ws: usize): void {
+  const N = gi(p, 0), Cin = gi(p, 1), Cout = gi(p, 4), chunk = gi(p, 8);
+  const ds = <usize>xiStride(Cout * Cin) * 4;
+  for (let k = k0; k < k1; k++) {
+    const n = k * chunk;
+    gradChunk(p, x, dy, n, min<i32>(chunk, N - n), 0, Cout, part + <usize>k * 16 * ds, ds, 0, ws);
+  }
+}
+
+/** dw rows [o0, o1) from the reduced Winograd-domain gradient D (16 matrices Cout × Cin); ws: 64 bytes. */
+export function winogradFilterOut(p: usize, D: usize, dw: usize, o0: i32, o1: i32, ws: usize): void {
+  const Cin = gi(p, 1), Cout = gi(p, 4);
+  filterFromWinograd(D, <usize>xiStride(Cout * Cin) * 4, 0, Cin, dw, o0, o1, ws);
 }

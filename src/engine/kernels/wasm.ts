@@ -23,17 +23,18 @@ import {
   type SpawnedWorker, type WorkerInit, type WorkerSpawner,
 } from './threadProtocol.js';
 
-/** Kernel exports a worker may be asked to run, by index in the control block (reduceChunks runs on the caller only). */
+/** Kernel exports a worker may be asked to run, by index in the control block. */
 export const WORKER_FUNCTIONS = [
   'sgemm', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardFilter', 'maxPool2d', 'maxPool2dBackward',
   'avgPool2d', 'avgPool2dBackward', 'packSigns', 'unpackSigns', 'bgemm', 'popcountRows', 'conv2dBackward',
-  'batchNormForward', 'batchNormBackward', 'relu', 'reluBackward', 'reduceChunks', 'bconv', 'winogradConv', 'winogradFilterGrad', 'winogradFilter', 'adamStep', 'add', 'scaleRows',
+  'batchNormForward', 'batchNormBackward', 'relu', 'reluBackward', 'reduceChunks', 'bconv', 'winogradConv', 'winogradFilterGrad', 'winogradFilter', 'adamStep', 'add', 'scaleRows', 'winogradFilterGradPartials', 'winogradFilterOut',
 ] as const;
 type KernelName = typeof WORKER_FUNCTIONS[number];
 
 type Fn = (...args: number[]) => void;
 type KernelExports = Record<KernelName, Fn> & {
   gemmScratchBytes(): number;
+  gemmKc(): number;
   convScratchBytes(g: number): number;
   bconvScratchBytes(g: number): number;
   winogradScratchBytes(p: number): number;
@@ -424,10 +425,30 @@ class WasmKernels implements Kernels {
     this.run('winogradConv', parts.map(([lo, hi], t) => [pp, px, pU, py, lo, hi, ws[t], pb, relu ? 1 : 0]));
   }
 
-  /** dw (at pdw) of Winograd-fitting conv g from x and dy, its output channels split across threads. */
+  /**
+   * dw (at pdw) of Winograd-fitting conv g from x and dy. With several threads and at least as many
+   * image chunks as threads, the chunks are split over the threads (each transforms only its own
+   * images), their Winograd-domain partials are added in chunk order and transformed back: the same
+   * bits as one thread, as long as a chunk's GEMM is one sgemm k-block (winogradFilterGradPartials).
+   * Otherwise (small maps: one chunk holds the whole batch) the output channels are split.
+   */
   private winogradGrad(g: ConvGeometry, px: number, pdy: number, pdw: number): void {
     const pp = this.winogradParams(g.N, g.C, g.H, g.W, g.OC, g.padH, g.OH, g.OW);
-    const parts = partition(g.OC, this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS), 4);
+    const T = this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS);
+    const tiles = Math.ceil(g.OH / 2) * Math.ceil(g.OW / 2);
+    const chunk = Math.max(1, Math.min(g.N, Math.floor(WINOGRAD_TILES / tiles)));
+    const chunks = Math.ceil(g.N / chunk);
+    if (T > 1 && chunks >= T && chunk * tiles <= this.ex.gemmKc()) {
+      const len = 16 * this.ex.xiStride(g.OC * g.C);
+      const part = this.alloc(chunks * len * 4), D = this.alloc(len * 4);
+      const parts = partition(chunks, T, 1);
+      const ws = this.scratch(parts.length, this.ex.winogradGradScratchBytes(pp));
+      this.run('winogradFilterGradPartials', parts.map(([lo, hi], t) => [pp, px, pdy, part, lo, hi, ws[t]]));
+      this.run('reduceChunks', partition(len, T, 4).map(([lo, hi]) => [part, chunks, len, D, lo, hi]));
+      this.run('winogradFilterOut', partition(g.OC, T, 1).map(([lo, hi], t) => [pp, D, pdw, lo, hi, ws[t]]));
+      return;
+    }
+    const parts = partition(g.OC, T, 4);
     const ws = this.scratch(parts.length, this.ex.winogradGradScratchBytes(pp));
     this.run('winogradFilterGrad', parts.map(([lo, hi], t) => [pp, px, pdy, pdw, lo, hi, ws[t]]));
   }
