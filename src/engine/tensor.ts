@@ -3,7 +3,7 @@
 // {inputs, backward}; `backward()` walks the nodes in reverse topological order (the tape) and frees
 // them afterwards so intermediate activations can be collected.
 import { isShared, recycleGrad } from './buffer-pool.js';
-import { getKernels } from './kernels/index.js';
+import { elementwiseKernels } from './kernels/index.js';
 import { checkFinite, nanCheckEnabled } from './debug.js';
 import type { Rng } from './random.js';
 import { assertShape, fmt, sizeOf, ShapeError, type Shape } from './shape.js';
@@ -197,10 +197,9 @@ export function customOp(
   return out;
 }
 
-/** acc += g: the add kernel (in place in kernel memory for resident gradients) for large arrays, a JS loop for small ones. */
+/** acc += g with the add kernel (in place in kernel memory for resident gradients). */
 function accumulate(acc: Float32Array, g: Float32Array): void {
-  if (acc.length >= 4096) getKernels().add(acc, g, acc);
-  else for (let q = 0; q < acc.length; q++) acc[q] += g[q];
+  elementwiseKernels(acc.length).add(acc, g, acc);
 }
 
 function runBackward(root: Tensor, gradOutput?: Float32Array): void {

@@ -39,6 +39,17 @@ export function getKernels(): Kernels {
   return active;
 }
 
+// Below this many elements an element-wise kernel call costs more than a JavaScript loop.
+const SMALL_ELEMENTWISE = 4096;
+
+/**
+ * The backend for an element-wise op over n elements: the active one, or the reference twin (a
+ * plain loop, the same bits) when n is small enough that a kernel call would cost more than the work.
+ */
+export function elementwiseKernels(n: number): Kernels {
+  return n >= SMALL_ELEMENTWISE ? getKernels() : referenceKernels;
+}
+
 /** Installs a caller-owned backend (the caller disposes it). */
 export function setKernels(k: Kernels): void {
   install(k);

@@ -116,6 +116,12 @@ function instantiate(memory: WebAssembly.Memory): KernelExports {
   return inst.exports as unknown as KernelExports;
 }
 
+/** A Winograd GEMM's chunk: whole images, up to WINOGRAD_TILES output tiles (at least one image); tiles per image. */
+function winogradChunk(N: number, OH: number, OW: number): { images: number; tiles: number } {
+  const tiles = Math.ceil(OH / 2) * Math.ceil(OW / 2);
+  return { images: Math.max(1, Math.min(N, Math.floor(WINOGRAD_TILES / tiles))), tiles };
+}
+
 /** Splits [0, total) into at most `parts` ranges whose interior bounds are multiples of `align`. */
 function partition(total: number, parts: number, align: number): [number, number][] {
   const units = Math.ceil(total / align);
@@ -399,11 +405,9 @@ class WasmKernels implements Kernels {
       g.groups === 1 && g.padH === g.padW && g.padH <= 2 && g.C >= WINOGRAD_MIN_CHANNELS && g.OC >= WINOGRAD_MIN_CHANNELS;
   }
 
-  /** The kernels' parameter block: N Cin H W Cout pad OH OW and the images per chunk (WINOGRAD_TILES tiles). */
+  /** The kernels' parameter block: N Cin H W Cout pad OH OW and the images per chunk (winogradChunk). */
   private winogradParams(N: number, Cin: number, H: number, W: number, Cout: number, pad: number, OH: number, OW: number): number {
-    const tiles = Math.ceil(OH / 2) * Math.ceil(OW / 2);
-    const chunk = Math.max(1, Math.min(N, Math.floor(WINOGRAD_TILES / tiles)));
-    return this.putInts([N, Cin, H, W, Cout, pad, OH, OW, chunk]);
+    return this.putInts([N, Cin, H, W, Cout, pad, OH, OW, winogradChunk(N, OH, OW).images]);
   }
 
   /**
@@ -435,10 +439,9 @@ class WasmKernels implements Kernels {
   private winogradGrad(g: ConvGeometry, px: number, pdy: number, pdw: number): void {
     const pp = this.winogradParams(g.N, g.C, g.H, g.W, g.OC, g.padH, g.OH, g.OW);
     const T = this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS);
-    const tiles = Math.ceil(g.OH / 2) * Math.ceil(g.OW / 2);
-    const chunk = Math.max(1, Math.min(g.N, Math.floor(WINOGRAD_TILES / tiles)));
-    const chunks = Math.ceil(g.N / chunk);
-    if (T > 1 && chunks >= T && chunk * tiles <= this.ex.gemmKc()) {
+    const { images, tiles } = winogradChunk(g.N, g.OH, g.OW);
+    const chunks = Math.ceil(g.N / images);
+    if (T > 1 && chunks >= T && images * tiles <= this.ex.gemmKc()) {
       const len = 16 * this.ex.xiStride(g.OC * g.C);
       const part = this.alloc(chunks * len * 4), D = this.alloc(len * 4);
       const parts = partition(chunks, T, 1);

@@ -1,7 +1,6 @@
 // Element-wise ops with NumPy broadcasting. Binary ops take the same-shape and scalar fast paths
 // that dominate training; the general path walks the output with broadcast strides.
-import { getKernels } from '../kernels/index.js';
-import { referenceKernels } from '../kernels/reference.js';
+import { elementwiseKernels, getKernels } from '../kernels/index.js';
 import { takeF32, takeGrad } from '../buffer-pool.js';
 import { broadcastShapes, broadcastStrides, fmt, sameShape, ShapeError, sizeOf, type Shape } from '../shape.js';
 import { record, Tensor } from '../tensor.js';
@@ -116,9 +115,8 @@ export function addRelu(a: Tensor, b: Tensor): Tensor {
 
 // Same-shape sums (residual connections) run on the active kernels: SIMD, split over threads, and
 // in place in kernel memory for resident operands (see tidy).
-// Small ones (losses, scalars) stay in JavaScript, where a kernel call would cost more than the sum.
 function addSameShape(a: Tensor, b: Tensor, withRelu: boolean): Tensor {
-  const k = a.size >= 4096 ? getKernels() : referenceKernels;
+  const k = elementwiseKernels(a.size);
   const out = takeF32(a.size);
   k.add(a.f32, b.f32, out, withRelu);
   return record(withRelu ? 'addRelu' : 'add', new Tensor(out, a.shape), [a, b], (gy) => {
