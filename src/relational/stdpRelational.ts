@@ -235,7 +235,7 @@ export class StdpRelationalNetwork {
   }
 
   snapshot(): StdpRelationalSnapshot {
-    const per = (r: Record<Variable, Projection>) => ({ A: f64ToBase64(r.A.weight), B: f64ToBase64(r.B.weight), C: f64ToBase64(r.C.weight) });
+    const per = (r: Record<Variable, Projection>) => ({ A: f64ToBase64(r.A.weightsByPost()), B: f64ToBase64(r.B.weightsByPost()), C: f64ToBase64(r.C.weightsByPost()) });
     return {
       format: 'bitspike-stdp-relational', version: 1, config: this.config, relation: this.relation.name, seed: this.seed,
       examplesSeen: this.examplesSeen, step: this.step, rng: this.rng.state(),
@@ -250,8 +250,11 @@ export class StdpRelationalNetwork {
     const net = new StdpRelationalNetwork(snap.config, relation, snap.seed);
     base64ToF64Into(snap.hiddenTheta, net.modules.H.exc.theta, `${source} hiddenTheta`);
     for (const v of VARIABLE_MODULES) {
-      base64ToF64Into(snap.up[v], net.up[v].weight, `${source} up.${v}`);
-      base64ToF64Into(snap.down[v], net.down[v].weight, `${source} down.${v}`);
+      for (const [key, r] of [['up', net.up], ['down', net.down]] as const) {
+        const w = new Float64Array(r[v].synapseCount);
+        base64ToF64Into(snap[key][v], w, `${source} ${key}.${v}`);
+        r[v].setWeightsByPost(w);
+      }
     }
     net.rng = Rng.fromState(snap.rng);
     net.examplesSeen = snap.examplesSeen;

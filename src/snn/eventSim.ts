@@ -240,7 +240,7 @@ export function simulateExample(net: SpikeGradNetwork, synapses: readonly Synaps
     return { input, counts: c, negatives: neg, gates, argmax, logits, errors: E, ticksForward, ticksBackward: 0 };
   }
   const uInbox = net.layers.map((l) => makeInbox(l.pool ? 0 : l.size, ringSize));
-  if (typeof target === 'number') outputErrorCurrent(logits, target, cfg.errorScale, cfg.loss, U[L - 1]);
+  if (typeof target === 'number') outputErrorCurrent(logits, target, cfg.errorScale, cfg.loss, U[L - 1], cfg.temperature);
   else target(Float64Array.from(logits), U[L - 1]);
   const spikingLayers: number[] = [];
   for (let li = L - 1; li >= 0; li--) if (!net.layers[li].pool) spikingLayers.push(li);

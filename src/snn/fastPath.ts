@@ -87,11 +87,11 @@ export function fastForward(net: SpikeGradNetwork, x: Float32Array, n: number): 
 
 /** Error counts of the output layer: E^L = q(S·∂L/∂a), N × K. */
 export function outputErrors(net: SpikeGradNetwork, logits: Float32Array, labels: ArrayLike<number>, n: number): Float32Array {
-  const K = net.numClasses, { errorScale, thetaBp, quantiser, loss } = net.config;
+  const K = net.numClasses, { errorScale, thetaBp, quantiser, loss, temperature } = net.config;
   if (labels.length !== n) throw new RangeError(`SpikeGrad: expected ${n} labels, got ${labels.length}`);
   const E = new Float32Array(n * K), cur = new Float64Array(K);
   for (let b = 0; b < n; b++) {
-    outputErrorCurrent(logits.subarray(b * K, (b + 1) * K), labels[b], errorScale, loss, cur);
+    outputErrorCurrent(logits.subarray(b * K, (b + 1) * K), labels[b], errorScale, loss, cur, temperature);
     for (let i = 0; i < K; i++) E[b * K + i] = errorCount(cur[i], thetaBp, quantiser);
   }
   return E;

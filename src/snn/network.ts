@@ -31,11 +31,13 @@ export interface SpikeGradConfig {
   /** 'analog': pixels are currents into layer 1; 'rate': input IF neurons turn them into ⌊G·x⌋ spikes. */
   readonly input: 'analog' | 'rate';
   readonly loss: 'ce' | 'mse';
+  /** Softmax temperature τ of the 'ce' loss: the output error is S·(softmax(a/τ) − onehot(y)) (outputError.ts). */
+  readonly temperature: number;
 }
 
 export const DEFAULT_CONFIG: SpikeGradConfig = Object.freeze({
   gain: 16, thetaFf: 1, thetaBp: 1, errorScale: 64, gate: 'input', quantiser: 'trunc',
-  negativeRule: 'corrected', input: 'analog', loss: 'ce',
+  negativeRule: 'corrected', input: 'analog', loss: 'ce', temperature: 1,
 });
 
 export interface ResolvedLayer {
@@ -57,7 +59,7 @@ export interface ResolvedLayer {
 const positiveInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 1;
 
 export function validateConfig(c: SpikeGradConfig): void {
-  for (const k of ['gain', 'thetaFf', 'thetaBp', 'errorScale'] as const) {
+  for (const k of ['gain', 'thetaFf', 'thetaBp', 'errorScale', 'temperature'] as const) {
     if (!(Number.isFinite(c[k]) && c[k] > 0)) throw new RangeError(`SpikeGrad config: ${k} must be a positive number, got ${c[k]}`);
   }
   const oneOf = (k: keyof SpikeGradConfig, allowed: readonly string[]) => {
@@ -68,6 +70,7 @@ export function validateConfig(c: SpikeGradConfig): void {
   oneOf('negativeRule', ['corrected', 'threshold']);
   oneOf('input', ['analog', 'rate']);
   oneOf('loss', ['ce', 'mse']);
+  if (c.loss !== 'ce' && c.temperature !== 1) throw new RangeError(`SpikeGrad config: temperature applies to the 'ce' loss only, got ${c.temperature} with loss '${c.loss}'`);
 }
 
 /** Resolves shapes and geometry; throws naming the layer when a spec does not fit its input. */

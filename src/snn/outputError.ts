@@ -15,15 +15,21 @@ export type OutputErrorFn = (logits: Float64Array, out: Float64Array) => void;
 export type BackwardTarget = number | OutputErrorFn | null;
 
 /** The error function of a class label under the network's built-in loss. */
-export function labelError(label: number, scale: number, loss: OutputLoss): OutputErrorFn {
-  return (logits, out) => outputErrorCurrent(logits, label, scale, loss, out);
+export function labelError(label: number, scale: number, loss: OutputLoss, temperature = 1): OutputErrorFn {
+  return (logits, out) => outputErrorCurrent(logits, label, scale, loss, out, temperature);
 }
 
 /**
- * Writes S·∂L/∂a for one example into `out`: softmax cross-entropy e = softmax(a) − onehot(y), or
+ * Writes S·∂L/∂a for one example into `out`: softmax cross-entropy e = softmax(a/τ) − onehot(y), or
  * MSE against the one-hot target e = a − onehot(y).
+ *
+ * The temperature τ (cross-entropy only) makes e the gradient of τ·CE(a/τ): the error keeps its range
+ * [−1, 1] whatever τ, so S keeps its meaning, while the softmax no longer saturates when the integrated
+ * logits reach the hundreds. A network without normalisation has no other handle on the logit scale:
+ * multiplying the input gain by k multiplies every count (and the logits) by about k, and τ = k undoes
+ * that at the output, so the gain can buy finer count resolution without sharpening the softmax.
  */
-export function outputErrorCurrent(logits: ArrayLike<number>, label: number, scale: number, loss: OutputLoss, out: Float64Array): void {
+export function outputErrorCurrent(logits: ArrayLike<number>, label: number, scale: number, loss: OutputLoss, out: Float64Array, temperature = 1): void {
   const K = logits.length;
   if (!Number.isInteger(label) || label < 0 || label >= K) throw new RangeError(`outputErrorCurrent: label must be an integer in [0, ${K}), got ${label}`);
   if (loss === 'mse') {
@@ -32,7 +38,23 @@ export function outputErrorCurrent(logits: ArrayLike<number>, label: number, sca
   }
   let max = -Infinity;
   for (let k = 0; k < K; k++) if (logits[k] > max) max = logits[k];
+  // Division by τ = 1 is exact, so τ = 1 gives the bits of the plain softmax (old checkpoints resume exactly).
+  const z = (k: number) => (logits[k] - max) / temperature;
   let sum = 0;
-  for (let k = 0; k < K; k++) sum += Math.exp(logits[k] - max);
-  for (let k = 0; k < K; k++) out[k] = scale * (Math.exp(logits[k] - max) / sum - (k === label ? 1 : 0));
+  for (let k = 0; k < K; k++) sum += Math.exp(z(k));
+  for (let k = 0; k < K; k++) out[k] = scale * (Math.exp(z(k)) / sum - (k === label ? 1 : 0));
+}
+
+/** Mean softmax cross-entropy CE(a/τ) of a batch of N × K logits (for monitoring only). */
+export function meanCrossEntropy(logits: Float32Array, labels: ArrayLike<number>, n: number, temperature = 1): number {
+  const K = logits.length / n;
+  let total = 0;
+  for (let b = 0; b < n; b++) {
+    let max = -Infinity;
+    for (let k = 0; k < K; k++) max = Math.max(max, logits[b * K + k] / temperature);
+    let sum = 0;
+    for (let k = 0; k < K; k++) sum += Math.exp(logits[b * K + k] / temperature - max);
+    total += Math.log(sum) + max - logits[b * K + labels[b]] / temperature;
+  }
+  return total / n;
 }

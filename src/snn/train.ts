@@ -14,7 +14,7 @@ import { addCounters, emptyCounters, fastPathCounters, networkFans, type Network
 import { simulateBatch, type BatchResult, type SimOptions } from './eventSim.js';
 import { fastBackward, fastForward, predict } from './fastPath.js';
 import type { Synapses } from './layers.js';
-import type { BackwardTarget } from './outputError.js';
+import { meanCrossEntropy, type BackwardTarget } from './outputError.js';
 import type { SpikeGradNetwork } from './network.js';
 
 export interface TrainConfig {
@@ -76,20 +76,6 @@ export function eventDrivenStep(net: SpikeGradNetwork, synapses: readonly Synaps
   const sim = simulateBatch(net, synapses, x, targets, n, opts);
   optimizeFromCounts(net, optimizer, sim.rawGradients, n);
   return sim;
-}
-
-/** Mean softmax cross-entropy of a batch of logits (for monitoring only). */
-export function crossEntropy(logits: Float32Array, labels: ArrayLike<number>, n: number): number {
-  const K = logits.length / n;
-  let total = 0;
-  for (let b = 0; b < n; b++) {
-    let max = -Infinity;
-    for (let k = 0; k < K; k++) max = Math.max(max, logits[b * K + k]);
-    let sum = 0;
-    for (let k = 0; k < K; k++) sum += Math.exp(logits[b * K + k] - max);
-    total += Math.log(sum) + max - logits[b * K + labels[b]];
-  }
-  return total / n;
 }
 
 export interface StepResult { loss: number; correct: number; n: number }
@@ -160,7 +146,7 @@ export class SpikeGradTrainer {
     const pred = predict(fwd.logits, n);
     let correct = 0;
     for (let b = 0; b < n; b++) if (pred[b] === labels[b]) correct++;
-    return { loss: crossEntropy(fwd.logits, labels, n), correct, n };
+    return { loss: meanCrossEntropy(fwd.logits, labels, n, this.net.config.temperature), correct, n };
   }
 
   /** One epoch over `data` in a seeded random order; calls `progress` after every batch. */
@@ -235,7 +221,7 @@ export function evaluate(net: SpikeGradNetwork, data: Batchable, batchSize = 256
     const labels = data.labels.subarray(start, start + n);
     const pred = predict(fwd.logits, n);
     for (let b = 0; b < n; b++) if (pred[b] === labels[b]) correct++;
-    loss += crossEntropy(fwd.logits, labels, n) * n;
+    loss += meanCrossEntropy(fwd.logits, labels, n, net.config.temperature) * n;
   }
   return { accuracy: correct / data.n, loss: loss / data.n, counters };
 }

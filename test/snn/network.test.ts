@@ -8,6 +8,7 @@ import { emptyCounters, fastPathCounters, networkFans } from '../../src/snn/coun
 import { buildNetworkSynapses, simulateBatch, simulateExample } from '../../src/snn/eventSim.js';
 import { fastBackward, fastForward } from '../../src/snn/fastPath.js';
 import { parseArchitecture, SpikeGradNetwork } from '../../src/snn/network.js';
+import { meanCrossEntropy, outputErrorCurrent } from '../../src/snn/outputError.js';
 import { randomCase } from './helpers.js';
 
 test('ticks to forward quiescence stay within T_in + Σ_l max_i(c_i + negatives_i) (+1 per pool stage)', () => {
@@ -165,4 +166,21 @@ test('train/validation split: official order keeps the tail; a class-grouped fol
   assert.deepEqual([...grouped.validation.labels], [0, 1, 2]);
   assert.deepEqual([...grouped.train.labels], [0, 0, 1, 1, 2, 2]);
   assert.deepEqual([...grouped.validation.x].map((v) => Math.round(v * 255)), [0, 10, 20]);
+});
+
+test('softmax temperature: the output error of a worked example, and clear errors', () => {
+  // a = [2, 0], y = 0, τ = 2: softmax(a/τ) = [e/(1+e), 1/(1+e)], so S·e = 10·[−1/(1+e), 1/(1+e)].
+  const out = new Float64Array(2);
+  outputErrorCurrent([2, 0], 0, 10, 'ce', out, 2);
+  const p1 = 1 / (1 + Math.E);
+  assert.ok(Math.abs(out[0] + 10 * p1) < 1e-12 && Math.abs(out[1] - 10 * p1) < 1e-12, `got ${Array.from(out)}`);
+  // CE(a/τ) of that example: log(e¹ + e⁰) − 1.
+  assert.ok(Math.abs(meanCrossEntropy(new Float32Array([2, 0]), [0], 1, 2) - (Math.log(1 + Math.E) - 1)) < 1e-7);
+  // τ = 1 is the plain softmax, bit for bit.
+  const plain = new Float64Array(3), one = new Float64Array(3);
+  outputErrorCurrent([0.3, -1.7, 2.9], 2, 64, 'ce', plain);
+  outputErrorCurrent([0.3, -1.7, 2.9], 2, 64, 'ce', one, 1);
+  assert.deepEqual(one, plain);
+  assert.throws(() => SpikeGradNetwork.create([1, 4, 4], parseArchitecture('10'), { temperature: 0 }, new Rng(1)), /temperature must be a positive number/);
+  assert.throws(() => SpikeGradNetwork.create([1, 4, 4], parseArchitecture('10'), { loss: 'mse', temperature: 2 }, new Rng(1)), /temperature applies to the 'ce' loss only/);
 });

@@ -59,13 +59,25 @@ test('projection: fixed fan-in of distinct partners, no autapses, one-to-one, de
   const pr = new Projection(a, a, { fanIn: 5, weight: 0.5, target: 'exc', noSelf: true }, rng);
   assert.equal(pr.synapseCount, 100);
   for (let j = 0; j < 20; j++) {
-    const pres = Array.from(pr.preOf.subarray(pr.postStart[j], pr.postStart[j + 1]));
+    const pres = Array.from(pr.synOfPost.subarray(pr.postStart[j], pr.postStart[j + 1]), (s) => pr.preOf[s]);
     assert.equal(new Set(pres).size, 5);
     assert.ok(!pres.includes(j));
+    // The post-major index lists j's synapses by ascending pre, and they point back at j.
+    assert.deepEqual(pres, [...pres].sort((x, y) => x - y));
+    for (let d = pr.postStart[j]; d < pr.postStart[j + 1]; d++) assert.equal(pr.postOf[pr.synOfPost[d]], j);
   }
+  // Each pre's fan-out is contiguous and sorted by post; the post-major weight layout round-trips.
+  for (let i = 0; i < 20; i++) for (let s = pr.preStart[i]; s < pr.preStart[i + 1]; s++) assert.equal(pr.preOf[s], i);
+  for (let s = 0; s + 1 < 100; s++) if (pr.preOf[s] === pr.preOf[s + 1]) assert.ok(pr.postOf[s] < pr.postOf[s + 1]);
+  const byPost = Float64Array.from({ length: 100 }, (_, d) => d / 7);
+  pr.setWeightsByPost(byPost);
+  assert.deepEqual(pr.weightsByPost(), byPost);
+  assert.equal(pr.weight[pr.synOfPost[42]], 42 / 7);
+  assert.throws(() => pr.setWeightsByPost(new Float64Array(3)), /expected 100 weights, got 3/);
+  pr.setWeightsByPost(new Float64Array(100).fill(0.5));
   pr.deliver(Int32Array.of(3), 1, 0);
   const expected = new Float64Array(20);
-  for (let q = pr.preStart[3]; q < pr.preStart[4]; q++) expected[pr.postOf[pr.synOfPre[q]]] += 0.5;
+  for (let s = pr.preStart[3]; s < pr.preStart[4]; s++) expected[pr.postOf[s]] += 0.5;
   assert.deepEqual(Array.from(a.ge), Array.from(expected));
   const one = new Projection(new PoissonSource(20, 0.5), a, { fanIn: 'one-to-one', weight: 2, target: 'inh' }, rng);
   one.deliver(Int32Array.of(7), 1, 0);
@@ -153,8 +165,8 @@ test('triplet STDP: visiting the few recently active presynaptic neurons changes
       const prev = post.lastSpike[j];
       post.lastSpike[j] = t;
       if (prev < 0) continue;
-      for (let s = ref.postStart[j]; s < ref.postStart[j + 1]; s++) {
-        const last = pre.lastSpike[ref.preOf[s]];
+      for (let d = ref.postStart[j]; d < ref.postStart[j + 1]; d++) {
+        const s = ref.synOfPost[d], last = pre.lastSpike[ref.preOf[s]];
         if (last < 0) continue;
         ref.weight[s] = Math.min(1, ref.weight[s] + 0.3 * tPost2(t - prev) * tPre(t - last));
       }

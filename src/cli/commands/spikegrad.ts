@@ -33,6 +33,7 @@ const FLAGS: FlagSpecs = {
   arch: { kind: 'string', help: 'layers, e.g. 15C5-P2-40C5-P2-300-10 (default depends on the dataset)' },
   gain: { kind: 'number', help: 'input gain G = T_in·Scaling', default: 8 },
   'error-scale': { kind: 'number', help: 'output error scale S (in units of Θ_bp)', default: 256 },
+  temperature: { kind: 'number', help: 'softmax temperature τ of the loss: output error S·(softmax(a/τ) − onehot(y)); τ > 1 keeps large integrated logits from saturating the softmax', default: 1 },
   'theta-ff': { kind: 'number', help: 'forward threshold Θ_ff', default: 1 },
   'theta-bp': { kind: 'number', help: 'backward threshold Θ_bp', default: 1 },
   gate: { kind: 'string', help: "backward gate: 'input' (I > 0) or 'count' (c > 0)", default: 'input' },
@@ -124,6 +125,8 @@ export async function run(argv: string[]): Promise<number> {
     gain: flags.gain as number, errorScale: (flags['error-scale'] as number) * (flags['theta-bp'] as number),
     thetaFf: flags['theta-ff'] as number, thetaBp: flags['theta-bp'] as number,
     gate: oneOf('gate', flags.gate, ['input', 'count'] as const),
+    // Only a run that sets τ names it, so checkpoints written before the option keep their arguments.
+    ...(flags.temperature !== 1 ? { temperature: flags.temperature as number } : {}),
   };
   const update = oneOf('update', flags.update, ['adam', 'accumulate'] as const);
   const augment = oneOf('augment', flags.augment, AUGMENTS);
@@ -190,7 +193,7 @@ export async function run(argv: string[]): Promise<number> {
   const updateText = accumulate
     ? `accumulate-only update (${accumulate.weightBits}-bit weights, F=${accumulate.fracBits}, shift ${accumulate.shift})`
     : `${trainConfig.optimizer} lr ${trainConfig.lr}`;
-  log(`spikegrad: ${arch}, G=${net.config.gain}, S=${net.config.errorScale}, Θff=${net.config.thetaFf}, Θbp=${net.config.thetaBp}, ${updateText}, batch ${batch}${augment !== 'none' ? `, augment ${augment}` : ''}, ${threads} thread(s)`);
+  log(`spikegrad: ${arch}, G=${net.config.gain}, S=${net.config.errorScale}${net.config.temperature !== 1 ? `, τ=${net.config.temperature}` : ''}, Θff=${net.config.thetaFf}, Θbp=${net.config.thetaBp}, ${updateText}, batch ${batch}${augment !== 'none' ? `, augment ${augment}` : ''}, ${threads} thread(s)`);
 
   bar.setTotal(Math.max(0, epochs - trainer.epoch) * train.n);
   while (trainer.epoch < epochs) {

@@ -78,16 +78,18 @@ function trace(table: Float64Array, last: number, step: number): number {
 
 export class Projection {
   /**
-   * Synapses are stored grouped by postsynaptic neuron — post j receives synapses postStart[j] ..
-   * postStart[j+1) — because the rule's per-synapse work happens at postsynaptic spikes; delivery
-   * goes through the presynaptic index: pre i owns synapses synOfPre[preStart[i] .. preStart[i+1]).
+   * Synapses are numbered grouped by presynaptic neuron — pre i owns synapses preStart[i] ..
+   * preStart[i+1), in ascending postsynaptic order — because delivery, the hot loop, walks a spiking
+   * neuron's fan-out: its weights and targets are then contiguous in memory. The rule's per-synapse
+   * work at a postsynaptic spike goes through the postsynaptic index: post j receives synapses
+   * synOfPost[postStart[j] .. postStart[j+1]), in ascending presynaptic order.
    */
-  readonly postStart: Int32Array;
+  readonly preStart: Int32Array;
   readonly preOf: Int32Array;
   readonly postOf: Int32Array;
   readonly weight: Float64Array;
-  readonly preStart: Int32Array;
-  readonly synOfPre: Int32Array;
+  readonly postStart: Int32Array;
+  readonly synOfPost: Int32Array;
   /** Plasticity on or off (off at inference). */
   learning = true;
   /**
@@ -115,15 +117,12 @@ export class Projection {
       if (!Number.isInteger(k) || k < 1 || k > available) throw new RangeError(`Projection: fanIn must be an integer in [1, ${available}], got ${k}`);
     }
     const nSyn = nPost * k;
-    this.postStart = new Int32Array(nPost + 1);
-    this.preOf = new Int32Array(nSyn);
-    this.postOf = new Int32Array(nSyn);
-    this.weight = new Float64Array(nSyn);
+    // Partners and weights are drawn post by post (k sorted partners each), then renumbered pre-major.
+    const drawnPre = new Int32Array(nSyn), drawnWeight = new Float64Array(nSyn);
     const pool = new Int32Array(nPre);
     for (let j = 0; j < nPost; j++) {
       const base = j * k;
-      this.postStart[j + 1] = base + k;
-      if (spec.fanIn === 'one-to-one') this.preOf[base] = j;
+      if (spec.fanIn === 'one-to-one') drawnPre[base] = j;
       else {
         // Partial Fisher–Yates over the candidates: k distinct partners per postsynaptic neuron.
         for (let i = 0; i < nPre; i++) pool[i] = i;
@@ -133,20 +132,28 @@ export class Projection {
           const r = c + rng.int(size - c);
           const t = pool[c]; pool[c] = pool[r]; pool[r] = t;
         }
-        const chosen = pool.subarray(0, k).sort();
-        this.preOf.set(chosen, base);
+        drawnPre.set(pool.subarray(0, k).sort(), base);
       }
-      for (let c = 0; c < k; c++) {
-        this.postOf[base + c] = j;
-        this.weight[base + c] = typeof spec.weight === 'number' ? spec.weight : spec.weight(rng);
-      }
+      for (let c = 0; c < k; c++) drawnWeight[base + c] = typeof spec.weight === 'number' ? spec.weight : spec.weight(rng);
     }
     this.preStart = new Int32Array(nPre + 1);
-    for (let s = 0; s < nSyn; s++) this.preStart[this.preOf[s] + 1]++;
+    for (let d = 0; d < nSyn; d++) this.preStart[drawnPre[d] + 1]++;
     for (let i = 0; i < nPre; i++) this.preStart[i + 1] += this.preStart[i];
-    this.synOfPre = new Int32Array(nSyn);
+    this.postStart = new Int32Array(nPost + 1);
+    for (let j = 0; j < nPost; j++) this.postStart[j + 1] = (j + 1) * k;
+    this.preOf = new Int32Array(nSyn);
+    this.postOf = new Int32Array(nSyn);
+    this.weight = new Float64Array(nSyn);
+    this.synOfPost = new Int32Array(nSyn);
     const fill = this.preStart.slice(0, nPre);
-    for (let s = 0; s < nSyn; s++) this.synOfPre[fill[this.preOf[s]]++] = s;
+    // Drawn synapses come in ascending post order, so each pre's synapses end up sorted by post.
+    for (let d = 0; d < nSyn; d++) {
+      const i = drawnPre[d], s = fill[i]++;
+      this.preOf[s] = i;
+      this.postOf[s] = (d / k) | 0;
+      this.weight[s] = drawnWeight[d];
+      this.synOfPost[d] = s;
+    }
     this.recent = new Int32Array(nPre);
     this.isRecent = new Uint8Array(nPre);
     const rule = spec.stdp;
@@ -177,21 +184,25 @@ export class Projection {
    */
   deliver(spikes: Int32Array, count: number, step: number): void {
     const g = this.spec.target === 'exc' ? this.post.ge : this.post.gi;
-    const { preStart, synOfPre, postOf, weight } = this;
+    const { preStart, postOf, weight } = this;
     const rule = this.spec.stdp;
-    const plastic = this.learning && rule?.kind === 'triplet';
     const nuPre = rule?.kind === 'triplet' ? rule.nuPre : 0;
     const last = this.post.lastSpike, t1 = this.tPost1;
-    for (let n = 0; n < count; n++) {
-      const i = spikes[n];
-      for (let q = preStart[i], e = preStart[i + 1]; q < e; q++) {
-        const s = synOfPre[q];
-        g[postOf[s]] += weight[s];
-        if (plastic) {
-          const w = weight[s] - nuPre * trace(t1!, last[postOf[s]], step);
+    if (this.learning && rule?.kind === 'triplet') {
+      for (let n = 0; n < count; n++) {
+        const i = spikes[n];
+        for (let s = preStart[i], e = preStart[i + 1]; s < e; s++) {
+          const j = postOf[s];
+          g[j] += weight[s];
+          const w = weight[s] - nuPre * trace(t1!, last[j], step);
           weight[s] = w > 0 ? w : 0;
         }
       }
+      return;
+    }
+    for (let n = 0; n < count; n++) {
+      const i = spikes[n];
+      for (let s = preStart[i], e = preStart[i + 1]; s < e; s++) g[postOf[s]] += weight[s];
     }
   }
 
@@ -201,16 +212,29 @@ export class Projection {
     this.recentCount = 0;
   }
 
-  /** The synapse from pre i onto post j (binary search in j's sorted partners), or −1. */
+  /** The synapse from pre i onto post j (binary search in i's targets, sorted by post), or −1. */
   private synapse(i: number, j: number): number {
-    let lo = this.postStart[j], hi = this.postStart[j + 1] - 1;
-    const preOf = this.preOf;
+    let lo = this.preStart[i], hi = this.preStart[i + 1] - 1;
+    const postOf = this.postOf;
     while (lo <= hi) {
-      const mid = (lo + hi) >> 1, p = preOf[mid];
-      if (p === i) return mid;
-      if (p < i) lo = mid + 1; else hi = mid - 1;
+      const mid = (lo + hi) >> 1, p = postOf[mid];
+      if (p === j) return mid;
+      if (p < j) lo = mid + 1; else hi = mid - 1;
     }
     return -1;
+  }
+
+  /** The weights in post-major order (post j's synapses from ascending pre): the snapshot layout. */
+  weightsByPost(): Float64Array {
+    const out = new Float64Array(this.weight.length);
+    for (let d = 0; d < out.length; d++) out[d] = this.weight[this.synOfPost[d]];
+    return out;
+  }
+
+  /** Sets the weights from post-major order (weightsByPost's layout). */
+  setWeightsByPost(w: Float64Array): void {
+    if (w.length !== this.weight.length) throw new RangeError(`Projection: expected ${this.weight.length} weights, got ${w.length}`);
+    for (let d = 0; d < w.length; d++) this.weight[this.synOfPost[d]] = w[d];
   }
 
   /**
@@ -220,7 +244,7 @@ export class Projection {
   potentiate(step: number): void {
     const rule = this.spec.stdp;
     if (!rule) return;
-    const { postStart, preOf, weight, recent, isRecent } = this;
+    const { postStart, synOfPost, preOf, weight, recent, isRecent } = this;
     const pre = this.pre, preLast = pre.lastSpike, tPre = this.tPre!;
     if (rule.kind === 'triplet') {
       for (let n = 0; n < pre.spikeCount; n++) {
@@ -236,7 +260,7 @@ export class Projection {
         if (post2 === 0) continue;
         const a = rule.nuPost * post2, wMax = rule.wMax;
         // Only synapses whose presynaptic trace is non-zero change. When few presynaptic neurons have
-        // fired, find their synapses by binary search (≈ log2(fan-in) ≤ 12 probes each) instead of
+        // fired, find their synapses by binary search in their fan-outs (≈ 12 probes each) instead of
         // scanning the whole fan-in; both ways change exactly the same synapses.
         const fan = postStart[j + 1] - postStart[j];
         if (this.recentCount * 12 < fan) {
@@ -249,8 +273,8 @@ export class Projection {
             weight[s] = w < wMax ? w : wMax;
           }
         } else {
-          for (let s = postStart[j], e = postStart[j + 1]; s < e; s++) {
-            const x = trace(tPre, preLast[preOf[s]], step);
+          for (let d = postStart[j], e = postStart[j + 1]; d < e; d++) {
+            const s = synOfPost[d], x = trace(tPre, preLast[preOf[s]], step);
             if (x === 0) continue;
             const w = weight[s] + a * x;
             weight[s] = w < wMax ? w : wMax;
@@ -259,8 +283,8 @@ export class Projection {
       } else {
         const { eta, xTar, wMax } = rule;
         const dep = this.weightDependence!;
-        for (let s = postStart[j], e = postStart[j + 1]; s < e; s++) {
-          const x = trace(tPre, preLast[preOf[s]], step);
+        for (let d = postStart[j], e = postStart[j + 1]; d < e; d++) {
+          const s = synOfPost[d], x = trace(tPre, preLast[preOf[s]], step);
           const room = wMax - weight[s];
           const w = weight[s] + eta * (x - xTar) * (room > 0 ? dep(room) : 0);
           weight[s] = w < 0 ? 0 : w < wMax ? w : wMax;
@@ -274,13 +298,13 @@ export class Projection {
    * normalisation). Like theirs it does not clip: a weight may end above w_max until its next update.
    */
   normalize(target: number): void {
-    const { postStart, weight } = this;
+    const { postStart, synOfPost, weight } = this;
     for (let j = 0; j < this.post.size; j++) {
       let sum = 0;
-      for (let s = postStart[j]; s < postStart[j + 1]; s++) sum += weight[s];
+      for (let d = postStart[j]; d < postStart[j + 1]; d++) sum += weight[synOfPost[d]];
       if (sum <= 0) continue;
       const f = target / sum;
-      for (let s = postStart[j]; s < postStart[j + 1]; s++) weight[s] *= f;
+      for (let d = postStart[j]; d < postStart[j + 1]; d++) weight[synOfPost[d]] *= f;
     }
   }
 }
