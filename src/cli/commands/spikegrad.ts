@@ -121,12 +121,14 @@ export async function run(argv: string[]): Promise<number> {
   if (!Number.isInteger(eventWorkers) || eventWorkers < 0) throw new UsageError('spikegrad', `--event-workers must be an integer ≥ 0, got ${eventWorkers}`);
   const seed = flags.seed as number;
   if (!Number.isInteger(seed)) throw new UsageError('spikegrad', `--seed must be an integer, got ${seed}`);
+  const temperature = flags.temperature as number;
+  if (!(Number.isFinite(temperature) && temperature > 0)) throw new UsageError('spikegrad', `--temperature must be a positive number, got ${temperature}`);
   const config: Partial<SpikeGradConfig> = {
     gain: flags.gain as number, errorScale: (flags['error-scale'] as number) * (flags['theta-bp'] as number),
     thetaFf: flags['theta-ff'] as number, thetaBp: flags['theta-bp'] as number,
     gate: oneOf('gate', flags.gate, ['input', 'count'] as const),
     // Only a run that sets τ names it, so checkpoints written before the option keep their arguments.
-    ...(flags.temperature !== 1 ? { temperature: flags.temperature as number } : {}),
+    ...(temperature !== 1 ? { temperature } : {}),
   };
   const update = oneOf('update', flags.update, ['adam', 'accumulate'] as const);
   const augment = oneOf('augment', flags.augment, AUGMENTS);
