@@ -14,11 +14,6 @@ export type OutputErrorFn = (logits: Float64Array, out: Float64Array) => void;
 /** What the backward phase of one example starts from: a class label (the built-in loss), any error function, or null (forward only). */
 export type BackwardTarget = number | OutputErrorFn | null;
 
-/** The error function of a class label under the network's built-in loss. */
-export function labelError(label: number, scale: number, loss: OutputLoss, temperature = 1): OutputErrorFn {
-  return (logits, out) => outputErrorCurrent(logits, label, scale, loss, out, temperature);
-}
-
 /**
  * Writes S·∂L/∂a for one example into `out`: softmax cross-entropy e = softmax(a/τ) − onehot(y), or
  * MSE against the one-hot target e = a − onehot(y).
