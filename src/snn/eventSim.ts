@@ -15,7 +15,7 @@ import { addCounters, emptyCounters, layerName, type SpikeCounters } from './cou
 import { errorSpike, forwardSpike, type ErrorParams, type ForwardParams } from './ifNeuron.js';
 import { buildSynapses, type Synapses } from './layers.js';
 import type { SpikeGradNetwork } from './network.js';
-import { outputErrorCurrent, type BackwardTarget } from './outputError.js';
+import { labelErrorCurrent, type BackwardTarget } from './outputError.js';
 
 export interface SimOptions {
   /** T_in: ticks during which the input drives layer 1 (Scaling = G / T_in). Default 8. */
@@ -240,7 +240,7 @@ export function simulateExample(net: SpikeGradNetwork, synapses: readonly Synaps
     return { input, counts: c, negatives: neg, gates, argmax, logits, errors: E, ticksForward, ticksBackward: 0 };
   }
   const uInbox = net.layers.map((l) => makeInbox(l.pool ? 0 : l.size, ringSize));
-  if (typeof target === 'number') outputErrorCurrent(logits, target, cfg.errorScale, cfg.loss, U[L - 1], cfg.temperature);
+  if (typeof target === 'number') labelErrorCurrent(cfg, logits, target, U[L - 1]);
   else target(Float64Array.from(logits), U[L - 1]);
   const spikingLayers: number[] = [];
   for (let li = L - 1; li >= 0; li--) if (!net.layers[li].pool) spikingLayers.push(li);

@@ -6,7 +6,7 @@
 import { getKernels } from '../engine/kernels/index.js';
 import { errorCount, forwardCount } from './ifNeuron.js';
 import type { SpikeGradNetwork } from './network.js';
-import { outputErrorCurrent, type OutputErrorFn } from './outputError.js';
+import { labelErrorCurrent, type OutputErrorFn } from './outputError.js';
 
 export interface FastForward {
   readonly n: number;
@@ -87,11 +87,11 @@ export function fastForward(net: SpikeGradNetwork, x: Float32Array, n: number): 
 
 /** Error counts of the output layer: E^L = q(S·∂L/∂a), N × K. */
 export function outputErrors(net: SpikeGradNetwork, logits: Float32Array, labels: ArrayLike<number>, n: number): Float32Array {
-  const K = net.numClasses, { errorScale, thetaBp, quantiser, loss, temperature } = net.config;
+  const K = net.numClasses, { thetaBp, quantiser } = net.config;
   if (labels.length !== n) throw new RangeError(`SpikeGrad: expected ${n} labels, got ${labels.length}`);
   const E = new Float32Array(n * K), cur = new Float64Array(K);
   for (let b = 0; b < n; b++) {
-    outputErrorCurrent(logits.subarray(b * K, (b + 1) * K), labels[b], errorScale, loss, cur, temperature);
+    labelErrorCurrent(net.config, logits.subarray(b * K, (b + 1) * K), labels[b], cur);
     for (let i = 0; i < K; i++) E[b * K + i] = errorCount(cur[i], thetaBp, quantiser);
   }
   return E;

@@ -33,11 +33,17 @@ export interface SpikeGradConfig {
   readonly loss: 'ce' | 'mse';
   /** Softmax temperature τ of the 'ce' loss: the output error is S·(softmax(a/τ) − onehot(y)) (outputError.ts). */
   readonly temperature: number;
+  /**
+   * How the 'ce' loss's output error becomes counts (outputError.ts): 'independent' quantises each
+   * output's S·e alone (the paper's rule); 'zero-sum' quantises the other classes' errors and gives
+   * the true class minus their sum, so the counts sum to zero as the softmax gradient does.
+   */
+  readonly outputErrors: 'independent' | 'zero-sum';
 }
 
 export const DEFAULT_CONFIG: SpikeGradConfig = Object.freeze({
   gain: 16, thetaFf: 1, thetaBp: 1, errorScale: 64, gate: 'input', quantiser: 'trunc',
-  negativeRule: 'corrected', input: 'analog', loss: 'ce', temperature: 1,
+  negativeRule: 'corrected', input: 'analog', loss: 'ce', temperature: 1, outputErrors: 'independent',
 });
 
 export interface ResolvedLayer {
@@ -70,6 +76,8 @@ export function validateConfig(c: SpikeGradConfig): void {
   oneOf('negativeRule', ['corrected', 'threshold']);
   oneOf('input', ['analog', 'rate']);
   oneOf('loss', ['ce', 'mse']);
+  oneOf('outputErrors', ['independent', 'zero-sum']);
+  if (c.loss !== 'ce' && c.outputErrors !== 'independent') throw new RangeError(`SpikeGrad config: outputErrors '${c.outputErrors}' applies to the 'ce' loss only, got loss '${c.loss}'`);
   if (c.loss !== 'ce' && c.temperature !== 1) throw new RangeError(`SpikeGrad config: temperature applies to the 'ce' loss only, got ${c.temperature} with loss '${c.loss}'`);
 }
 

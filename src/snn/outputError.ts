@@ -1,6 +1,8 @@
 // Output error injection (docs/methods-snn.md §6): after the forward phase the output integrators hold the
 // logits a; the backward phase starts with U = S·∂L/∂a on each output neuron. Both execution paths
 // call this one float64 routine on bitwise-equal logits, so they inject bitwise-equal currents.
+import { errorCount } from './ifNeuron.js';
+import type { SpikeGradConfig } from './network.js';
 
 export type OutputLoss = 'ce' | 'mse';
 
@@ -38,6 +40,33 @@ export function outputErrorCurrent(logits: ArrayLike<number>, label: number, sca
   let sum = 0;
   for (let k = 0; k < K; k++) sum += Math.exp(z(k));
   for (let k = 0; k < K; k++) out[k] = scale * (Math.exp(z(k)) / sum - (k === label ? 1 : 0));
+}
+
+/**
+ * The backward phase's starting current of one labelled example under a network's configuration: the
+ * built-in loss (outputErrorCurrent), made zero-sum when `outputErrors` is 'zero-sum'. Both execution
+ * paths call this.
+ *
+ * Why zero-sum: the softmax error sums to zero over the classes, but quantising each output alone does
+ * not. Truncation drops the many small positive errors of the wrong classes (S·p_k < Θ_bp gives no
+ * spike) and keeps most of the true class's negative one, so every example pushes all logits up. A
+ * network without normalisation has nothing to stop that drift: the logits' common mode grows, the
+ * upper layers' activity with it, until the softmax saturates and training breaks down (measured on
+ * CIFAR-10 in docs/results/spikegrad.md). 'zero-sum' quantises the other classes' currents and gives
+ * the true class exactly minus their sum, an integer number of Θ_bp, so the counts sum to zero and an
+ * output error spike never moves the logits' mean. A chip does the same with one counter per example.
+ */
+export function labelErrorCurrent(cfg: Pick<SpikeGradConfig, 'errorScale' | 'loss' | 'temperature' | 'outputErrors' | 'thetaBp' | 'quantiser'>,
+  logits: ArrayLike<number>, label: number, out: Float64Array): void {
+  outputErrorCurrent(logits, label, cfg.errorScale, cfg.loss, out, cfg.temperature);
+  if (cfg.outputErrors !== 'zero-sum') return;
+  let sum = 0;
+  for (let k = 0; k < out.length; k++) {
+    if (k === label) continue;
+    out[k] = cfg.thetaBp * errorCount(out[k], cfg.thetaBp, cfg.quantiser);
+    sum += out[k];
+  }
+  out[label] = -sum;
 }
 
 /** Mean softmax cross-entropy CE(a/τ) of a batch of N × K logits (for monitoring only). */

@@ -69,13 +69,15 @@ test('event-driven counts, errors and updates equal the fast path exactly (conv 
   assert.ok(errors > SEEDS * 3, `too few error neurons (${errors})`);
 });
 
-test('equivalence holds with rate-coded input, the count gate, rounding quantiser, MSE loss and a softmax temperature', () => {
+test('equivalence holds with rate-coded input, the count gate, rounding quantiser, MSE loss, a softmax temperature and zero-sum output errors', () => {
   for (let s = 0; s < 20; s++) {
     assertEquivalent(randomCase(3000 + s, s % 2 ? 'conv' : 'mlp', { input: 'rate' }));
     assertEquivalent(randomCase(3100 + s, s % 2 ? 'conv' : 'mlp', { gate: 'count' }));
     assertEquivalent(randomCase(3200 + s, s % 2 ? 'conv' : 'mlp', { quantiser: 'round' }));
     assertEquivalent(randomCase(3300 + s, s % 2 ? 'conv' : 'mlp', { loss: 'mse', errorScale: 8 }));
     assertEquivalent(randomCase(3400 + s, s % 2 ? 'conv' : 'mlp', { temperature: 3 }));
+    assertEquivalent(randomCase(3500 + s, s % 2 ? 'conv' : 'mlp', { outputErrors: 'zero-sum' }));
+    assertEquivalent(randomCase(3600 + s, s % 2 ? 'conv' : 'mlp', { outputErrors: 'zero-sum', quantiser: 'round', thetaBp: 0.5 }));
   }
 });
 

@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import { Rng } from '../../src/engine/random.js';
 import { emptyCounters, fastPathCounters, networkFans } from '../../src/snn/counters.js';
 import { buildNetworkSynapses, simulateBatch, simulateExample } from '../../src/snn/eventSim.js';
-import { fastBackward, fastForward } from '../../src/snn/fastPath.js';
-import { parseArchitecture, SpikeGradNetwork } from '../../src/snn/network.js';
-import { meanCrossEntropy, outputErrorCurrent } from '../../src/snn/outputError.js';
+import { fastBackward, fastForward, outputErrors } from '../../src/snn/fastPath.js';
+import { DEFAULT_CONFIG, parseArchitecture, SpikeGradNetwork } from '../../src/snn/network.js';
+import { labelErrorCurrent, meanCrossEntropy, outputErrorCurrent } from '../../src/snn/outputError.js';
 import { randomCase } from './helpers.js';
 
 test('ticks to forward quiescence stay within T_in + Σ_l max_i(c_i + negatives_i) (+1 per pool stage)', () => {
@@ -183,4 +183,34 @@ test('softmax temperature: the output error of a worked example, and clear error
   assert.deepEqual(one, plain);
   assert.throws(() => SpikeGradNetwork.create([1, 4, 4], parseArchitecture('10'), { temperature: 0 }, new Rng(1)), /temperature must be a positive number/);
   assert.throws(() => SpikeGradNetwork.create([1, 4, 4], parseArchitecture('10'), { loss: 'mse', temperature: 2 }, new Rng(1)), /temperature applies to the 'ce' loss only/);
+});
+
+test('zero-sum output errors: a worked example, counts that sum to zero, and clear errors', () => {
+  // a = 0 over 4 classes, y = 0, S = 10: p = ¼ each, so S·e = [−7.5, 2.5, 2.5, 2.5].
+  const cfg = { ...DEFAULT_CONFIG, errorScale: 10 };
+  const independent = new Float64Array(4), zeroSum = new Float64Array(4);
+  labelErrorCurrent(cfg, [0, 0, 0, 0], 0, independent);
+  assert.deepEqual(Array.from(independent), [-7.5, 2.5, 2.5, 2.5]);
+  // The other classes truncate to 2 spikes each; the true class gets −6, not trunc(−7.5) = −7.
+  labelErrorCurrent({ ...cfg, outputErrors: 'zero-sum' }, [0, 0, 0, 0], 0, zeroSum);
+  assert.deepEqual(Array.from(zeroSum), [-6, 2, 2, 2]);
+  // With the rounding quantiser and Θ_bp = ½: the others round 2.5/½ = 5 to 5 spikes (2.5), the true class −7.5.
+  labelErrorCurrent({ ...cfg, outputErrors: 'zero-sum', quantiser: 'round', thetaBp: 0.5 }, [0, 0, 0, 0], 0, zeroSum);
+  assert.deepEqual(Array.from(zeroSum), [-7.5, 2.5, 2.5, 2.5]);
+  // Through the fast path: on random logits every example's output counts sum to zero (independent ones need not).
+  const net = SpikeGradNetwork.create([1, 2, 2], parseArchitecture('10'), { errorScale: 256, outputErrors: 'zero-sum' }, new Rng(1));
+  const rng = new Rng(2), n = 50, logits = new Float32Array(n * 10), labels = new Int32Array(n);
+  for (let i = 0; i < logits.length; i++) logits[i] = 6 * rng.normal();
+  for (let b = 0; b < n; b++) labels[b] = b % 10;
+  const E = outputErrors(net, logits, labels, n);
+  let nonZero = 0;
+  for (let b = 0; b < n; b++) {
+    let sum = 0;
+    for (let k = 0; k < 10; k++) { sum += E[b * 10 + k]; assert.ok(Number.isInteger(E[b * 10 + k])); }
+    assert.equal(sum, 0, `example ${b}`);
+    if (E[b * 10 + labels[b]] !== 0) nonZero++;
+  }
+  assert.ok(nonZero > 10, 'the true class still gets errors');
+  assert.throws(() => SpikeGradNetwork.create([1, 4, 4], parseArchitecture('10'), { outputErrors: 'rounded' as never }, new Rng(1)), /outputErrors must be one of independent, zero-sum/);
+  assert.throws(() => SpikeGradNetwork.create([1, 4, 4], parseArchitecture('10'), { loss: 'mse', outputErrors: 'zero-sum' }, new Rng(1)), /outputErrors 'zero-sum' applies to the 'ce' loss only/);
 });

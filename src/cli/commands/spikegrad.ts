@@ -34,6 +34,7 @@ const FLAGS: FlagSpecs = {
   gain: { kind: 'number', help: 'input gain G = T_in·Scaling', default: 8 },
   'error-scale': { kind: 'number', help: 'output error scale S (in units of Θ_bp)', default: 256 },
   temperature: { kind: 'number', help: 'softmax temperature τ of the loss: output error S·(softmax(a/τ) − onehot(y)); τ > 1 keeps large integrated logits from saturating the softmax', default: 1 },
+  'output-errors': { kind: 'string', help: "how the output error becomes counts: 'independent' (each output's S·e truncated alone, the paper's rule) or 'zero-sum' (the true class gets minus the other classes' counts, so the logits' mean cannot drift; docs/results/spikegrad.md)", default: 'independent' },
   'theta-ff': { kind: 'number', help: 'forward threshold Θ_ff', default: 1 },
   'theta-bp': { kind: 'number', help: 'backward threshold Θ_bp', default: 1 },
   gate: { kind: 'string', help: "backward gate: 'input' (I > 0) or 'count' (c > 0)", default: 'input' },
@@ -123,12 +124,14 @@ export async function run(argv: string[]): Promise<number> {
   if (!Number.isInteger(seed)) throw new UsageError('spikegrad', `--seed must be an integer, got ${seed}`);
   const temperature = flags.temperature as number;
   if (!(Number.isFinite(temperature) && temperature > 0)) throw new UsageError('spikegrad', `--temperature must be a positive number, got ${temperature}`);
+  const outputErrors = oneOf('output-errors', flags['output-errors'], ['independent', 'zero-sum'] as const);
   const config: Partial<SpikeGradConfig> = {
     gain: flags.gain as number, errorScale: (flags['error-scale'] as number) * (flags['theta-bp'] as number),
     thetaFf: flags['theta-ff'] as number, thetaBp: flags['theta-bp'] as number,
     gate: oneOf('gate', flags.gate, ['input', 'count'] as const),
     // Only a run that sets τ names it, so checkpoints written before the option keep their arguments.
     ...(temperature !== 1 ? { temperature } : {}),
+    ...(outputErrors !== 'independent' ? { outputErrors } : {}),
   };
   const update = oneOf('update', flags.update, ['adam', 'accumulate'] as const);
   const augment = oneOf('augment', flags.augment, AUGMENTS);
@@ -195,7 +198,7 @@ export async function run(argv: string[]): Promise<number> {
   const updateText = accumulate
     ? `accumulate-only update (${accumulate.weightBits}-bit weights, F=${accumulate.fracBits}, shift ${accumulate.shift})`
     : `${trainConfig.optimizer} lr ${trainConfig.lr}`;
-  log(`spikegrad: ${arch}, G=${net.config.gain}, S=${net.config.errorScale}${net.config.temperature !== 1 ? `, τ=${net.config.temperature}` : ''}, Θff=${net.config.thetaFf}, Θbp=${net.config.thetaBp}, ${updateText}, batch ${batch}${augment !== 'none' ? `, augment ${augment}` : ''}, ${threads} thread(s)`);
+  log(`spikegrad: ${arch}, G=${net.config.gain}, S=${net.config.errorScale}${net.config.temperature !== 1 ? `, τ=${net.config.temperature}` : ''}${net.config.outputErrors !== 'independent' ? `, ${net.config.outputErrors} output errors` : ''}, Θff=${net.config.thetaFf}, Θbp=${net.config.thetaBp}, ${updateText}, batch ${batch}${augment !== 'none' ? `, augment ${augment}` : ''}, ${threads} thread(s)`);
 
   bar.setTotal(Math.max(0, epochs - trainer.epoch) * train.n);
   while (trainer.epoch < epochs) {
