@@ -68,13 +68,29 @@ function makeInbox(slots: number, size: number): Inbox {
   return { ring: Array.from({ length: size }, () => new Float64Array(slots)), slotCount: new Int32Array(size), pending: 0 };
 }
 
-function absorb(box: Inbox, t: number, into: Float64Array): void {
+/**
+ * Delivers this tick's slot into `into`. Every entry that changes raises its neuron's flag in `wake`
+ * (through `unitOf` when entries are pool synapses): only a woken neuron, or one that spiked at its
+ * last check, can spike now, so the tick loops skip the rest (the same spikes, in the same order).
+ */
+function absorb(box: Inbox, t: number, into: Float64Array, wake: Uint8Array, unitOf?: Int32Array): void {
   const s = t % box.ring.length;
   if (box.slotCount[s] === 0) return;
   const r = box.ring[s];
-  for (let i = 0; i < r.length; i++) if (r[i] !== 0) { into[i] += r[i]; r[i] = 0; }
+  for (let i = 0; i < r.length; i++) {
+    if (r[i] === 0) continue;
+    into[i] += r[i]; r[i] = 0;
+    wake[unitOf ? unitOf[i] : i] = 1;
+  }
   box.pending -= box.slotCount[s];
   box.slotCount[s] = 0;
+}
+
+/** Pool synapse index → the pool unit it feeds (synapses are grouped by unit in inStart ranges). */
+function unitsOfSynapses(syn: Synapses, units: number): Int32Array {
+  const u = new Int32Array(syn.inPre.length);
+  for (let p = 0; p < units; p++) u.fill(p, syn.inStart[p], syn.inStart[p + 1]);
+  return u;
 }
 
 function order(n: number, shuffle: boolean, rng: Rng | undefined): Int32Array {
@@ -125,6 +141,9 @@ export function simulateExample(net: SpikeGradNetwork, synapses: readonly Synaps
   // Pool units keep, per input synapse, the count received so far (the m_j they compare).
   const recv = net.layers.map((l, i) => new Float64Array(l.pool ? synapses[i].inPre.length : 0));
   const inbox = net.layers.map((l, i) => makeInbox(l.pool ? synapses[i].inPre.length : l.size, ringSize));
+  // Per layer, the neurons that may spike this tick (see absorb); all start at rest, where none can.
+  const awake = net.layers.map((l) => new Uint8Array(l.size));
+  const poolUnits = net.layers.map((l, i) => (l.pool ? unitsOfSynapses(synapses[i], l.size) : undefined));
   const X = new Float64Array(net.inputSize);
   const V0 = new Float64Array(cfg.input === 'rate' ? net.inputSize : 0), c0 = new Int32Array(V0.length);
   const stats = emptyCounters(net);
@@ -134,16 +153,23 @@ export function simulateExample(net: SpikeGradNetwork, synapses: readonly Synaps
   const send = (li: number, j: number, amount: number, t: number, delays: (Uint8Array | null)[]): number => {
     const syn = synapses[li], box = inbox[li], d = delays[li];
     const w = net.layers[li].pool ? null : weights[net.layers[li].weightIndex];
-    const end = syn.outStart[j + 1];
-    for (let q = syn.outStart[j]; q < end; q++) {
-      const s = syn.outSynapse[q];
-      const slot = d ? (t + d[q]) % ringSize : t % ringSize;
-      if (w) box.ring[slot][syn.outPost[q]] += w[syn.inWeight[s]] * amount;
-      else box.ring[slot][s] += amount;
-      box.slotCount[slot]++;
+    const start = syn.outStart[j], end = syn.outStart[j + 1];
+    if (!d) {
+      // No delays: every event lands in this tick's slot (the common case, kept to a tight loop).
+      const slot = t % ringSize, ring = box.ring[slot], post = syn.outPost;
+      if (w) { const wi = syn.outWeight; for (let q = start; q < end; q++) ring[post[q]] += w[wi[q]] * amount; }
+      else { const si = syn.outSynapse; for (let q = start; q < end; q++) ring[si[q]] += amount; }
+      box.slotCount[slot] += end - start;
+    } else {
+      for (let q = start; q < end; q++) {
+        const slot = (t + d[q]) % ringSize;
+        if (w) box.ring[slot][syn.outPost[q]] += w[syn.outWeight[q]] * amount;
+        else box.ring[slot][syn.outSynapse[q]] += amount;
+        box.slotCount[slot]++;
+      }
     }
-    box.pending += end - syn.outStart[j];
-    return end - syn.outStart[j];
+    box.pending += end - start;
+    return end - start;
   };
 
   const expectedMax = Math.max(1, cfg.gain * 4 / cfg.thetaFf);
@@ -177,13 +203,15 @@ export function simulateExample(net: SpikeGradNetwork, synapses: readonly Synaps
     for (const li of layerOrder) {
       const layer = net.layers[li], st = stats.layers[li];
       if (layer.pool) {
-        absorb(inbox[li], t, recv[li]);
+        const wake = awake[li];
+        absorb(inbox[li], t, recv[li], wake, poolUnits[li]);
         const syn = synapses[li], cnt = c[li];
         for (const p of neuronOrders[li]) {
+          if (!wake[p]) continue;
           let m = -Infinity;
           for (let s = syn.inStart[p]; s < syn.inStart[p + 1]; s++) if (recv[li][s] > m) m = recv[li][s];
           const diff = m - cnt[p];
-          if (diff === 0) continue;
+          if (diff === 0) { wake[p] = 0; continue; }
           const s = ff.burst ? diff : Math.sign(diff);
           cnt[p] += s;
           if (s < 0) neg[li][p] -= s;
@@ -194,12 +222,14 @@ export function simulateExample(net: SpikeGradNetwork, synapses: readonly Synaps
         }
         continue;
       }
-      absorb(inbox[li], t, V[li]);
+      const wake = awake[li];
+      absorb(inbox[li], t, V[li], wake);
       if (layer.isOutput) continue;
       const v = V[li], cnt = c[li], ng = neg[li];
       for (const i of neuronOrders[li]) {
+        if (!wake[i]) continue;
         const s = forwardSpike(v[i], cnt[i], ff);
-        if (s === 0) continue;
+        if (s === 0) { wake[i] = 0; continue; }
         v[i] -= ff.theta * s;
         cnt[i] += s;
         if (s < 0) { ng[i] -= s; st.negativeSpikes -= s; }
@@ -240,6 +270,9 @@ export function simulateExample(net: SpikeGradNetwork, synapses: readonly Synaps
     return { input, counts: c, negatives: neg, gates, argmax, logits, errors: E, ticksForward, ticksBackward: 0 };
   }
   const uInbox = net.layers.map((l) => makeInbox(l.pool ? 0 : l.size, ringSize));
+  // As in the forward phase, only error neurons woken by input (or that spiked at their last check)
+  // are checked; the output layer starts awake with its injected current.
+  const uAwake = net.layers.map((l, li) => new Uint8Array(l.pool ? 0 : l.size).fill(li === L - 1 ? 1 : 0));
   if (typeof target === 'number') labelErrorCurrent(cfg, logits, target, U[L - 1]);
   else target(Float64Array.from(logits), U[L - 1]);
   const spikingLayers: number[] = [];
@@ -257,7 +290,8 @@ export function simulateExample(net: SpikeGradNetwork, synapses: readonly Synaps
     const layerOrder = shuffle ? Array.from((rng as Rng).permutation(spikingLayers.length), (k) => spikingLayers[k]) : spikingLayers;
     for (const li of layerOrder) {
       const layer = net.layers[li], syn = synapses[li], st = stats.layers[li];
-      absorb(uInbox[li], t, U[li]);
+      const wake = uAwake[li];
+      absorb(uInbox[li], t, U[li], wake);
       const u = U[li], e = E[li] as Int32Array;
       const w = weights[layer.weightIndex], dW = rawGradients[layer.weightIndex];
       const pre = presyn(li);
@@ -268,8 +302,9 @@ export function simulateExample(net: SpikeGradNetwork, synapses: readonly Synaps
       const gate = target >= 0 ? (gates[target] as Uint8Array) : null;
       const box = target >= 0 ? uInbox[target] : null, d = bwdDelays[li];
       for (const i of neuronOrders[li]) {
+        if (!wake[i]) continue;
         const z = errorSpike(u[i], e[i], bp);
-        if (z === 0) continue;
+        if (z === 0) { wake[i] = 0; continue; }
         u[i] -= bp.theta * z;
         e[i] += z;
         spiked = true;

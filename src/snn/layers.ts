@@ -19,6 +19,11 @@ export interface Synapses {
   readonly outPost: Int32Array;
   /** Position of each fan-out synapse in the fan-in list (so both views name the same synapse). */
   readonly outSynapse: Int32Array;
+  /**
+   * Weight index of each fan-out synapse (inWeight[outSynapse[q]]): a forward spike reads its weights
+   * in order instead of through a random jump into the fan-in list, which dominated the simulation.
+   */
+  readonly outWeight: Int32Array;
 }
 
 function enumerate(layer: ResolvedLayer, push: (pre: number, post: number, weight: number) => void): void {
@@ -64,15 +69,16 @@ export function buildSynapses(layer: ResolvedLayer): Synapses {
   for (let s = 0; s < inPre.length; s++) outStart[inPre[s] + 1]++;
   for (let j = 0; j < nPre; j++) outStart[j + 1] += outStart[j];
   const fill = outStart.slice(0, nPre);
-  const outPost = new Int32Array(inPre.length), outSynapse = new Int32Array(inPre.length);
+  const outPost = new Int32Array(inPre.length), outSynapse = new Int32Array(inPre.length), outWeight = new Int32Array(inPre.length);
   for (let p = 0; p < nPost; p++) {
     for (let s = inStart[p]; s < inStart[p + 1]; s++) {
       const k = fill[inPre[s]]++;
       outPost[k] = p;
       outSynapse[k] = s;
+      outWeight[k] = inWeight[s];
     }
   }
-  return { nPre, nPost, inStart, inPre, inWeight, outStart, outPost, outSynapse };
+  return { nPre, nPost, inStart, inPre, inWeight, outStart, outPost, outSynapse, outWeight };
 }
 
 /** Per-neuron fan-in of this layer's neurons and fan-out of its input neurons (for operation counts). */
