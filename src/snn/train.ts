@@ -36,6 +36,12 @@ export interface TrainConfig {
   readonly accumulate?: Partial<AccumulateConfig>;
   /** Random translations of the training images (src/snn/augment.ts); default none. */
   readonly augment?: Augment;
+  /**
+   * Linear learning-rate warm-up over the first W optimizer steps (step k uses k/W of the scheduled
+   * rate); default 0. A network without normalisation starts with large logits, and Adam's first
+   * full-size steps then silence its upper layers within about 20 steps (docs/results/spikegrad.md).
+   */
+  readonly warmupSteps?: number;
 }
 
 export const DEFAULT_TRAIN: TrainConfig = Object.freeze({ optimizer: 'adam', lr: 1e-3, momentum: 0.9, batchSize: 64, epochs: 10, schedule: 'cosine', inputTicks: 8 });
@@ -114,6 +120,9 @@ export class SpikeGradTrainer {
     if (!Number.isInteger(config.epochs) || config.epochs < 1) throw new RangeError(`SpikeGradTrainer: epochs must be a positive integer, got ${config.epochs}`);
     const update = config.update ?? 'optimizer';
     if (update !== 'optimizer' && update !== 'accumulate') throw new RangeError(`SpikeGradTrainer: update must be 'optimizer' or 'accumulate', got ${String(update)}`);
+    const warmup = config.warmupSteps ?? 0;
+    if (!Number.isInteger(warmup) || warmup < 0) throw new RangeError(`SpikeGradTrainer: warmupSteps must be an integer ≥ 0, got ${warmup}`);
+    if (warmup > 0 && update === 'accumulate') throw new RangeError('SpikeGradTrainer: warmupSteps applies to the float optimizer only, not to the accumulate update');
     if (update === 'accumulate') {
       this.optimizer = null;
       this.schedule = null;
@@ -141,7 +150,13 @@ export class SpikeGradTrainer {
       this.accumulator.accumulate(fwd, bwd);
       this.accumulator.apply();
     } else {
-      optimizeFromCounts(net, this.optimizer as Optimizer, bwd.rawGradients, n);
+      const opt = this.optimizer as Optimizer, W = this.config.warmupSteps ?? 0;
+      // Warm-up scales the scheduled rate for this one step and puts it back, so the schedule (and
+      // a checkpoint's saved rate) never sees it; the step count that drives it is in the optimizer state.
+      const scheduled = opt.lr;
+      if (opt.stepCount < W) opt.lr = scheduled * (opt.stepCount + 1) / W;
+      optimizeFromCounts(net, opt, bwd.rawGradients, n);
+      opt.lr = scheduled;
     }
     const pred = predict(fwd.logits, n);
     let correct = 0;

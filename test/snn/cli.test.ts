@@ -32,6 +32,8 @@ test('spikegrad CLI: results, atomic checkpoint, determinism, resume, flag error
   await assert.rejects(run([...ARGS, '--out', a, '--temperature', '0']), /--temperature must be a positive number, got 0/);
   await assert.rejects(run([...ARGS, '--out', a, '--resume', '--output-errors', 'zero-sum']), /written with different arguments/);
   await assert.rejects(run([...ARGS, '--out', a, '--output-errors', 'balanced']), /--output-errors must be one of independent, zero-sum, got 'balanced'/);
+  await assert.rejects(run([...ARGS, '--out', a, '--warmup-steps', '-3']), /--warmup-steps must be an integer ≥ 0, got -3/);
+  await assert.rejects(run([...ARGS, '--out', a, '--warmup-steps', '10', '--update', 'accumulate']), /--warmup-steps applies to --update adam only/);
   await assert.rejects(run([...ARGS]), /--out <dir> is required/);
   await assert.rejects(run([...ARGS, '--out', a, '--optimizer', 'rmsprop']), /--optimizer must be one of adam, sgd/);
   await assert.rejects(run([...BASE, '--epochs', '1', '--out', a, '--arch', '4Q5-10']), /--arch: .*'4Q5'/);
