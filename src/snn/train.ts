@@ -16,6 +16,7 @@ import { fastBackward, fastForward, predict } from './fastPath.js';
 import type { Synapses } from './layers.js';
 import { meanCrossEntropy, type BackwardTarget } from './outputError.js';
 import type { SpikeGradNetwork } from './network.js';
+import { stepActivity, type StepActivity } from './monitor.js';
 
 export interface TrainConfig {
   readonly optimizer: 'adam' | 'sgd';
@@ -84,7 +85,11 @@ export function eventDrivenStep(net: SpikeGradNetwork, synapses: readonly Synaps
   return sim;
 }
 
-export interface StepResult { loss: number; correct: number; n: number }
+export interface StepResult {
+  loss: number; correct: number; n: number;
+  /** The step's activity (logits, counts, output error sum) when the trainer's `monitor` is on. */
+  activity?: StepActivity;
+}
 
 export interface TrainerState {
   readonly epoch: number;
@@ -113,6 +118,8 @@ export class SpikeGradTrainer {
   readonly fans: NetworkFans;
   epoch = 0;
   rng: Rng;
+  /** Report each step's activity in its StepResult (src/snn/monitor.ts); costs one pass over the counts. */
+  monitor = false;
 
   constructor(readonly net: SpikeGradNetwork, readonly config: TrainConfig, seed: number) {
     if (!(config.lr > 0)) throw new RangeError(`SpikeGradTrainer: lr must be positive, got ${config.lr}`);
@@ -161,7 +168,8 @@ export class SpikeGradTrainer {
     const pred = predict(fwd.logits, n);
     let correct = 0;
     for (let b = 0; b < n; b++) if (pred[b] === labels[b]) correct++;
-    return { loss: meanCrossEntropy(fwd.logits, labels, n, this.net.config.temperature), correct, n };
+    const loss = meanCrossEntropy(fwd.logits, labels, n, this.net.config.temperature);
+    return { loss, correct, n, ...(this.monitor ? { activity: stepActivity(net, fwd, bwd.errors[bwd.errors.length - 1] as Float32Array) } : {}) };
   }
 
   /** One epoch over `data` in a seeded random order; calls `progress` after every batch. */

@@ -33,7 +33,20 @@ test('spikegrad CLI: results, atomic checkpoint, determinism, resume, flag error
   await assert.rejects(run([...ARGS, '--out', a, '--resume', '--output-errors', 'zero-sum']), /written with different arguments/);
   await assert.rejects(run([...ARGS, '--out', a, '--output-errors', 'balanced']), /--output-errors must be one of independent, zero-sum, got 'balanced'/);
   await assert.rejects(run([...ARGS, '--out', a, '--warmup-steps', '-3']), /--warmup-steps must be an integer ≥ 0, got -3/);
+  await assert.rejects(run([...ARGS, '--out', a, '--log-every', '2.5']), /--log-every must be an integer ≥ 0 \(steps\), got 2.5/);
   await assert.rejects(run([...ARGS, '--out', a, '--warmup-steps', '10', '--update', 'accumulate']), /--warmup-steps applies to --update adam only/);
+  // --log-every 4: 256 images in batches of 16 are 16 steps, so 4 window lines (JSON events here).
+  const written: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => { written.push(String(chunk)); return true; }) as typeof process.stderr.write;
+  try {
+    assert.equal(await run([...ARGS.filter((f) => f !== '--quiet'), '--json', '--log-every', '4', '--out', path.join(dir, 'log')]), 0);
+  } finally {
+    process.stderr.write = write;
+  }
+  const windows = written.join('').split('\n').filter((l) => l.includes('"meanCounts"')).map((l) => JSON.parse(l) as { step: number; maxAbsLogit: number; meanCounts: string });
+  assert.deepEqual(windows.map((w) => w.step), [4, 8, 12, 16]);
+  assert.ok(windows.every((w) => w.maxAbsLogit > 0 && w.meanCounts.split(' ').length === 1), JSON.stringify(windows[0]));
   await assert.rejects(run([...ARGS]), /--out <dir> is required/);
   await assert.rejects(run([...ARGS, '--out', a, '--optimizer', 'rmsprop']), /--optimizer must be one of adam, sgd/);
   await assert.rejects(run([...BASE, '--epochs', '1', '--out', a, '--arch', '4Q5-10']), /--arch: .*'4Q5'/);

@@ -21,6 +21,7 @@ import { AUGMENTS } from '../../snn/augment.js';
 import { parseArchitecture, SpikeGradNetwork, type MapShape, type NetworkState, type SpikeGradConfig } from '../../snn/network.js';
 import { DEFAULT_ACCUMULATE, summariseUpdateOps, emptyUpdateOps, addUpdateOps, type AccumulateConfig, type UpdateOps } from '../../snn/accumulateUpdate.js';
 import { DEFAULT_TRAIN, evaluate, SpikeGradTrainer, type TrainConfig, type TrainerState } from '../../snn/train.js';
+import { ActivityWindow } from '../../snn/monitor.js';
 
 export const summary = 'train a spiking network with spike-based backpropagation (SpikeGrad) on mnist / fashion-mnist / cifar10';
 
@@ -49,6 +50,7 @@ const FLAGS: FlagSpecs = {
   schedule: { kind: 'string', help: "'cosine', 'step' or 'none'", default: DEFAULT_TRAIN.schedule },
   'warmup-steps': { kind: 'number', help: 'linear learning-rate warm-up over the first N optimizer steps (float optimizer only)', default: 0 },
   augment: { kind: 'string', help: "training-image augmentation: 'none', 'shift2' (random ±2-pixel shifts) or 'crop4-flip' (random crop of a 4-pixel padded image + horizontal flip)", default: 'none' },
+  'log-every': { kind: 'number', help: 'every N training steps, log the window\'s loss, accuracy, largest |logit|, mean logit, output error sum and mean count per layer (0: off)', default: 0 },
   validation: { kind: 'number', help: 'images held out from the end of the training set for validation', default: 10000 },
   limit: { kind: 'number', help: 'use only the first N training images (quick runs)' },
   'input-ticks': { kind: 'number', help: 'T_in for the event-driven check and input-event counts', default: DEFAULT_TRAIN.inputTicks },
@@ -121,6 +123,8 @@ export async function run(argv: string[]): Promise<number> {
   const eventEval = flags['event-eval'] as number, eventWorkers = flags['event-workers'] as number;
   if (!Number.isInteger(eventEval) || eventEval < 0) throw new UsageError('spikegrad', `--event-eval must be an integer ≥ 0 (test images), got ${eventEval}`);
   if (!Number.isInteger(eventWorkers) || eventWorkers < 0) throw new UsageError('spikegrad', `--event-workers must be an integer ≥ 0, got ${eventWorkers}`);
+  const logEvery = flags['log-every'] as number;
+  if (!Number.isInteger(logEvery) || logEvery < 0) throw new UsageError('spikegrad', `--log-every must be an integer ≥ 0 (steps), got ${logEvery}`);
   const seed = flags.seed as number;
   if (!Number.isInteger(seed)) throw new UsageError('spikegrad', `--seed must be an integer, got ${seed}`);
   const temperature = flags.temperature as number;
@@ -206,6 +210,9 @@ export async function run(argv: string[]): Promise<number> {
   log(`spikegrad: ${arch}, G=${net.config.gain}, S=${net.config.errorScale}${net.config.temperature !== 1 ? `, τ=${net.config.temperature}` : ''}${net.config.outputErrors !== 'independent' ? `, ${net.config.outputErrors} output errors` : ''}, Θff=${net.config.thetaFf}, Θbp=${net.config.thetaBp}, ${updateText}, batch ${batch}${augment !== 'none' ? `, augment ${augment}` : ''}, ${threads} thread(s)`);
 
   bar.setTotal(Math.max(0, epochs - trainer.epoch) * train.n);
+  trainer.monitor = logEvery > 0;
+  const window = new ActivityWindow();
+  const stepsPerEpoch = Math.ceil(train.n / batch);
   while (trainer.epoch < epochs) {
     const epoch = trainer.epoch + 1;
     let seen = 0;
@@ -213,6 +220,15 @@ export async function run(argv: string[]): Promise<number> {
     const r = trainer.trainEpoch(train, (done, _total, step) => {
       bar.advance(done - seen, `epoch ${epoch}/${epochs}`, { epoch, epochs, loss: step.loss }, ` loss ${step.loss.toFixed(4)}`);
       seen = done;
+      if (step.activity) {
+        window.add(step.loss, step.correct, step.n, step.activity);
+        const global = (epoch - 1) * stepsPerEpoch + Math.ceil(done / batch);
+        if (global % logEvery === 0) {
+          const w = window.take();
+          bar.log(`step ${global}: loss ${w.loss.toFixed(3)} acc ${(100 * w.accuracy).toFixed(1)}% | max |logit| ${w.maxAbsLogit.toFixed(0)}, mean logit ${w.meanLogit.toFixed(2)}, output error sum ${w.outputErrorSum.toFixed(2)} | mean counts ${w.meanCounts.map((c) => c.toFixed(2)).join(' ')}`,
+            { step: global, loss: w.loss, accuracy: w.accuracy, maxAbsLogit: w.maxAbsLogit, meanLogit: w.meanLogit, outputErrorSum: w.outputErrorSum, meanCounts: w.meanCounts.map((c) => c.toFixed(3)).join(' ') });
+        }
+      }
     });
     const val = evaluate(net, split.validation, 256, fans, inputTicks);
     const s = summariseCounters(net, r.counters);
