@@ -53,8 +53,8 @@ export function outputErrorCurrent(logits: ArrayLike<number>, label: number, sca
  * network without normalisation has nothing to stop that drift: the logits' common mode grows, the
  * upper layers' activity with it, until the softmax saturates and training breaks down (measured on
  * CIFAR-10 in docs/results/spikegrad.md). 'zero-sum' quantises the other classes' currents and gives
- * the true class exactly minus their sum, an integer number of Θ_bp, so the counts sum to zero and an
- * output error spike never moves the logits' mean. A chip does the same with one counter per example.
+ * the true class exactly minus their sum, an integer number of Θ_bp, so the counts sum to zero and the
+ * output errors no longer push all logits up together. A chip does this with one counter per example.
  */
 export function labelErrorCurrent(cfg: Pick<SpikeGradConfig, 'errorScale' | 'loss' | 'temperature' | 'outputErrors' | 'thetaBp' | 'quantiser'>,
   logits: ArrayLike<number>, label: number, out: Float64Array): void {

@@ -35,7 +35,7 @@ const FLAGS: FlagSpecs = {
   gain: { kind: 'number', help: 'input gain G = T_in·Scaling', default: 8 },
   'error-scale': { kind: 'number', help: 'output error scale S (in units of Θ_bp)', default: 256 },
   temperature: { kind: 'number', help: 'softmax temperature τ of the loss: output error S·(softmax(a/τ) − onehot(y)); τ > 1 keeps large integrated logits from saturating the softmax', default: 1 },
-  'output-errors': { kind: 'string', help: "how the output error becomes counts: 'independent' (each output's S·e truncated alone, the paper's rule) or 'zero-sum' (the true class gets minus the other classes' counts, so the logits' mean cannot drift; docs/results/spikegrad.md)", default: 'independent' },
+  'output-errors': { kind: 'string', help: "how the output error becomes counts: 'independent' (each output's S·e truncated alone, the paper's rule) or 'zero-sum' (the true class gets minus the other classes' counts, so the output errors cannot push all logits up together; docs/results/spikegrad.md)", default: 'independent' },
   'theta-ff': { kind: 'number', help: 'forward threshold Θ_ff', default: 1 },
   'theta-bp': { kind: 'number', help: 'backward threshold Θ_bp', default: 1 },
   gate: { kind: 'string', help: "backward gate: 'input' (I > 0) or 'count' (c > 0)", default: 'input' },
