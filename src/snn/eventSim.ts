@@ -86,10 +86,16 @@ function absorb(box: Inbox, t: number, into: Float64Array, wake: Uint8Array, uni
   box.slotCount[s] = 0;
 }
 
-/** Pool synapse index → the pool unit it feeds (synapses are grouped by unit in inStart ranges). */
-function unitsOfSynapses(syn: Synapses, units: number): Int32Array {
-  const u = new Int32Array(syn.inPre.length);
-  for (let p = 0; p < units; p++) u.fill(p, syn.inStart[p], syn.inStart[p + 1]);
+const poolUnitsCache = new WeakMap<Synapses, Int32Array>();
+
+/** Pool synapse index → the pool unit it feeds; built once per synapse set (it depends on topology only). */
+function unitsOfSynapses(syn: Synapses): Int32Array {
+  let u = poolUnitsCache.get(syn);
+  if (!u) {
+    u = new Int32Array(syn.inPre.length);
+    for (let p = 0; p < syn.nPost; p++) u.fill(p, syn.inStart[p], syn.inStart[p + 1]);
+    poolUnitsCache.set(syn, u);
+  }
   return u;
 }
 
@@ -143,7 +149,7 @@ export function simulateExample(net: SpikeGradNetwork, synapses: readonly Synaps
   const inbox = net.layers.map((l, i) => makeInbox(l.pool ? synapses[i].inPre.length : l.size, ringSize));
   // Per layer, the neurons that may spike this tick (see absorb); all start at rest, where none can.
   const awake = net.layers.map((l) => new Uint8Array(l.size));
-  const poolUnits = net.layers.map((l, i) => (l.pool ? unitsOfSynapses(synapses[i], l.size) : undefined));
+  const poolUnits = net.layers.map((l, i) => (l.pool ? unitsOfSynapses(synapses[i]) : undefined));
   const X = new Float64Array(net.inputSize);
   const V0 = new Float64Array(cfg.input === 'rate' ? net.inputSize : 0), c0 = new Int32Array(V0.length);
   const stats = emptyCounters(net);

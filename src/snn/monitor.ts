@@ -1,6 +1,7 @@
 // Per-step activity of a SpikeGrad network during training, for watching what the loss alone hides:
 // how large the logits get, whether their mean drifts, how active each layer stays, and whether the
 // output error counts sum to zero (docs/results/spikegrad.md traces the CIFAR-10 breakdowns with it).
+import type { SpikeCounters } from './counters.js';
 import type { FastForward } from './fastPath.js';
 import type { SpikeGradNetwork } from './network.js';
 
@@ -15,18 +16,18 @@ export interface StepActivity {
   readonly meanCounts: readonly number[];
 }
 
-export function stepActivity(net: SpikeGradNetwork, fwd: FastForward, outputErrors: Float32Array): StepActivity {
+/**
+ * The activity of one fast-path step. The mean counts come from the step's own counters (`spikes` is
+ * Σ c per layer, summed in the same order), so the monitor adds no second pass over the counts.
+ */
+export function stepActivity(net: SpikeGradNetwork, fwd: FastForward, outputErrors: Float32Array, counters: SpikeCounters): StepActivity {
   let maxAbsLogit = 0, sum = 0;
   for (const v of fwd.logits) { maxAbsLogit = Math.max(maxAbsLogit, Math.abs(v)); sum += v; }
   let errorSum = 0;
   for (const e of outputErrors) errorSum += e;
   const meanCounts: number[] = [];
   net.layers.forEach((l, li) => {
-    if (l.pool || l.isOutput) return;
-    const c = fwd.counts[li];
-    let t = 0;
-    for (let i = 0; i < c.length; i++) t += c[i];
-    meanCounts.push(t / c.length);
+    if (!l.pool && !l.isOutput) meanCounts.push(counters.layers[li].spikes / (l.size * fwd.n));
   });
   return { maxAbsLogit, meanLogit: sum / fwd.logits.length, outputErrorSum: errorSum / fwd.n, meanCounts };
 }

@@ -118,7 +118,7 @@ export class SpikeGradTrainer {
   readonly fans: NetworkFans;
   epoch = 0;
   rng: Rng;
-  /** Report each step's activity in its StepResult (src/snn/monitor.ts); costs one pass over the counts. */
+  /** Report each step's activity in its StepResult (src/snn/monitor.ts), from the step's counters. */
   monitor = false;
 
   constructor(readonly net: SpikeGradNetwork, readonly config: TrainConfig, seed: number) {
@@ -152,7 +152,8 @@ export class SpikeGradTrainer {
     const net = this.net;
     const fwd = fastForward(net, x, n);
     const bwd = fastBackward(net, fwd, labels);
-    if (counters) addCounters(counters, fastPathCounters(net, this.fans, fwd, bwd, this.config.inputTicks));
+    const stepCounters = counters || this.monitor ? fastPathCounters(net, this.fans, fwd, bwd, this.config.inputTicks) : null;
+    if (counters && stepCounters) addCounters(counters, stepCounters);
     if (this.accumulator) {
       this.accumulator.accumulate(fwd, bwd);
       this.accumulator.apply();
@@ -169,7 +170,7 @@ export class SpikeGradTrainer {
     let correct = 0;
     for (let b = 0; b < n; b++) if (pred[b] === labels[b]) correct++;
     const loss = meanCrossEntropy(fwd.logits, labels, n, this.net.config.temperature);
-    return { loss, correct, n, ...(this.monitor ? { activity: stepActivity(net, fwd, bwd.errors[bwd.errors.length - 1] as Float32Array) } : {}) };
+    return { loss, correct, n, ...(this.monitor && stepCounters ? { activity: stepActivity(net, fwd, bwd.errors[bwd.errors.length - 1] as Float32Array, stepCounters) } : {}) };
   }
 
   /** One epoch over `data` in a seeded random order; calls `progress` after every batch. */

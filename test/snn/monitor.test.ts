@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../src/engine/random.js';
+import { fastPathCounters, networkFans } from '../../src/snn/counters.js';
 import { fastBackward, fastForward } from '../../src/snn/fastPath.js';
 import { ActivityWindow, stepActivity } from '../../src/snn/monitor.js';
 import { parseArchitecture, SpikeGradNetwork } from '../../src/snn/network.js';
@@ -16,7 +17,7 @@ test('monitor: step activity from the fast path, window means, zero output error
     for (let b = 0; b < n; b++) labels[b] = b % 5;
     const fwd = fastForward(net, x, n), bwd = fastBackward(net, fwd, labels);
     const E = bwd.errors[bwd.errors.length - 1] as Float32Array;
-    const a = stepActivity(net, fwd, E);
+    const a = stepActivity(net, fwd, E, fastPathCounters(net, networkFans(net), fwd, bwd, 8));
     // Spiking layers: the conv (index 0) and the dense layer (index 2); the pool and the output are left out.
     const mean = (c: Float32Array) => c.reduce((s, v) => s + v, 0) / c.length;
     assert.deepEqual(a.meanCounts, [mean(fwd.counts[0]), mean(fwd.counts[2])]);
