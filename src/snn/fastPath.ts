@@ -7,6 +7,7 @@ import { getKernels } from '../engine/kernels/index.js';
 import { errorCount, forwardCount } from './ifNeuron.js';
 import type { SpikeGradNetwork } from './network.js';
 import { labelErrorCurrent, type OutputErrorFn } from './outputError.js';
+import { FRESH_ARRAYS, type StepArrays } from './stepArrays.js';
 
 export interface FastForward {
   readonly n: number;
@@ -29,8 +30,8 @@ export interface FastBackward {
 }
 
 /** Layer-1 presynaptic trace from pixels in [0, 1] (or any non-negative values), N × inputSize. */
-export function inputTrace(net: SpikeGradNetwork, x: Float32Array): Float32Array {
-  const G = net.config.gain, out = new Float32Array(x.length);
+export function inputTrace(net: SpikeGradNetwork, x: Float32Array, arrays: StepArrays = FRESH_ARRAYS): Float32Array {
+  const G = net.config.gain, out = arrays.f32('input', x.length);
   if (net.config.input === 'rate') for (let i = 0; i < x.length; i++) out[i] = forwardCount(G * x[i], 1);
   else for (let i = 0; i < x.length; i++) out[i] = G * x[i];
   return out;
@@ -41,17 +42,21 @@ function checkBatch(net: SpikeGradNetwork, x: Float32Array, n: number): void {
   if (x.length !== n * net.inputSize) throw new RangeError(`SpikeGrad fast path: input has ${x.length} values, expected ${n} × ${net.inputSize}`);
 }
 
-export function fastForward(net: SpikeGradNetwork, x: Float32Array, n: number): FastForward {
+/**
+ * The forward pass. `arrays` (default: fresh arrays) supplies every array the result holds; a
+ * training loop passes its own StepArrays so that no step allocates.
+ */
+export function fastForward(net: SpikeGradNetwork, x: Float32Array, n: number, arrays: StepArrays = FRESH_ARRAYS): FastForward {
   checkBatch(net, x, n);
   const k = getKernels();
   const { thetaFf, gate } = net.config;
-  const input = inputTrace(net, x);
+  const input = inputTrace(net, x, arrays);
   const counts: Float32Array[] = [], gates: (Uint8Array | null)[] = [], argmax: (Int32Array | null)[] = [];
   let act = input;
-  for (const layer of net.layers) {
-    const y = new Float32Array(n * layer.size);
+  for (const [li, layer] of net.layers.entries()) {
+    const y = arrays.f32(`counts ${li}`, n * layer.size);
     if (layer.pool) {
-      const am = new Int32Array(y.length);
+      const am = arrays.i32(`argmax ${li}`, y.length);
       k.maxPool2d({ ...layer.pool, N: n }, act, y, am);
       counts.push(y); gates.push(null); argmax.push(am);
       act = y;
@@ -67,7 +72,7 @@ export function fastForward(net: SpikeGradNetwork, x: Float32Array, n: number): 
     }
     // y holds the total input I; turn it into counts in place (c = forwardCount(I, Θ_ff), written
     // out here: this loop runs over every neuron of every batch), keeping the gate.
-    const g = new Uint8Array(y.length);
+    const g = arrays.u8(`gate ${li}`, y.length);
     const inputGate = gate === 'input';
     for (let i = 0; i < y.length; i++) {
       const I = y[i];
@@ -77,6 +82,7 @@ export function fastForward(net: SpikeGradNetwork, x: Float32Array, n: number): 
         g[i] = inputGate || c > 0 ? 1 : 0;
       } else {
         y[i] = 0;
+        g[i] = 0;
       }
     }
     counts.push(y); gates.push(g);
@@ -114,15 +120,15 @@ export function outputErrorsFrom(net: SpikeGradNetwork, logits: Float32Array, er
   return E;
 }
 
-export function fastBackward(net: SpikeGradNetwork, fwd: FastForward, labels: ArrayLike<number>): FastBackward {
-  return fastBackwardFrom(net, fwd, outputErrors(net, fwd.logits, labels, fwd.n));
+export function fastBackward(net: SpikeGradNetwork, fwd: FastForward, labels: ArrayLike<number>, arrays: StepArrays = FRESH_ARRAYS): FastBackward {
+  return fastBackwardFrom(net, fwd, outputErrors(net, fwd.logits, labels, fwd.n), arrays);
 }
 
 /**
  * The backward phase from given output error counts E^L (N × outputs): for losses other than the
  * built-in ones (e.g. the relational network's masked MSE on one population).
  */
-export function fastBackwardFrom(net: SpikeGradNetwork, fwd: FastForward, outputErrorCounts: Float32Array): FastBackward {
+export function fastBackwardFrom(net: SpikeGradNetwork, fwd: FastForward, outputErrorCounts: Float32Array, arrays: StepArrays = FRESH_ARRAYS): FastBackward {
   const k = getKernels();
   const { n } = fwd;
   const { thetaBp, quantiser } = net.config;
@@ -131,7 +137,7 @@ export function fastBackwardFrom(net: SpikeGradNetwork, fwd: FastForward, output
     throw new RangeError(`SpikeGrad fast path: ${outputErrorCounts.length} output error counts, expected ${n} × ${net.numClasses}`);
   }
   const errors: (Float32Array | null)[] = new Array(L).fill(null);
-  const rawGradients = net.weights.map((w) => new Float32Array(w.size));
+  const rawGradients = net.weights.map((w, i) => arrays.f32(`gradient ${i}`, w.size));
   let li = L - 1;
   let E = outputErrorCounts;
   errors[li] = E;
@@ -145,20 +151,20 @@ export function fastBackwardFrom(net: SpikeGradNetwork, fwd: FastForward, output
     else k.sgemm(true, false, layer.size, nIn, n, E, act, dW, false);
     if (li === 0) break;
     // Errors travel back through the same synapses: Y = Wᵀ E.
-    let Y = new Float32Array(n * nIn);
+    let Y = arrays.f32(`error input ${li}`, n * nIn);
     if (layer.conv) k.conv2dBackwardInput({ ...layer.conv, N: n }, E, w, Y);
     else k.sgemm(false, false, n, nIn, layer.size, E, w, Y, false);
     let j = li - 1;
     const below = net.layers[j];
     if (below.pool) {
       // A pool unit routes what it receives to the input that won its window.
-      const routed = new Float32Array(n * below.inShape[0] * below.inShape[1] * below.inShape[2]);
+      const routed = arrays.f32(`routed ${li}`, n * below.inShape[0] * below.inShape[1] * below.inShape[2]);
       k.maxPool2dBackward({ ...below.pool, N: n }, Y, fwd.argmax[j] as Int32Array, routed);
       Y = routed;
       j--;
     }
     const gate = fwd.gates[j] as Uint8Array;
-    const Ej = new Float32Array(Y.length);
+    const Ej = arrays.f32(`errors ${j}`, Y.length);
     for (let i = 0; i < Y.length; i++) Ej[i] = gate[i] ? errorCount(Y[i], thetaBp, quantiser) : 0;
     errors[j] = Ej;
     E = Ej;

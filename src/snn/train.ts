@@ -17,6 +17,7 @@ import type { Synapses } from './layers.js';
 import { meanCrossEntropy, type BackwardTarget } from './outputError.js';
 import type { SpikeGradNetwork } from './network.js';
 import { stepActivity, type StepActivity } from './monitor.js';
+import { ReusedStepArrays } from './stepArrays.js';
 
 export interface TrainConfig {
   readonly optimizer: 'adam' | 'sgd';
@@ -120,6 +121,8 @@ export class SpikeGradTrainer {
   rng: Rng;
   /** Report each step's activity in its StepResult (src/snn/monitor.ts), from the step's counters. */
   monitor = false;
+  /** The fast path's arrays, reused by every step (a step's counts and errors are dead once it returns). */
+  private readonly arrays = new ReusedStepArrays();
 
   constructor(readonly net: SpikeGradNetwork, readonly config: TrainConfig, seed: number) {
     if (!(config.lr > 0)) throw new RangeError(`SpikeGradTrainer: lr must be positive, got ${config.lr}`);
@@ -150,8 +153,8 @@ export class SpikeGradTrainer {
   /** One minibatch: fast forward, spike-quantised backward, optimizer step. Adds activity to `counters`. */
   step(x: Float32Array, labels: Int32Array, n: number, counters?: SpikeCounters): StepResult {
     const net = this.net;
-    const fwd = fastForward(net, x, n);
-    const bwd = fastBackward(net, fwd, labels);
+    const fwd = fastForward(net, x, n, this.arrays);
+    const bwd = fastBackward(net, fwd, labels, this.arrays);
     const stepCounters = counters || this.monitor ? fastPathCounters(net, this.fans, fwd, bwd, this.config.inputTicks) : null;
     if (counters && stepCounters) addCounters(counters, stepCounters);
     if (this.accumulator) {
@@ -238,9 +241,10 @@ export function evaluate(net: SpikeGradNetwork, data: Batchable, batchSize = 256
   const counters = emptyCounters(net);
   const f = fans ?? networkFans(net);
   let correct = 0, loss = 0;
+  const arrays = new ReusedStepArrays();
   for (let start = 0; start < data.n; start += batchSize) {
     const n = Math.min(batchSize, data.n - start);
-    const fwd = fastForward(net, data.x.subarray(start * size, (start + n) * size), n);
+    const fwd = fastForward(net, data.x.subarray(start * size, (start + n) * size), n, arrays);
     addCounters(counters, fastPathCounters(net, f, fwd, null, inputTicks));
     const labels = data.labels.subarray(start, start + n);
     const pred = predict(fwd.logits, n);

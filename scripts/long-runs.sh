@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The project's long runs (hours to days on two cores), their exact commands, and their state carried
+# from one machine to the next. Every run is resumable; a session's machine may be new, so the state a
+# next session needs (epoch checkpoints, finished bases, finished tables) is kept gzip'd in
+# snapshots/ and committed with the session's work.
+#
+#   scripts/long-runs.sh restore          snapshots/ → $BITSPIKE_RUNS (a file already there and newer is kept)
+#   scripts/long-runs.sh start [RUN...]   start (or resume) runs in the background; logs in $BITSPIKE_RUNS/logs
+#   scripts/long-runs.sh save             $BITSPIKE_RUNS → snapshots/ (the state files only, see STATE below)
+#   scripts/long-runs.sh status           what each run has done
+#
+# Runs: tiny-1993, tiny-1994, tiny-1995 (docs/results/gbm.md: TinyImageNet B100, one class order each:
+# the base, then the Inc10 and Inc20 tables) and snn-cifar10 (docs/results/spikegrad.md).
+# Environment: BITSPIKE_DATA (holds tiny-imagenet-200/ and cifar10/), BITSPIKE_RUNS (default runs,
+# relative to the repository), BITSPIKE_CACHE (decoded datasets; rebuilt when missing), BITSPIKE_CLI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS="${BITSPIKE_RUNS:-runs}"
+SNAP=snapshots
+# The CLI to run: this checkout's build by default; BITSPIKE_CLI names another (say, a copy of the
+# build kept for the runs while the checkout is being rebuilt).
+read -r -a CLI <<< "${BITSPIKE_CLI:-node build/src/cli/main.js}"
+ALL_RUNS=(tiny-1993 tiny-1994 tiny-1995 snn-cifar10)
+
+# State worth carrying, relative to $RUNS. The frozen-feature caches (tens of MB, recomputed in
+# minutes from a finished base) and the decoded datasets are not.
+STATE=(
+  'gbm/cache/base-*.json'
+  'gbm/tiny-*.json' 'gbm/tiny-*.done'
+  'spikegrad/*/checkpoint.json' 'spikegrad/*/best-network.json' 'spikegrad/*/results.json' 'spikegrad/*/*.done'
+)
+
+SNN_OUT=spikegrad/cifar10-zs-G32-tau4-lr1e-3-60
+SNN_ARGS=(spikegrad --dataset cifar10 --arch 32C3p1-32C3p1-P2-64C3p1-64C3p1-P2-128C3p1-128C3p1-P2-256-10
+  --augment crop4-flip --error-scale 256 --gain 32 --temperature 4 --output-errors zero-sum
+  --lr 0.001 --schedule cosine --epochs 60 --seed 1 --threads 1)
+
+# One class order of the TinyImageNet study: the Inc10 table trains the base first (30 epochs,
+# resumable per epoch, cached by its config hash), and the Inc20 table reuses it. Each table resumes
+# per method; a finished one leaves a .done marker.
+tiny() {
+  local order=$1 inc
+  local set=(--set "data.classOrder.numpySeed=$order" --base-cache "$RUNS/gbm/cache" --threads 1)
+  for inc in 10 20; do
+    [ -f "$RUNS/gbm/tiny-inc$inc-o$order.done" ] && continue
+    "${CLI[@]}" gbm-study --config "configs/gbm-tinyimagenet-b100-inc$inc.json" "${set[@]}" --resume --out "$RUNS/gbm/tiny-inc$inc-o$order.json"
+    touch "$RUNS/gbm/tiny-inc$inc-o$order.done"
+  done
+}
+
+# SpikeGrad on CIFAR-10: 60 epochs (checkpoint per epoch), then the event-driven check of 1,000 test images.
+snn_cifar10() {
+  local out="$RUNS/$SNN_OUT" resume=()
+  [ -f "$out/checkpoint.json" ] && resume=(--resume)
+  if [ ! -f "$out/results.json" ]; then
+    "${CLI[@]}" "${SNN_ARGS[@]}" "${resume[@]}" --event-eval 0 --event-examples 0 --out "$out"
+  fi
+  if [ ! -f "$out/event-eval.done" ]; then
+    "${CLI[@]}" "${SNN_ARGS[@]}" --resume --event-eval 1000 --out "$out"
+    touch "$out/event-eval.done"
+  fi
+}
+
+run() {
+  case "$1" in
+    tiny-1993|tiny-1994|tiny-1995) tiny "${1#tiny-}" ;;
+    snn-cifar10) snn_cifar10 ;;
+    *) echo "long-runs: unknown run '$1' (expected one of: ${ALL_RUNS[*]})" >&2; return 2 ;;
+  esac
+}
+
+state_files() {
+  local pattern f
+  shopt -s nullglob
+  for pattern in "${STATE[@]}"; do
+    # shellcheck disable=SC2086 # the pattern is meant to glob
+    for f in $RUNS/$pattern; do [ -f "$f" ] && echo "${f#"$RUNS"/}"; done
+  done
+  shopt -u nullglob
+}
+
+case "${1:-}" in
+  restore)
+    [ -d "$SNAP" ] || { echo "long-runs: no $SNAP/ folder, nothing to restore"; exit 0; }
+    find "$SNAP" -name '*.gz' | sort | while read -r gz; do
+      rel=${gz#"$SNAP"/runs/}; rel=${rel%.gz}; dst="$RUNS/$rel"
+      if [ -f "$dst" ] && [ "$dst" -nt "$gz" ]; then echo "kept     $dst (newer than $gz)"; continue; fi
+      mkdir -p "$(dirname "$dst")"
+      gunzip -c "$gz" > "$dst.tmp" && mv "$dst.tmp" "$dst"
+      echo "restored $dst"
+    done ;;
+  save)
+    tmp=$(mktemp -d)
+    state_files | while read -r rel; do
+      mkdir -p "$tmp/$(dirname "$rel")"
+      gzip -n -c "$RUNS/$rel" > "$tmp/$rel.gz"
+    done
+    rm -rf "${SNAP:?}/runs"; mkdir -p "$SNAP"
+    mv "$tmp" "$SNAP/runs"
+    chmod 755 "$SNAP/runs"
+    du -sh "$SNAP/runs"; find "$SNAP/runs" -name '*.gz' | sort ;;
+  start)
+    shift
+    [ -n "${BITSPIKE_CLI:-}" ] || [ -f build/src/cli/main.js ] || { echo "long-runs: build first (npm run build)" >&2; exit 1; }
+    mkdir -p "$RUNS/logs"
+    for r in "${@:-${ALL_RUNS[@]}}"; do
+      run_name=$r
+      nohup bash -c "$(declare -p RUNS CLI SNN_OUT SNN_ARGS); $(declare -f tiny snn_cifar10 run); run $run_name" >> "$RUNS/logs/$r.log" 2>&1 &
+      echo "started $r (pid $!), log $RUNS/logs/$r.log"
+    done ;;
+  status)
+    for r in "${ALL_RUNS[@]}"; do
+      echo "== $r"; [ -f "$RUNS/logs/$r.log" ] && grep -E "epoch [0-9]+/|top-1|done|Error|error" "$RUNS/logs/$r.log" | tail -n 3
+    done ;;
+  *) sed -n '2,16p' "$0"; exit 2 ;;
+esac

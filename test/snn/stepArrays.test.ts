@@ -1,0 +1,54 @@
+// The fast path with reused arrays (ReusedStepArrays, as the trainer and evaluate use it) gives
+// exactly what fresh arrays give, whatever the previous call left in them: a larger batch before a
+// smaller one (prefix views), then a larger one again (grown arrays), on random conv and dense
+// networks under both gate rules.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fastBackward, fastForward, type FastBackward, type FastForward } from '../../src/snn/fastPath.js';
+import { ReusedStepArrays } from '../../src/snn/stepArrays.js';
+import { randomCase } from './helpers.js';
+
+function snapshot(f: FastForward, b: FastBackward): unknown {
+  const copy = (a: ArrayLike<number> | null) => (a ? Array.from(a) : null);
+  return {
+    input: copy(f.input), counts: f.counts.map(copy), gates: f.gates.map(copy), argmax: f.argmax.map(copy),
+    errors: b.errors.map(copy), rawGradients: b.rawGradients.map(copy),
+  };
+}
+
+test('reused step arrays: the same counts, gates, errors and gradients as fresh arrays, for any batch sequence', () => {
+  let checked = 0;
+  for (let seed = 1; seed <= 24; seed++) {
+    for (const gate of ['count', 'input'] as const) {
+      const c = randomCase(seed, seed % 3 === 0 ? 'mlp' : 'conv', { gate });
+      const size = c.net.inputSize;
+      const arrays = new ReusedStepArrays();
+      // All n examples, then the last one alone (prefix views of longer arrays), then all n in reverse
+      // order: every call finds other examples' values in the arrays it is handed.
+      const order = (idx: number[]) => ({
+        x: Float32Array.from(idx.flatMap((i) => Array.from(c.x.subarray(i * size, (i + 1) * size)))),
+        labels: Int32Array.from(idx.map((i) => c.labels[i])),
+      });
+      const all = Array.from({ length: c.n }, (_, i) => i);
+      for (const idx of [all, [c.n - 1], [...all].reverse()]) {
+        const m = idx.length, { x, labels } = order(idx);
+        const fresh = fastForward(c.net, x, m);
+        const reused = fastForward(c.net, x, m, arrays);
+        assert.deepEqual(snapshot(reused, fastBackward(c.net, reused, labels, arrays)), snapshot(fresh, fastBackward(c.net, fresh, labels)), `${c.description}, gate ${gate}, batch ${m}`);
+        checked++;
+      }
+    }
+  }
+  assert.equal(checked, 24 * 2 * 3);
+});
+
+test('reused step arrays: one array per role, handed back on the next call', () => {
+  const arrays = new ReusedStepArrays();
+  const a = arrays.f32('counts 0', 8);
+  a.fill(7);
+  assert.equal(arrays.f32('counts 0', 8), a, 'the same array for the same role and length');
+  assert.deepEqual(Array.from(arrays.f32('counts 0', 3)), [7, 7, 7], 'a shorter request views the same memory');
+  assert.notEqual(arrays.f32('counts 1', 8), a, 'another role gets its own array');
+  assert.equal(arrays.f32('counts 0', 16).length, 16, 'a longer request grows the array');
+  assert.ok(arrays.i32('counts 0', 4) instanceof Int32Array, 'element types are separate roles');
+});
