@@ -15,5 +15,6 @@ export { packSigns, unpackSigns, bgemm, popcountRows } from './kernels/bits';
 export { batchNormForward, batchNormBackward } from './kernels/batchNorm';
 export { relu, reluBackward, add, scaleRows } from './kernels/elementwise';
 export { adamStep } from './kernels/optim';
+export { spikeCounts, errorCounts, countStats } from './kernels/spikes';
 export { bconvScratchBytes, bconv } from './kernels/bconv';
 export { winogradScratchBytes, winogradFilter, winogradConv, xiStride, winogradGradScratchBytes, winogradFilterGrad, winogradFilterGradPartials, winogradFilterOut } from './kernels/winograd';

@@ -3,6 +3,7 @@
 // The event-driven simulator counts every event it performs; the fast path derives the same
 // quantities from net counts (correction spikes are invisible to it, so its numbers are the minimum
 // an event-driven run needs).
+import { getKernels } from '../engine/kernels/index.js';
 import { layerFans, type Fans } from './layers.js';
 import type { FastBackward, FastForward } from './fastPath.js';
 import type { SpikeGradNetwork } from './network.js';
@@ -101,7 +102,7 @@ export function fastPathCounters(net: SpikeGradNetwork, fans: NetworkFans, fwd: 
   const c = emptyCounters(net);
   const n = fwd.n;
   c.examples = n;
-  // Sums in locals, written to the counters once per layer: these loops visit every neuron of the batch.
+  // The input layer's events in JavaScript (one batch of images); the layers' activity in the countStats kernel.
   const inSize = net.inputSize, rate = net.config.input === 'rate', input = fwd.input, fanOut = fans.inputFanOut;
   let inputEvents = 0;
   for (let b = 0; b < n; b++) {
@@ -112,40 +113,20 @@ export function fastPathCounters(net: SpikeGradNetwork, fans: NetworkFans, fwd: 
     }
   }
   c.inputEvents += inputEvents;
+  const k = getKernels();
   net.layers.forEach((layer, li) => {
     const t = c.layers[li];
-    const size = layer.size, fo = fans.fanOut[li], fi = fans.fanIn[li];
     if (!layer.isOutput) {
-      const counts = fwd.counts[li];
-      let spikes = 0, active = 0, events = 0;
-      for (let b = 0; b < n; b++) {
-        const o = b * size;
-        for (let i = 0; i < size; i++) {
-          const v = counts[o + i];
-          if (v === 0) continue;
-          const a = Math.abs(v);
-          spikes += a;
-          active++;
-          if (fo) events += a * fo[i];
-        }
-      }
-      t.spikes += spikes; t.activeNeurons += active; t.synapticEvents += events;
+      // Every count taken as that many spikes, each delivered to the neuron's fan-out.
+      const f = k.countStats(fwd.counts[li], layer.size, fans.fanOut[li]);
+      t.spikes += f.sum; t.activeNeurons += f.nonzero; t.synapticEvents += f.weighted;
     }
     const E = bwd?.errors[li];
     if (!E) return;
-    let spikes = 0, neurons = 0, updates = 0;
-    for (let b = 0; b < n; b++) {
-      const o = b * size;
-      for (let i = 0; i < size; i++) {
-        const e = Math.abs(E[o + i]);
-        if (e === 0) continue;
-        spikes += e;
-        neurons++;
-        updates += e * fi[i];
-      }
-    }
-    t.errorSpikes += spikes; t.errorNeurons += neurons; t.updateEvents += updates;
-    if (li > 0) t.errorSynapticEvents += updates;
+    // Every error spike updates the neuron's fan-in weights, and (above layer 1) travels back through them.
+    const e = k.countStats(E, layer.size, fans.fanIn[li]);
+    t.errorSpikes += e.sum; t.errorNeurons += e.nonzero; t.updateEvents += e.weighted;
+    if (li > 0) t.errorSynapticEvents += e.weighted;
   });
   return c;
 }

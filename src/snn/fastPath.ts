@@ -70,21 +70,10 @@ export function fastForward(net: SpikeGradNetwork, x: Float32Array, n: number, a
       counts.push(y); gates.push(null);
       break;
     }
-    // y holds the total input I; turn it into counts in place (c = forwardCount(I, Θ_ff), written
-    // out here: this loop runs over every neuron of every batch), keeping the gate.
+    // y holds the total input I; the kernel turns it into counts in place (c = forwardCount(I, Θ_ff))
+    // and writes the backward gate.
     const g = arrays.u8(`gate ${li}`, y.length);
-    const inputGate = gate === 'input';
-    for (let i = 0; i < y.length; i++) {
-      const I = y[i];
-      if (I > 0) {
-        const c = Math.floor(I / thetaFf);
-        y[i] = c;
-        g[i] = inputGate || c > 0 ? 1 : 0;
-      } else {
-        y[i] = 0;
-        g[i] = 0;
-      }
-    }
+    k.spikeCounts(y, g, thetaFf, gate === 'input');
     counts.push(y); gates.push(g);
     act = y;
   }
@@ -165,7 +154,7 @@ export function fastBackwardFrom(net: SpikeGradNetwork, fwd: FastForward, output
     }
     const gate = fwd.gates[j] as Uint8Array;
     const Ej = arrays.f32(`errors ${j}`, Y.length);
-    for (let i = 0; i < Y.length; i++) Ej[i] = gate[i] ? errorCount(Y[i], thetaBp, quantiser) : 0;
+    k.errorCounts(Y, gate, Ej, thetaBp, quantiser === 'round'); // errorCount(Y, Θ_bp, quantiser) where the gate is open
     errors[j] = Ej;
     E = Ej;
     li = j;

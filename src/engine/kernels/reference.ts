@@ -137,6 +137,20 @@ export function validateScaleRows(x: Float32Array, scale: Float32Array, y: Float
   return scale.length === 0 ? 0 : x.length / scale.length;
 }
 
+/** Checks the operands of spikeCounts / errorCounts: the gates (and error counts) match y in length. */
+export function validateSpikeArrays(kernel: string, y: Float32Array, gate: Uint8Array, e: Float32Array | null): void {
+  if (gate.length !== y.length) fail(kernel, `gate has length ${gate.length}, y has ${y.length}; they must match`);
+  if (e && e.length !== y.length) fail(kernel, `e has length ${e.length}, y has ${y.length}; they must match`);
+}
+
+/** Checks countStats' operands; returns the number of rows. */
+export function validateCountStats(v: Float32Array, size: number, fans: Int32Array | null): number {
+  if (!Number.isInteger(size) || size < 1) fail('countStats', `size must be a positive integer, got ${size}`);
+  if (v.length % size !== 0) fail('countStats', `v has length ${v.length}, not a multiple of the row size ${size}`);
+  if (fans && fans.length !== size) fail('countStats', `fans has length ${fans.length}, the row size is ${size}`);
+  return v.length / size;
+}
+
 /** Number of cells of a pooling window inside the padded input (the avg-pool divisor). */
 function poolCount(h0: number, w0: number, g: PoolGeometry): number {
   return (Math.min(h0 + g.KH, g.H + g.padH) - h0) * (Math.min(w0 + g.KW, g.W + g.padW) - w0);
@@ -376,6 +390,42 @@ export const referenceKernels: Kernels = {
         }
       }
     }
+  },
+
+  spikeCounts(y, gate, theta, inputGate) {
+    validateSpikeArrays('spikeCounts', y, gate, null);
+    for (let i = 0; i < y.length; i++) {
+      const I = y[i];
+      if (I > 0) {
+        const c = Math.floor(I / theta);
+        y[i] = c;
+        gate[i] = inputGate || c > 0 ? 1 : 0;
+      } else {
+        y[i] = 0;
+        gate[i] = 0;
+      }
+    }
+  },
+
+  errorCounts(y, gate, e, theta, round) {
+    validateSpikeArrays('errorCounts', y, gate, e);
+    // `+ 0` turns a −0 count into +0.
+    for (let i = 0; i < y.length; i++) e[i] = gate[i] ? (round ? Math.floor(y[i] / theta + 0.5) : Math.trunc(y[i] / theta)) + 0 : 0;
+  },
+
+  countStats(v, size, fans) {
+    const rows = validateCountStats(v, size, fans);
+    let sum = 0, nonzero = 0, weighted = 0;
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < size; j++) {
+        const a = Math.abs(v[r * size + j]);
+        if (a === 0) continue;
+        sum += a;
+        nonzero++;
+        if (fans) weighted += a * fans[j];
+      }
+    }
+    return { sum, nonzero, weighted };
   },
 
   packSigns(src, rows, cols, dst) {

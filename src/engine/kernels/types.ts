@@ -68,6 +68,9 @@ export interface ResidentArrays {
   readonly bytes: number;
 }
 
+/** What countStats returns. */
+export interface CountStats { readonly sum: number; readonly nonzero: number; readonly weighted: number }
+
 /**
  * The constants of one Adam step: with d = g + l2·p, m ← beta1·m + (1 − beta1)·d,
  * v ← beta2·v + (1 − beta2)·d·d, p ← p·decay − stepSize·m / (√v / sq + eps), where stepSize =
@@ -149,6 +152,22 @@ export interface Kernels {
   add(a: Float32Array, b: Float32Array, y: Float32Array, relu?: boolean): void;
   /** y[r·per + i] = x[r·per + i]·scale[r] (f32 products), per = x.length / scale.length: per-channel scaling of conv weights. */
   scaleRows(x: Float32Array, scale: Float32Array, y: Float32Array): void;
+  /**
+   * SpikeGrad forward counts in place (src/snn/fastPath.ts): where I = y[i] > 0, y[i] = ⌊I/theta⌋
+   * (quotient and floor in f64) and gate[i] = 1 if inputGate or that count > 0; elsewhere y[i] = +0
+   * and gate[i] = 0.
+   */
+  spikeCounts(y: Float32Array, gate: Uint8Array, theta: number, inputGate: boolean): void;
+  /**
+   * SpikeGrad error counts: e[i] = trunc(y[i]/theta) (⌊y[i]/theta + ½⌋ when `round`), in f64 and with
+   * −0 made +0, where gate[i] ≠ 0; +0 elsewhere.
+   */
+  errorCounts(y: Float32Array, gate: Uint8Array, e: Float32Array, theta: number, round: boolean): void;
+  /**
+   * Activity of rows of `size` integer counts: Σ|v|, the number of non-zero counts, and Σ|v|·fans[j]
+   * over each row's positions j (0 without fans). Sums of integers in f64, exact in any order.
+   */
+  countStats(v: Float32Array, size: number, fans: Int32Array | null): CountStats;
   /** Packs rows×cols signs (x ≥ 0 → 1) into dst with the layout above. */
   packSigns(src: Float32Array, rows: number, cols: number, dst: Uint32Array): void;
   /** Unpacks to ±1 floats. */

@@ -15,8 +15,9 @@
 import { wasmBase64 } from './kernels.wasm.generated.js';
 import {
   validateBatchNorm, validateBconv, validateBgemm, validateBias, validateElementwise, validateConv, validatePool, validatePopcount, validateScaleRows, validateSgemm, validateSigns,
+  validateCountStats, validateSpikeArrays,
 } from './reference.js';
-import { packedWords, type AdamStep, type BconvGeometry, type ConvGeometry, type Kernels, type PoolGeometry, type ResidentArrays } from './types.js';
+import { packedWords, type AdamStep, type BconvGeometry, type ConvGeometry, type CountStats, type Kernels, type PoolGeometry, type ResidentArrays } from './types.js';
 import { isBrowser, webThreadsUnavailableReason, webWorkerSpawner } from './threads-web.js';
 import {
   CTRL_ARGS, CTRL_DONE, CTRL_EXIT, CTRL_FN, CTRL_GO, CTRL_NARGS, CTRL_SLOT, CTRL_STATUS,
@@ -28,8 +29,11 @@ export const WORKER_FUNCTIONS = [
   'sgemm', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardFilter', 'maxPool2d', 'maxPool2dBackward',
   'avgPool2d', 'avgPool2dBackward', 'packSigns', 'unpackSigns', 'bgemm', 'popcountRows', 'conv2dBackward',
   'batchNormForward', 'batchNormBackward', 'relu', 'reluBackward', 'reduceChunks', 'bconv', 'winogradConv', 'winogradFilterGrad', 'winogradFilter', 'adamStep', 'add', 'scaleRows', 'winogradFilterGradPartials', 'winogradFilterOut',
+  'spikeCounts', 'errorCounts', 'countStats',
 ] as const;
 type KernelName = typeof WORKER_FUNCTIONS[number];
+/** The typed arrays a kernel call copies in and out of the wasm memory. */
+type StagedArray = Float32Array | Int32Array | Uint32Array | Uint8Array;
 
 type Fn = (...args: number[]) => void;
 type KernelExports = Record<KernelName, Fn> & {
@@ -245,7 +249,7 @@ class ResidentHeap implements ResidentArrays {
   }
 
   /** The block of a resident array (only the exact array take() returned), else undefined. */
-  addressOf(a: Float32Array | Int32Array | Uint32Array): number | undefined {
+  addressOf(a: StagedArray): number | undefined {
     return a instanceof Float32Array ? this.at.get(a) : undefined;
   }
 }
@@ -298,12 +302,12 @@ class WasmKernels implements Kernels {
   }
 
   /** The operand's address: a resident array's own block, else a staged copy in the arena. */
-  private put(src: Float32Array | Int32Array | Uint32Array): number {
+  private put(src: StagedArray): number {
     return this.resident.addressOf(src) ?? this.copyIn(src);
   }
 
   /** A private copy in the arena, also of a resident array (for kernels that overwrite an input). */
-  private copyIn(src: Float32Array | Int32Array | Uint32Array): number {
+  private copyIn(src: StagedArray): number {
     const p = this.alloc(src.byteLength);
     new Uint8Array(this.memory.buffer, p, src.byteLength).set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
     this.stagedBytes += src.byteLength;
@@ -311,11 +315,11 @@ class WasmKernels implements Kernels {
   }
 
   /** Where a kernel writes an output: a resident array's own block, else arena space that get() copies out. */
-  private out(dst: Float32Array | Int32Array | Uint32Array): number {
+  private out(dst: StagedArray): number {
     return this.resident.addressOf(dst) ?? this.alloc(dst.byteLength);
   }
 
-  private get(p: number, dst: Float32Array | Int32Array | Uint32Array): void {
+  private get(p: number, dst: StagedArray): void {
     if (this.resident.addressOf(dst) === p) return; // written in place
     new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength).set(new Uint8Array(this.memory.buffer, p, dst.byteLength));
     this.stagedBytes += dst.byteLength;
@@ -328,6 +332,13 @@ class WasmKernels implements Kernels {
 
   private outOpt(dst: Float32Array | null | undefined): number {
     return dst ? this.out(dst) : 0;
+  }
+
+  /** One f64 in the arena (a kernel constant that must keep every bit of a JavaScript number). */
+  private putF64(value: number): number {
+    const p = this.alloc(8);
+    new Float64Array(this.memory.buffer, p, 1)[0] = value;
+    return p;
   }
 
   private putInts(values: number[]): number {
@@ -701,6 +712,40 @@ class WasmKernels implements Kernels {
     this.run('scaleRows', parts.map(([lo, hi]) => [px, ps, py, per, lo, hi]));
     this.get(py, y);
   }
+  spikeCounts(y: Float32Array, gate: Uint8Array, theta: number, inputGate: boolean): void {
+    validateSpikeArrays('spikeCounts', y, gate, null);
+    if (y.length === 0) return;
+    this.reset();
+    const py = this.put(y), pg = this.out(gate), pt = this.putF64(theta);
+    this.run('spikeCounts', this.elements(y.length).map(([lo, hi]) => [py, pg, pt, inputGate ? 1 : 0, lo, hi]));
+    this.get(py, y);
+    this.get(pg, gate);
+  }
+
+  errorCounts(y: Float32Array, gate: Uint8Array, e: Float32Array, theta: number, round: boolean): void {
+    validateSpikeArrays('errorCounts', y, gate, e);
+    if (y.length === 0) return;
+    this.reset();
+    const py = this.put(y), pg = this.put(gate), pe = this.out(e), pt = this.putF64(theta);
+    this.run('errorCounts', this.elements(y.length).map(([lo, hi]) => [py, pg, pe, pt, round ? 1 : 0, lo, hi]));
+    this.get(pe, e);
+  }
+
+  countStats(v: Float32Array, size: number, fans: Int32Array | null): CountStats {
+    const rows = validateCountStats(v, size, fans);
+    if (rows === 0) return { sum: 0, nonzero: 0, weighted: 0 };
+    this.reset();
+    const pv = this.put(v), pf = fans ? this.put(fans) : 0;
+    const parts = partition(rows, this.fanout(v.byteLength >= MIN_SPLIT_BYTES), 1);
+    const po = this.alloc(parts.length * 24);
+    this.run('countStats', parts.map(([lo, hi], t) => [pv, size, pf, lo, hi, po + 24 * t]));
+    // Integer sums in f64: exact, so the threads' parts add up to the same totals in any order.
+    const o = new Float64Array(this.memory.buffer, po, 3 * parts.length);
+    const r = { sum: 0, nonzero: 0, weighted: 0 };
+    for (let t = 0; t < parts.length; t++) { r.sum += o[3 * t]; r.nonzero += o[3 * t + 1]; r.weighted += o[3 * t + 2]; }
+    return r;
+  }
+
 
   packSigns(src: Float32Array, rows: number, cols: number, dst: Uint32Array): void {
     validateSigns('packSigns', rows, cols, src, dst);
