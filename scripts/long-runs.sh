@@ -12,11 +12,12 @@
 # Runs: tiny-1993, tiny-1994, tiny-1995 (docs/results/gbm.md: TinyImageNet B100, one class order each:
 # the base, then the Inc10 and Inc20 tables) and snn-cifar10 (docs/results/spikegrad.md).
 # Environment: BITSPIKE_DATA (holds tiny-imagenet-200/ and cifar10/), BITSPIKE_RUNS (default runs,
-# relative to the repository), BITSPIKE_CACHE (decoded datasets; rebuilt when missing), BITSPIKE_CLI.
+# relative to the repository), BITSPIKE_SNAPSHOTS (default snapshots), BITSPIKE_CACHE (decoded
+# datasets; rebuilt when missing), BITSPIKE_CLI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${BITSPIKE_RUNS:-runs}"
-SNAP=snapshots
+SNAP="${BITSPIKE_SNAPSHOTS:-snapshots}"
 # The CLI to run: this checkout's build by default; BITSPIKE_CLI names another (say, a copy of the
 # build kept for the runs while the checkout is being rebuilt).
 read -r -a CLI <<< "${BITSPIKE_CLI:-node build/src/cli/main.js}"
@@ -102,6 +103,9 @@ case "${1:-}" in
   start)
     shift
     [ -n "${BITSPIKE_CLI:-}" ] || [ -f build/src/cli/main.js ] || { echo "long-runs: build first (npm run build)" >&2; exit 1; }
+    for r in "$@"; do
+      [[ " ${ALL_RUNS[*]} " == *" $r "* ]] || { echo "long-runs: unknown run '$r' (expected one of: ${ALL_RUNS[*]})" >&2; exit 2; }
+    done
     mkdir -p "$RUNS/logs"
     for r in "${@:-${ALL_RUNS[@]}}"; do
       run_name=$r

@@ -1,0 +1,94 @@
+// scripts/long-runs.sh, which carries the long runs' state from one machine to the next: `save`
+// keeps exactly the state files (gzip'd, in the layout of runs/), `restore` brings back the same
+// bytes and keeps a newer file that is already there, and bad use gets a clear error.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const script = join(root, 'scripts', 'long-runs.sh');
+
+function run(args: string[], env: Record<string, string>) {
+  return spawnSync('bash', [script, ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+}
+
+function write(base: string, files: Record<string, string>): void {
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(base, rel)), { recursive: true });
+    writeFileSync(join(base, rel), text);
+  }
+}
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else out.push(relative(dir, join(d, e.name)));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+test('long-runs.sh: save keeps the state files only, restore gives back the same bytes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitspike-long-runs-'));
+  try {
+    const runs = join(dir, 'runs'), snaps = join(dir, 'snapshots'), again = join(dir, 'elsewhere');
+    const state = {
+      'gbm/cache/base-abc.epoch.json': '{"epoch":3}',
+      'gbm/cache/base-def.json': '{"version":1}',
+      'gbm/tiny-inc10-o1994.json': '{"rows":[]}',
+      'gbm/tiny-inc10-o1994.done': '',
+      'spikegrad/cifar/checkpoint.json': '{"format":"bitspike-spikegrad-checkpoint"}',
+      'spikegrad/cifar/best-network.json': '{"epoch":2}',
+    };
+    write(runs, { ...state, 'gbm/cache/features-abc.f32': 'big and recomputable', 'logs/tiny-1994.log': 'log', 'spikegrad/cifar/notes.txt': 'x' });
+    const saved = run(['save'], { BITSPIKE_RUNS: runs, BITSPIKE_SNAPSHOTS: snaps });
+    assert.equal(saved.status, 0, saved.stderr);
+    assert.deepEqual(listFiles(snaps), Object.keys(state).map((f) => `runs/${f}.gz`).sort());
+
+    const restored = run(['restore'], { BITSPIKE_RUNS: again, BITSPIKE_SNAPSHOTS: snaps });
+    assert.equal(restored.status, 0, restored.stderr);
+    assert.deepEqual(listFiles(again), Object.keys(state).sort());
+    for (const f of Object.keys(state)) assert.equal(readFileSync(join(again, f), 'utf8'), state[f as keyof typeof state], f);
+
+    // A file already there and newer than its snapshot is the run's own progress: kept.
+    const mine = join(again, 'spikegrad/cifar/checkpoint.json');
+    writeFileSync(mine, '{"epoch":9}');
+    const later = statSync(join(snaps, 'runs/spikegrad/cifar/checkpoint.json.gz')).mtimeMs / 1000 + 60;
+    utimesSync(mine, later, later);
+    const second = run(['restore'], { BITSPIKE_RUNS: again, BITSPIKE_SNAPSHOTS: snaps });
+    assert.equal(second.status, 0, second.stderr);
+    assert.equal(readFileSync(mine, 'utf8'), '{"epoch":9}');
+    assert.match(second.stdout, /kept .*checkpoint\.json \(newer than/);
+
+    // A second save replaces the snapshot: a state file that is gone is gone from it too.
+    rmSync(join(runs, 'gbm/cache/base-abc.epoch.json'));
+    assert.equal(run(['save'], { BITSPIKE_RUNS: runs, BITSPIKE_SNAPSHOTS: snaps }).status, 0);
+    assert.ok(!listFiles(snaps).includes('runs/gbm/cache/base-abc.epoch.json.gz'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('long-runs.sh: an unknown run or command is refused, naming what is known', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitspike-long-runs-'));
+  try {
+    const env = { BITSPIKE_RUNS: dir, BITSPIKE_SNAPSHOTS: join(dir, 'none'), BITSPIKE_CLI: 'false' };
+    const started = run(['start', 'tiny-1993', 'tiny-2001'], env);
+    assert.equal(started.status, 2);
+    assert.match(started.stderr, /long-runs: unknown run 'tiny-2001' \(expected one of: tiny-1993 tiny-1994 tiny-1995 snn-cifar10\)/);
+    assert.ok(!started.stdout.includes('started'), 'nothing is started when one name is wrong');
+    const bad = run(['frobnicate'], env);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stdout, /long-runs\.sh restore/);
+    assert.match(run(['restore'], env).stdout, /no .* folder, nothing to restore/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
