@@ -44,20 +44,21 @@ tiny() {
   local set=(--set "data.classOrder.numpySeed=$order" --base-cache "$RUNS/gbm/cache" --threads 1)
   for inc in 10 20; do
     [ -f "$RUNS/gbm/tiny-inc$inc-o$order.done" ] && continue
-    "${CLI[@]}" gbm-study --config "configs/gbm-tinyimagenet-b100-inc$inc.json" "${set[@]}" --resume --out "$RUNS/gbm/tiny-inc$inc-o$order.json"
+    "${CLI[@]}" gbm-study --config "configs/gbm-tinyimagenet-b100-inc$inc.json" "${set[@]}" --resume --out "$RUNS/gbm/tiny-inc$inc-o$order.json" || return
     touch "$RUNS/gbm/tiny-inc$inc-o$order.done"
   done
 }
 
-# SpikeGrad on CIFAR-10: 60 epochs (checkpoint per epoch), then the event-driven check of 1,000 test images.
+# SpikeGrad on CIFAR-10: 60 epochs (checkpoint per epoch), then the event-driven check of 1,000 test
+# images. A step that fails (or is stopped) ends the run here: the next start resumes it.
 snn_cifar10() {
   local out="$RUNS/$SNN_OUT" resume=()
   [ -f "$out/checkpoint.json" ] && resume=(--resume)
   if [ ! -f "$out/results.json" ]; then
-    "${CLI[@]}" "${SNN_ARGS[@]}" "${resume[@]}" --event-eval 0 --event-examples 0 --out "$out"
+    "${CLI[@]}" "${SNN_ARGS[@]}" "${resume[@]}" --event-eval 0 --event-examples 0 --out "$out" || return
   fi
   if [ ! -f "$out/event-eval.done" ]; then
-    "${CLI[@]}" "${SNN_ARGS[@]}" --resume --event-eval 1000 --out "$out"
+    "${CLI[@]}" "${SNN_ARGS[@]}" --resume --event-eval 1000 --out "$out" || return
     touch "$out/event-eval.done"
   fi
 }
