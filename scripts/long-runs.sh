@@ -5,7 +5,8 @@
 # snapshots/ and committed with the session's work.
 #
 #   scripts/long-runs.sh restore          snapshots/ → $BITSPIKE_RUNS (a file already there and newer is kept)
-#   scripts/long-runs.sh start [RUN...]   start (or resume) runs in the background; logs in $BITSPIKE_RUNS/logs
+#   scripts/long-runs.sh start [RUN...]   start (or resume) runs in the background, each its own job
+#                                         (default: all); A+B runs A, then B, in one job; logs in $BITSPIKE_RUNS/logs
 #   scripts/long-runs.sh save             $BITSPIKE_RUNS → snapshots/ (the state files only, see STATE below)
 #   scripts/long-runs.sh status           what each run has done
 #
@@ -42,6 +43,7 @@ SNN_ARGS=(spikegrad --dataset cifar10 --arch 32C3p1-32C3p1-P2-64C3p1-64C3p1-P2-1
 tiny() {
   local order=$1 inc
   local set=(--set "data.classOrder.numpySeed=$order" --base-cache "$RUNS/gbm/cache" --threads 1)
+  mkdir -p "$RUNS/gbm"
   for inc in 10 20; do
     [ -f "$RUNS/gbm/tiny-inc$inc-o$order.done" ] && continue
     "${CLI[@]}" gbm-study --config "configs/gbm-tinyimagenet-b100-inc$inc.json" "${set[@]}" --resume --out "$RUNS/gbm/tiny-inc$inc-o$order.json" || return
@@ -53,6 +55,7 @@ tiny() {
 # images. A step that fails (or is stopped) ends the run here: the next start resumes it.
 snn_cifar10() {
   local out="$RUNS/$SNN_OUT" resume=()
+  mkdir -p "$out"
   [ -f "$out/checkpoint.json" ] && resume=(--resume)
   if [ ! -f "$out/results.json" ]; then
     "${CLI[@]}" "${SNN_ARGS[@]}" "${resume[@]}" --event-eval 0 --event-examples 0 --out "$out" || return
@@ -61,6 +64,13 @@ snn_cifar10() {
     "${CLI[@]}" "${SNN_ARGS[@]}" --resume --event-eval 1000 --out "$out" || return
     touch "$out/event-eval.done"
   fi
+}
+
+# One job: the runs named in "A+B+…", one after the other; a run that fails ends the job.
+chain() {
+  local part parts
+  IFS=+ read -r -a parts <<< "$1"
+  for part in "${parts[@]}"; do run "$part" || return; done
 }
 
 run() {
@@ -104,18 +114,22 @@ case "${1:-}" in
   start)
     shift
     [ -n "${BITSPIKE_CLI:-}" ] || [ -f build/src/cli/main.js ] || { echo "long-runs: build first (npm run build)" >&2; exit 1; }
-    for r in "$@"; do
-      [[ " ${ALL_RUNS[*]} " == *" $r "* ]] || { echo "long-runs: unknown run '$r' (expected one of: ${ALL_RUNS[*]})" >&2; exit 2; }
+    for job in "$@"; do
+      IFS=+ read -r -a parts <<< "$job"
+      for r in "${parts[@]}"; do
+        [[ " ${ALL_RUNS[*]} " == *" $r "* ]] || { echo "long-runs: unknown run '$r' (expected one of: ${ALL_RUNS[*]})" >&2; exit 2; }
+      done
     done
     mkdir -p "$RUNS/logs"
     for r in "${@:-${ALL_RUNS[@]}}"; do
       run_name=$r
-      nohup bash -c "$(declare -p RUNS CLI SNN_OUT SNN_ARGS); $(declare -f tiny snn_cifar10 run); run $run_name" >> "$RUNS/logs/$r.log" 2>&1 &
+      nohup bash -c "$(declare -p RUNS CLI SNN_OUT SNN_ARGS); $(declare -f tiny snn_cifar10 run chain); chain $run_name" >> "$RUNS/logs/$r.log" 2>&1 &
       echo "started $r (pid $!), log $RUNS/logs/$r.log"
     done ;;
   status)
-    for r in "${ALL_RUNS[@]}"; do
-      echo "== $r"; [ -f "$RUNS/logs/$r.log" ] && grep -E "epoch [0-9]+/|top-1|done|Error|error" "$RUNS/logs/$r.log" | tail -n 3
+    shopt -s nullglob
+    for log in "$RUNS"/logs/*.log; do
+      echo "== $(basename "$log" .log)"; grep -E "epoch [0-9]+/|top-1|Error|error" "$log" | tail -n 3 || true
     done ;;
   *) sed -n '2,16p' "$0"; exit 2 ;;
 esac

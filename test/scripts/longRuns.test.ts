@@ -80,7 +80,7 @@ test('long-runs.sh: an unknown run or command is refused, naming what is known',
   const dir = mkdtempSync(join(tmpdir(), 'bitspike-long-runs-'));
   try {
     const env = { BITSPIKE_RUNS: dir, BITSPIKE_SNAPSHOTS: join(dir, 'none'), BITSPIKE_CLI: 'false' };
-    const started = run(['start', 'tiny-1993', 'tiny-2001'], env);
+    const started = run(['start', 'tiny-1993', 'tiny-1994+tiny-2001'], env);
     assert.equal(started.status, 2);
     assert.match(started.stderr, /long-runs: unknown run 'tiny-2001' \(expected one of: tiny-1993 tiny-1994 tiny-1995 snn-cifar10\)/);
     assert.ok(!started.stdout.includes('started'), 'nothing is started when one name is wrong');
@@ -88,6 +88,31 @@ test('long-runs.sh: an unknown run or command is refused, naming what is known',
     assert.equal(bad.status, 2);
     assert.match(bad.stdout, /long-runs\.sh restore/);
     assert.match(run(['restore'], env).stdout, /no .* folder, nothing to restore/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('long-runs.sh: A+B runs A, then B, with the documented commands, in one background job', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bitspike-long-runs-'));
+  try {
+    // `echo` as the CLI: each step prints the command it would run, into the job's log.
+    const env = { BITSPIKE_RUNS: dir, BITSPIKE_SNAPSHOTS: join(dir, 'none'), BITSPIKE_CLI: 'echo CLI' };
+    const started = run(['start', 'tiny-1994+snn-cifar10'], env);
+    assert.equal(started.status, 0, started.stderr);
+    const logFile = join(dir, 'logs', 'tiny-1994+snn-cifar10.log');
+    let lines: string[] = [];
+    for (let i = 0; i < 100 && lines.length < 4; i++) {
+      spawnSync('sleep', ['0.1']);
+      try { lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.startsWith('CLI ')); } catch { /* not yet written */ }
+    }
+    assert.equal(lines.length, 4, lines.join('\n'));
+    assert.match(lines[0], /^CLI gbm-study --config configs\/gbm-tinyimagenet-b100-inc10\.json --set data\.classOrder\.numpySeed=1994 .*--resume --out .*tiny-inc10-o1994\.json$/);
+    assert.match(lines[1], /^CLI gbm-study --config configs\/gbm-tinyimagenet-b100-inc20\.json --set data\.classOrder\.numpySeed=1994 .*--resume --out .*tiny-inc20-o1994\.json$/);
+    assert.match(lines[2], /^CLI spikegrad --dataset cifar10 .*--output-errors zero-sum .*--epochs 60 .*--event-eval 0 /);
+    assert.match(lines[3], /^CLI spikegrad --dataset cifar10 .*--resume --event-eval 1000 /);
+    // Finished tables leave markers, so a second start skips them.
+    assert.ok(readdirSync(join(dir, 'gbm')).includes('tiny-inc20-o1994.done'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
