@@ -5,8 +5,9 @@
 # snapshots/ and committed with the session's work.
 #
 #   scripts/long-runs.sh restore          snapshots/ → $BITSPIKE_RUNS (a file already there and newer is kept)
-#   scripts/long-runs.sh start [RUN...]   start (or resume) runs in the background, each its own job
-#                                         (default: all); A+B runs A, then B, in one job; logs in $BITSPIKE_RUNS/logs
+#   scripts/long-runs.sh start [RUN...]   start (or resume) runs in the background, each its own job; A+B
+#                                         runs A, then B, in one job (default: the three TinyImageNet orders
+#                                         in one job, the SpikeGrad run in another); logs in $BITSPIKE_RUNS/logs
 #   scripts/long-runs.sh save             $BITSPIKE_RUNS → snapshots/ (the state files only, see STATE below)
 #   scripts/long-runs.sh status           what each run has done
 #
@@ -23,6 +24,8 @@ SNAP="${BITSPIKE_SNAPSHOTS:-snapshots}"
 # build kept for the runs while the checkout is being rebuilt).
 read -r -a CLI <<< "${BITSPIKE_CLI:-node build/src/cli/main.js}"
 ALL_RUNS=(tiny-1993 tiny-1994 tiny-1995 snn-cifar10)
+# What `start` with no names starts: one job per core (each run uses one thread).
+DEFAULT_JOBS=(tiny-1993+tiny-1994+tiny-1995 snn-cifar10)
 
 # State worth carrying, relative to $RUNS. The frozen-feature caches (tens of MB, recomputed in
 # minutes from a finished base) and the decoded datasets are not.
@@ -121,7 +124,7 @@ case "${1:-}" in
       done
     done
     mkdir -p "$RUNS/logs"
-    for r in "${@:-${ALL_RUNS[@]}}"; do
+    for r in "${@:-${DEFAULT_JOBS[@]}}"; do
       run_name=$r
       nohup bash -c "$(declare -p RUNS CLI SNN_OUT SNN_ARGS); $(declare -f tiny snn_cifar10 run chain); chain $run_name" >> "$RUNS/logs/$r.log" 2>&1 &
       echo "started $r (pid $!), log $RUNS/logs/$r.log"
@@ -131,5 +134,5 @@ case "${1:-}" in
     for log in "$RUNS"/logs/*.log; do
       echo "== $(basename "$log" .log)"; grep -E "epoch [0-9]+/|top-1|Error|error" "$log" | tail -n 3 || true
     done ;;
-  *) sed -n '2,16p' "$0"; exit 2 ;;
+  *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 2 ;;
 esac
