@@ -16,6 +16,12 @@ function run(args: string[], env: Record<string, string>) {
   return spawnSync('bash', [script, ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
 }
 
+/** Runs fn in a fresh temporary folder, removed afterwards whatever happens. */
+function inTempDir(fn: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'bitspike-long-runs-'));
+  try { fn(dir); } finally { rmSync(dir, { recursive: true, force: true }); }
+}
+
 function write(base: string, files: Record<string, string>): void {
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(dirname(join(base, rel)), { recursive: true });
@@ -36,8 +42,7 @@ function listFiles(dir: string): string[] {
 }
 
 test('long-runs.sh: save keeps the state files only, restore gives back the same bytes', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bitspike-long-runs-'));
-  try {
+  inTempDir((dir) => {
     const runs = join(dir, 'runs'), snaps = join(dir, 'snapshots'), again = join(dir, 'elsewhere');
     const state = {
       'gbm/cache/base-abc.epoch.json': '{"epoch":3}',
@@ -71,14 +76,11 @@ test('long-runs.sh: save keeps the state files only, restore gives back the same
     rmSync(join(runs, 'gbm/cache/base-abc.epoch.json'));
     assert.equal(run(['save'], { BITSPIKE_RUNS: runs, BITSPIKE_SNAPSHOTS: snaps }).status, 0);
     assert.ok(!listFiles(snaps).includes('runs/gbm/cache/base-abc.epoch.json.gz'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('long-runs.sh: an unknown run or command is refused, naming what is known', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bitspike-long-runs-'));
-  try {
+  inTempDir((dir) => {
     const env = { BITSPIKE_RUNS: dir, BITSPIKE_SNAPSHOTS: join(dir, 'none'), BITSPIKE_CLI: 'false' };
     const started = run(['start', 'tiny-1993', 'tiny-1994+tiny-2001'], env);
     assert.equal(started.status, 2);
@@ -88,14 +90,11 @@ test('long-runs.sh: an unknown run or command is refused, naming what is known',
     assert.equal(bad.status, 2);
     assert.match(bad.stdout, /long-runs\.sh restore/);
     assert.match(run(['restore'], env).stdout, /no .* folder, nothing to restore/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('long-runs.sh: A+B runs A, then B, with the documented commands, in one background job', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bitspike-long-runs-'));
-  try {
+  inTempDir((dir) => {
     // `echo` as the CLI: each step prints the command it would run, into the job's log.
     const env = { BITSPIKE_RUNS: dir, BITSPIKE_SNAPSHOTS: join(dir, 'none'), BITSPIKE_CLI: 'echo CLI' };
     const started = run(['start', 'tiny-1994+snn-cifar10'], env);
@@ -113,7 +112,5 @@ test('long-runs.sh: A+B runs A, then B, with the documented commands, in one bac
     assert.match(lines[3], /^CLI spikegrad --dataset cifar10 .*--resume --event-eval 1000 /);
     // Finished tables leave markers, so a second start skips them.
     assert.ok(readdirSync(join(dir, 'gbm')).includes('tiny-inc20-o1994.done'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
