@@ -5,11 +5,12 @@
 # snapshots/ and committed with the session's work.
 #
 #   scripts/long-runs.sh restore          snapshots/ → $BITSPIKE_RUNS (a file already there and newer is kept)
-#   scripts/long-runs.sh start [RUN...]   start (or resume) runs in the background, each its own job; A+B
-#                                         runs A, then B, in one job (default: the three TinyImageNet orders
-#                                         in one job, the SpikeGrad run in another); logs in $BITSPIKE_RUNS/logs
+#   scripts/long-runs.sh start [JOB...]   start (or resume) jobs in the background; a job A+B runs A, then
+#                                         B, skipping a run that another job is running (default: the
+#                                         three TinyImageNet orders in one job; the SpikeGrad run, then the
+#                                         orders from the other end, in another); logs in $BITSPIKE_RUNS/logs
 #   scripts/long-runs.sh save             $BITSPIKE_RUNS → snapshots/ (the state files only, see STATE below)
-#   scripts/long-runs.sh status           what each run has done
+#   scripts/long-runs.sh status           which runs are running, and what each job has done
 #
 # Runs: tiny-1993, tiny-1994, tiny-1995 (docs/results/gbm.md: TinyImageNet B100, one class order each:
 # the base, then the Inc10 and Inc20 tables) and snn-cifar10 (docs/results/spikegrad.md).
@@ -24,8 +25,10 @@ SNAP="${BITSPIKE_SNAPSHOTS:-snapshots}"
 # build kept for the runs while the checkout is being rebuilt).
 read -r -a CLI <<< "${BITSPIKE_CLI:-node build/src/cli/main.js}"
 ALL_RUNS=(tiny-1993 tiny-1994 tiny-1995 snn-cifar10)
-# What `start` with no names starts: one job per core (each run uses one thread).
-DEFAULT_JOBS=(tiny-1993+tiny-1994+tiny-1995 snn-cifar10)
+# What `start` with no names starts: one job per core (each run uses one thread). The second core
+# turns to the TinyImageNet orders from the other end once the SpikeGrad run is done; the locks
+# (below) keep the two jobs off each other's runs.
+DEFAULT_JOBS=(tiny-1993+tiny-1994+tiny-1995 snn-cifar10+tiny-1995+tiny-1994+tiny-1993)
 
 # State worth carrying, relative to $RUNS. The frozen-feature caches (tens of MB, recomputed in
 # minutes from a finished base) and the decoded datasets are not.
@@ -76,12 +79,28 @@ chain() {
   for part in "${parts[@]}"; do run "$part" || return; done
 }
 
+# A run holds a lock (flock on $RUNS/locks/<run>.lock) while it runs, so two jobs never run the same
+# one at once: a job that comes to a run another job holds goes on to its next run. The processes a
+# run starts inherit the lock, so it is held until the last of them ends.
 run() {
+  local fd rc=0
   case "$1" in
-    tiny-1993|tiny-1994|tiny-1995) tiny "${1#tiny-}" ;;
-    snn-cifar10) snn_cifar10 ;;
+    tiny-1993|tiny-1994|tiny-1995|snn-cifar10) ;;
     *) echo "long-runs: unknown run '$1' (expected one of: ${ALL_RUNS[*]})" >&2; return 2 ;;
   esac
+  mkdir -p "$RUNS/locks"
+  exec {fd}>"$RUNS/locks/$1.lock"
+  if ! flock -n "$fd"; then
+    echo "long-runs: $1 is running in another job: skipped here"
+    exec {fd}>&-
+    return 0
+  fi
+  case "$1" in
+    tiny-*) tiny "${1#tiny-}" || rc=$? ;;
+    snn-cifar10) snn_cifar10 || rc=$? ;;
+  esac
+  exec {fd}>&-
+  return "$rc"
 }
 
 state_files() {
@@ -131,8 +150,12 @@ case "${1:-}" in
     done ;;
   status)
     shopt -s nullglob
+    for r in "${ALL_RUNS[@]}"; do
+      lock="$RUNS/locks/$r.lock"
+      if [ -f "$lock" ] && ! flock -n "$lock" true; then echo "running: $r"; fi
+    done
     for log in "$RUNS"/logs/*.log; do
-      echo "== $(basename "$log" .log)"; grep -E "epoch [0-9]+/|top-1|Error|error" "$log" | tail -n 3 || true
+      echo "== $(basename "$log" .log)"; grep -E "epoch [0-9]+/|top-1|Error|error|skipped" "$log" | tail -n 3 || true
     done ;;
   *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 2 ;;
 esac

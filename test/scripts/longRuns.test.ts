@@ -1,9 +1,10 @@
 // scripts/long-runs.sh, which carries the long runs' state from one machine to the next: `save`
 // keeps exactly the state files (gzip'd, in the layout of runs/), `restore` brings back the same
-// bytes and keeps a newer file that is already there, and bad use gets a clear error.
+// bytes and keeps a newer file that is already there, jobs run their runs in order and never one that
+// another job is running, and bad use gets a clear error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -39,6 +40,16 @@ function listFiles(dir: string): string[] {
   };
   walk(dir);
   return out.sort();
+}
+
+/** A background job's log once it holds `commands` lines of the CLI (`echo CLI`), or after 10 s. */
+function waitForLog(file: string, commands: number): string {
+  let text = '';
+  for (let i = 0; i < 100 && text.split('\n').filter((l) => l.startsWith('CLI ')).length < commands; i++) {
+    spawnSync('sleep', ['0.1']);
+    try { text = readFileSync(file, 'utf8'); } catch { /* not yet written */ }
+  }
+  return text;
 }
 
 test('long-runs.sh: save keeps the state files only, restore gives back the same bytes', () => {
@@ -99,12 +110,7 @@ test('long-runs.sh: A+B runs A, then B, with the documented commands, in one bac
     const env = { BITSPIKE_RUNS: dir, BITSPIKE_SNAPSHOTS: join(dir, 'none'), BITSPIKE_CLI: 'echo CLI' };
     const started = run(['start', 'tiny-1994+snn-cifar10'], env);
     assert.equal(started.status, 0, started.stderr);
-    const logFile = join(dir, 'logs', 'tiny-1994+snn-cifar10.log');
-    let lines: string[] = [];
-    for (let i = 0; i < 100 && lines.length < 4; i++) {
-      spawnSync('sleep', ['0.1']);
-      try { lines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.startsWith('CLI ')); } catch { /* not yet written */ }
-    }
+    const lines = waitForLog(join(dir, 'logs', 'tiny-1994+snn-cifar10.log'), 4).split('\n').filter((l) => l.startsWith('CLI '));
     assert.equal(lines.length, 4, lines.join('\n'));
     assert.match(lines[0], /^CLI gbm-study --config configs\/gbm-tinyimagenet-b100-inc10\.json --set data\.classOrder\.numpySeed=1994 .*--resume --out .*tiny-inc10-o1994\.json$/);
     assert.match(lines[1], /^CLI gbm-study --config configs\/gbm-tinyimagenet-b100-inc20\.json --set data\.classOrder\.numpySeed=1994 .*--resume --out .*tiny-inc20-o1994\.json$/);
@@ -112,5 +118,31 @@ test('long-runs.sh: A+B runs A, then B, with the documented commands, in one bac
     assert.match(lines[3], /^CLI spikegrad --dataset cifar10 .*--resume --event-eval 1000 /);
     // Finished tables leave markers, so a second start skips them.
     assert.ok(readdirSync(join(dir, 'gbm')).includes('tiny-inc20-o1994.done'));
+  });
+});
+
+test('long-runs.sh: a run another job holds is skipped, and status names it as running', () => {
+  inTempDir((dir) => {
+    const env = { BITSPIKE_RUNS: dir, BITSPIKE_SNAPSHOTS: join(dir, 'none'), BITSPIKE_CLI: 'echo CLI' };
+    // Another job running tiny-1993: a process holding its lock.
+    mkdirSync(join(dir, 'locks'));
+    // (In its own process group, so that killing the group ends flock and its child, which shares the lock.)
+    const holder = spawn('flock', [join(dir, 'locks', 'tiny-1993.lock'), 'sleep', '60'], { stdio: 'ignore', detached: true });
+    try {
+      for (let i = 0; i < 50 && !run(['status'], env).stdout.includes('running: tiny-1993'); i++) spawnSync('sleep', ['0.1']);
+      assert.match(run(['status'], env).stdout, /^running: tiny-1993$/m);
+      const started = run(['start', 'tiny-1993+tiny-1994'], env);
+      assert.equal(started.status, 0, started.stderr);
+      const log = waitForLog(join(dir, 'logs', 'tiny-1993+tiny-1994.log'), 2);
+      assert.match(log, /long-runs: tiny-1993 is running in another job: skipped here/);
+      const commands = log.split('\n').filter((l) => l.startsWith('CLI '));
+      assert.equal(commands.length, 2, log);
+      for (const c of commands) assert.match(c, /numpySeed=1994 /);
+    } finally {
+      process.kill(-holder.pid!);
+    }
+    // Once the holder is gone the lock is free again, and finished runs hold none.
+    for (let i = 0; i < 50 && run(['status'], env).stdout.includes('running:'); i++) spawnSync('sleep', ['0.1']);
+    assert.doesNotMatch(run(['status'], env).stdout, /running:/);
   });
 });
