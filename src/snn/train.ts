@@ -242,14 +242,18 @@ export function evaluate(net: SpikeGradNetwork, data: Batchable, batchSize = 256
   const f = fans ?? networkFans(net);
   let correct = 0, loss = 0;
   const arrays = new ReusedStepArrays();
-  for (let start = 0; start < data.n; start += batchSize) {
-    const n = Math.min(batchSize, data.n - start);
-    const fwd = fastForward(net, data.x.subarray(start * size, (start + n) * size), n, arrays);
-    addCounters(counters, fastPathCounters(net, f, fwd, null, inputTicks));
-    const labels = data.labels.subarray(start, start + n);
-    const pred = predict(fwd.logits, n);
-    for (let b = 0; b < n; b++) if (pred[b] === labels[b]) correct++;
-    loss += meanCrossEntropy(fwd.logits, labels, n, net.config.temperature) * n;
+  try {
+    for (let start = 0; start < data.n; start += batchSize) {
+      const n = Math.min(batchSize, data.n - start);
+      const fwd = fastForward(net, data.x.subarray(start * size, (start + n) * size), n, arrays);
+      addCounters(counters, fastPathCounters(net, f, fwd, null, inputTicks));
+      const labels = data.labels.subarray(start, start + n);
+      const pred = predict(fwd.logits, n);
+      for (let b = 0; b < n; b++) if (pred[b] === labels[b]) correct++;
+      loss += meanCrossEntropy(fwd.logits, labels, n, net.config.temperature) * n;
+    }
+  } finally {
+    arrays.release();
   }
   return { accuracy: correct / data.n, loss: loss / data.n, counters };
 }

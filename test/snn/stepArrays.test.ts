@@ -1,11 +1,15 @@
 // The fast path with reused arrays (ReusedStepArrays, as the trainer and evaluate use it) gives
 // exactly what fresh arrays give, whatever the previous call left in them: a larger batch before a
 // smaller one (prefix views), then a larger one again (grown arrays), on random conv and dense
-// networks under both gate rules.
+// networks under both gate rules; and arrays large enough to be resident in the kernels' memory
+// (read and written in place) give the same values too, on one and two threads.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fastBackward, fastForward, type FastBackward, type FastForward } from '../../src/snn/fastPath.js';
 import { ReusedStepArrays } from '../../src/snn/stepArrays.js';
+import { SpikeGradNetwork, parseArchitecture } from '../../src/snn/network.js';
+import { getKernels, setThreads } from '../../src/engine/kernels/index.js';
+import { Rng } from '../../src/engine/random.js';
 import { randomCase } from './helpers.js';
 
 function snapshot(f: FastForward, b: FastBackward): unknown {
@@ -51,4 +55,35 @@ test('reused step arrays: one array per role, handed back on the next call', () 
   assert.notEqual(arrays.f32('counts 1', 8), a, 'another role gets its own array');
   assert.equal(arrays.f32('counts 0', 16).length, 16, 'a longer request grows the array');
   assert.ok(arrays.i32('counts 0', 4) instanceof Int32Array, 'element types are separate roles');
+});
+
+test('reused step arrays: resident in kernel memory when large, with the values of fresh arrays, on 1 and 2 threads', async () => {
+  const rng = new Rng(5);
+  const net = SpikeGradNetwork.create([3, 16, 16], parseArchitecture('8C3p1-P2-16C3p1-P2-10'), { gain: 8, errorScale: 64 }, rng.split());
+  const n = 8, size = net.inputSize;
+  const x = Float32Array.from({ length: n * size }, () => rng.int(5) / 4);
+  const labels = Int32Array.from({ length: n }, () => rng.int(10));
+  const arrays = new ReusedStepArrays();
+  try {
+    for (const threads of [1, 2, 1]) {
+      await setThreads(threads);
+      const resident = getKernels().resident;
+      // A full batch, a partial one (ordinary arrays), a full one again; then the same after release().
+      for (const m of [n, 3, n, -1, n]) {
+        if (m < 0) { arrays.release(); continue; }
+        const xs = x.subarray(0, m * size), ys = labels.subarray(0, m);
+        const fresh = fastForward(net, xs, m);
+        const reused = fastForward(net, xs, m, arrays);
+        const backward = fastBackward(net, reused, ys, arrays);
+        if (resident && m === n) {
+          assert.ok(resident.owns(reused.counts[0]), `conv1 counts (${reused.counts[0].length} floats) are resident on ${threads} thread(s)`);
+          assert.ok(resident.owns(backward.errors[0]!), 'so are its error counts');
+        }
+        assert.deepEqual(snapshot(reused, backward), snapshot(fresh, fastBackward(net, fresh, ys)), `${threads} thread(s), batch ${m}`);
+      }
+    }
+  } finally {
+    arrays.release();
+    await setThreads(1);
+  }
 });
