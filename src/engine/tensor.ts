@@ -2,7 +2,7 @@
 // the reverse-mode autodiff graph. Each op that sees an input requiring a gradient records a node
 // {inputs, backward}; `backward()` walks the nodes in reverse topological order (the tape) and frees
 // them afterwards so intermediate activations can be collected.
-import { isShared, recycleGrad } from './buffer-pool.js';
+import { isShared, leafGradCopy, recycleGrad } from './buffer-pool.js';
 import { elementwiseKernels } from './kernels/index.js';
 import { checkFinite, nanCheckEnabled } from './debug.js';
 import type { Rng } from './random.js';
@@ -265,7 +265,8 @@ function runBackward(root: Tensor, gradOutput?: Float32Array): void {
       if (prev) accumulate(prev, gx);
       else {
         if (gx === g && !gTaken && !node.opaque && x.node) { own = g; gTaken = true; }
-        else own = gx === g || stored.has(gx) || !x.node ? gx.slice() : gx;
+        else if (!x.node) own = leafGradCopy(x, gx);
+        else own = gx === g || stored.has(gx) ? gx.slice() : gx;
         stored.add(own);
         grads.set(x, own);
       }

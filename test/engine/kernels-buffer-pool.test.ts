@@ -67,3 +67,38 @@ test('pass-through and reused gradients stay correct with recycling (add, reshap
     x.grad = null;
   }
 });
+
+test("zeroGrad hands a parameter's gradient array back to its next backward; other arrays are never reused", () => {
+  const rng = new Rng(6);
+  const w = E.randn([64, 300], rng), v = E.randn([64, 300], rng);
+  w.requiresGrad = true; v.requiresGrad = true;
+  const x = E.randn([5, 64], rng);
+  const opt = new E.SGD([w, v], { lr: 0.1 });
+  const loss = () => E.sum(E.mul(E.matmul(x, w), E.matmul(x, v)));
+  const fresh = (): Float32Array[] => {
+    // The gradients as a first backward (fresh arrays) computes them, for the values now.
+    const w2 = new E.Tensor(w.f32.slice(), w.shape, true), v2 = new E.Tensor(v.f32.slice(), v.shape, true);
+    E.sum(E.mul(E.matmul(x, w2), E.matmul(x, v2))).backward();
+    return [w2.grad!.f32, v2.grad!.f32];
+  };
+  loss().backward();
+  const [gw, gv] = [w.grad!.f32, v.grad!.f32];
+  opt.step();
+  opt.zeroGrad();
+  assert.equal(w.grad, null);
+  loss().backward();
+  assert.equal(w.grad!.f32, gw, "w's next gradient reuses w's array");
+  assert.equal(v.grad!.f32, gv, "and v's its own");
+  assert.deepEqual([w.grad!.f32, v.grad!.f32], fresh(), 'with the values a fresh array gets');
+  // A gradient that user code set is not the tape's: zeroGrad does not hand it on.
+  const mine = new Float32Array(w.size);
+  w.grad = new E.Tensor(mine, w.shape);
+  opt.zeroGrad();
+  loss().backward();
+  assert.notEqual(w.grad!.f32, mine, "a user's own array is never written by the tape");
+  assert.ok(mine.every((a) => a === 0));
+  // Without zeroGrad, a second backward accumulates into .grad (as before).
+  const once = w.grad!.f32.slice();
+  loss().backward();
+  assert.deepEqual(w.grad!.f32, once.map((a) => Math.fround(a + a)));
+});

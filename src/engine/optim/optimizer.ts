@@ -1,6 +1,7 @@
 // Optimizers update parameters in place from their .grad. Every optimizer's state (hyper-parameters,
 // step count, per-parameter slots) is a plain JSON object so a learner snapshot can restore it
 // exactly and training continues bit-identically.
+import { spareLeafGrad } from '../buffer-pool.js';
 import { base64ToF32, f32ToBase64 } from '../serialize.js';
 import type { Tensor } from '../tensor.js';
 
@@ -44,8 +45,16 @@ export abstract class Optimizer {
     });
   }
 
+  /**
+   * Clears every parameter's .grad. The arrays the tape made for them are reused by the next
+   * backward (no fresh allocation per step), so a gradient wanted after zeroGrad must be copied
+   * before it (`p.grad.f32.slice()`).
+   */
   zeroGrad(): void {
-    for (const p of this.params) p.grad = null;
+    for (const p of this.params) {
+      if (p.grad) spareLeafGrad(p, p.grad.f32);
+      p.grad = null;
+    }
   }
 
   state(): OptimizerState {
