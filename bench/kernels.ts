@@ -132,11 +132,14 @@ export async function runKernelBench(ctx: BenchContext): Promise<void> {
         const R = (a: Float32Array): Float32Array => { const r = k.resident!.take(a.length)!; r.set(a); return r; };
         const [rx, ry, rdy, rdx, rdw] = [R(x), R(y), R(dy), R(dx), R(dw)];
         const [rxb, ryb, rdyb, rdxb] = [R(xb), R(yb), R(dyb), R(dxb)];
+        const [rx1, ry1, rdy1] = [R(x1), R(y1), R(dy1)];
         return [
           ['conv2d fwd+bias 64x32x13x13 -> 64@3x3', () => k.conv2d(g, rx, w, ry, b)],
           ['conv2d bwd-input 64x32x13x13 -> 64@3x3', () => k.conv2dBackwardInput(g, rdy, w, rdx)],
           ['conv2d bwd-filter 64x32x13x13 -> 64@3x3', () => k.conv2dBackwardFilter(g, rx, rdy, rdw)],
           ['conv2d bwd dx+dw+db 64x32x13x13 -> 64@3x3', () => k.conv2dBackward(g, rx, w, rdy, rdx, rdw, db)],
+          ['conv2d fwd+bias 64x1x28x28 -> 32@3x3', () => k.conv2d(g1, rx1, w1, ry1, b1)],
+          ['conv2d bwd dw+db 64x1x28x28 -> 32@3x3', () => k.conv2dBackward(g1, rx1, w1, rdy1, null, dw1, db1)],
           ['batchNorm fwd+bwd 64x16x32x32 (train)', () => {
             k.batchNormForward(bn, bc, bp, rxb, gam, bet, 1e-5, true, mean, vari, inv, ryb);
             k.batchNormBackward(bn, bc, bp, rxb, rdyb, mean, inv, gam, true, rdxb, dg, dbb);
