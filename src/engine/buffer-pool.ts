@@ -125,8 +125,9 @@ export function recycleGrad(a: Float32Array): void {
 // Leaf gradients. A leaf's .grad outlives the tape, so runBackward gives it its own JS array, not a
 // pooled or resident one. An optimizer's zeroGrad hands that array back here (spareLeafGrad), and
 // the next backward copies the leaf's new gradient into it instead of allocating a fresh one: a
-// ResNet-18's 11 MB of fresh gradient arrays per step cost about 5 % of the step in page faults,
-// zeroing and GC. Only arrays made here come back (never a user's own .grad), each to its own leaf.
+// ResNet-18 w32's 11 MB of fresh gradient arrays cost 7 % of a 2-thread training step (page faults,
+// zeroing, GC; docs/results/engine.md round 5). Only arrays made here come back (never a user's own
+// .grad), each to its own leaf.
 const leafGradArrays = new WeakSet<Float32Array>();
 const spareLeafGrads = new WeakMap<object, Float32Array>();
 
