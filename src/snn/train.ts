@@ -2,7 +2,7 @@
 // and error counts with the engine kernels, turns Σ E ⊗ c into a gradient (rescaled by Θ_bp/S and
 // averaged over the batch, so the learning rate means what it means for an ANN: η = λ·Θ_bp/S, §7),
 // and lets an engine optimizer apply it. Weights are frozen within a minibatch, as in the event model.
-import { Adam } from '../engine/optim/adam.js';
+import { Adam, AdamW } from '../engine/optim/adam.js';
 import type { Optimizer, OptimizerState } from '../engine/optim/optimizer.js';
 import { CosineLr, StepLr, type LrSchedule, type ScheduleState } from '../engine/optim/schedule.js';
 import { SGD } from '../engine/optim/sgd.js';
@@ -44,6 +44,12 @@ export interface TrainConfig {
    * full-size steps then silence its upper layers within about 20 steps (docs/results/spikegrad.md).
    */
   readonly warmupSteps?: number;
+  /**
+   * Weight decay of the float optimizer; default 0. Adam becomes AdamW (decoupled: W ← W·(1 − lr·wd)
+   * every step, beside the Adam step); SGD adds wd·W to the gradient. A brake on weights that grow
+   * without bound where the count gradient is sparse (docs/results/spikegrad.md, CIFAR-10).
+   */
+  readonly weightDecay?: number;
 }
 
 export const DEFAULT_TRAIN: TrainConfig = Object.freeze({ optimizer: 'adam', lr: 1e-3, momentum: 0.9, batchSize: 64, epochs: 10, schedule: 'cosine', inputTicks: 8 });
@@ -133,15 +139,19 @@ export class SpikeGradTrainer {
     const warmup = config.warmupSteps ?? 0;
     if (!Number.isInteger(warmup) || warmup < 0) throw new RangeError(`SpikeGradTrainer: warmupSteps must be an integer ≥ 0, got ${warmup}`);
     if (warmup > 0 && update === 'accumulate') throw new RangeError('SpikeGradTrainer: warmupSteps applies to the float optimizer only, not to the accumulate update');
+    const wd = config.weightDecay ?? 0;
+    if (!(wd >= 0) || !Number.isFinite(wd)) throw new RangeError(`SpikeGradTrainer: weightDecay must be a number ≥ 0, got ${wd}`);
+    if (wd > 0 && update === 'accumulate') throw new RangeError('SpikeGradTrainer: weightDecay applies to the float optimizer only, not to the accumulate update');
     if (update === 'accumulate') {
       this.optimizer = null;
       this.schedule = null;
       this.accumulator = new AccumulateUpdater(net, config.accumulate);
     } else {
       this.accumulator = null;
+      const weightDecay = config.weightDecay ?? 0;
       const optimizer = config.optimizer === 'sgd'
-        ? new SGD(net.weights, { lr: config.lr, momentum: config.momentum })
-        : new Adam(net.weights, { lr: config.lr });
+        ? new SGD(net.weights, { lr: config.lr, momentum: config.momentum, weightDecay })
+        : weightDecay > 0 ? new AdamW(net.weights, { lr: config.lr, weightDecay }) : new Adam(net.weights, { lr: config.lr });
       this.optimizer = optimizer;
       this.schedule = config.schedule === 'cosine' ? new CosineLr(optimizer, config.epochs)
         : config.schedule === 'step' ? new StepLr(optimizer, stepSize(config.epochs), 0.1) : null;

@@ -35,6 +35,9 @@ test('spikegrad CLI: results, atomic checkpoint, determinism, resume, flag error
   await assert.rejects(run([...ARGS, '--out', a, '--warmup-steps', '-3']), /--warmup-steps must be an integer ≥ 0, got -3/);
   await assert.rejects(run([...ARGS, '--out', a, '--log-every', '2.5']), /--log-every must be an integer ≥ 0 \(steps\), got 2.5/);
   await assert.rejects(run([...ARGS, '--out', a, '--warmup-steps', '10', '--update', 'accumulate']), /--warmup-steps applies to --update adam only/);
+  await assert.rejects(run([...ARGS, '--out', a, '--resume', '--weight-decay', '0.05']), /written with different arguments/);
+  await assert.rejects(run([...ARGS, '--out', a, '--weight-decay', '-0.1']), /--weight-decay must be a number ≥ 0, got -0.1/);
+  await assert.rejects(run([...ARGS, '--out', a, '--weight-decay', '0.05', '--update', 'accumulate']), /--weight-decay applies to --update adam only/);
   // --log-every 4: 256 images in batches of 16 are 16 steps, so 4 window lines (JSON events here).
   const written: string[] = [];
   const write = process.stderr.write.bind(process.stderr);

@@ -1,11 +1,11 @@
 // SpikeGradTrainer's learning-rate warm-up: the k-th optimizer step uses k/W of the scheduled rate,
 // the schedule's rate is left as it was, a restored trainer continues the ramp, and bad settings
-// get clear errors.
+// get clear errors. Its weight decay: AdamW's decoupled shrink or SGD's L2 term, exactly.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../src/engine/random.js';
 import { parseArchitecture, SpikeGradNetwork } from '../../src/snn/network.js';
-import { DEFAULT_TRAIN, SpikeGradTrainer, type TrainConfig } from '../../src/snn/train.js';
+import { DEFAULT_TRAIN, optimizeFromCounts, SpikeGradTrainer, type TrainConfig } from '../../src/snn/train.js';
 
 function setup(seed: number) {
   const net = SpikeGradNetwork.create([1, 4, 4], parseArchitecture('12-3'), { gain: 8, errorScale: 64 }, new Rng(seed));
@@ -50,4 +50,20 @@ test('warm-up: step k runs at k/W of the scheduled rate, resumes mid-ramp, and r
   assert.throws(() => new SpikeGradTrainer(net.clone(), { ...cfg, warmupSteps: -1 }, 1), /warmupSteps must be an integer ≥ 0, got -1/);
   assert.throws(() => new SpikeGradTrainer(net.clone(), { ...cfg, warmupSteps: 2.5 }, 1), /warmupSteps must be an integer ≥ 0, got 2.5/);
   assert.throws(() => new SpikeGradTrainer(net.clone(), { ...cfg, update: 'accumulate' }, 1), /warmupSteps applies to the float optimizer only/);
+});
+
+test('weight decay: Adam becomes AdamW (W·(1 − lr·wd) on a zero gradient), SGD adds wd·W; 0 keeps plain Adam', () => {
+  const { net } = setup(4);
+  const zero = net.weights.map((w) => new Float32Array(w.size));
+  const lr = 0.01, wd = 0.5;
+  const adamw = new SpikeGradTrainer(net.clone(), { ...DEFAULT_TRAIN, lr, schedule: 'none', weightDecay: wd }, 1);
+  assert.equal(adamw.optimizer?.type, 'adamw');
+  optimizeFromCounts(adamw.net, adamw.optimizer!, zero, 8);
+  adamw.net.weights.forEach((w, i) => assert.deepEqual(Array.from(w.f32), Array.from(net.weights[i].f32, (v) => Math.fround(v * (1 - lr * wd))), `AdamW weights ${i}`));
+  const sgd = new SpikeGradTrainer(net.clone(), { ...DEFAULT_TRAIN, optimizer: 'sgd', lr, schedule: 'none', weightDecay: wd }, 1);
+  optimizeFromCounts(sgd.net, sgd.optimizer!, zero, 8);
+  sgd.net.weights.forEach((w, i) => assert.deepEqual(Array.from(w.f32), Array.from(net.weights[i].f32, (v) => Math.fround(v - lr * Math.fround(wd * v))), `SGD weights ${i}`));
+  assert.equal(new SpikeGradTrainer(net.clone(), DEFAULT_TRAIN, 1).optimizer?.type, 'adam', 'no decay: plain Adam, as before');
+  assert.throws(() => new SpikeGradTrainer(net.clone(), { ...DEFAULT_TRAIN, weightDecay: -1 }, 1), /weightDecay must be a number ≥ 0, got -1/);
+  assert.throws(() => new SpikeGradTrainer(net.clone(), { ...DEFAULT_TRAIN, weightDecay: 0.1, update: 'accumulate' }, 1), /weightDecay applies to the float optimizer only/);
 });

@@ -49,6 +49,7 @@ const FLAGS: FlagSpecs = {
   batch: { kind: 'number', help: 'minibatch size', default: DEFAULT_TRAIN.batchSize },
   schedule: { kind: 'string', help: "'cosine', 'step' or 'none'", default: DEFAULT_TRAIN.schedule },
   'warmup-steps': { kind: 'number', help: 'linear learning-rate warm-up over the first N optimizer steps (float optimizer only)', default: 0 },
+  'weight-decay': { kind: 'number', help: 'weight decay of the float optimizer: adam becomes AdamW (decoupled, W ← W·(1 − lr·wd) per step), sgd adds wd·W to the gradient', default: 0 },
   augment: { kind: 'string', help: "training-image augmentation: 'none', 'shift2' (random ±2-pixel shifts) or 'crop4-flip' (random crop of a 4-pixel padded image + horizontal flip)", default: 'none' },
   'log-every': { kind: 'number', help: 'every N training steps, log the window\'s loss, accuracy, largest |logit|, mean logit, output error sum and mean count per layer (0: off)', default: 0 },
   validation: { kind: 'number', help: 'images held out from the end of the training set for validation', default: 10000 },
@@ -144,6 +145,9 @@ export async function run(argv: string[]): Promise<number> {
   const warmupSteps = flags['warmup-steps'] as number;
   if (!Number.isInteger(warmupSteps) || warmupSteps < 0) throw new UsageError('spikegrad', `--warmup-steps must be an integer ≥ 0, got ${warmupSteps}`);
   if (warmupSteps > 0 && accumulate) throw new UsageError('spikegrad', '--warmup-steps applies to --update adam only (the accumulate update has no learning rate to ramp)');
+  const weightDecay = flags['weight-decay'] as number;
+  if (!(weightDecay >= 0) || !Number.isFinite(weightDecay)) throw new UsageError('spikegrad', `--weight-decay must be a number ≥ 0, got ${weightDecay}`);
+  if (weightDecay > 0 && accumulate) throw new UsageError('spikegrad', '--weight-decay applies to --update adam only (the accumulate update has no float optimizer)');
   const trainConfig: TrainConfig = {
     optimizer: oneOf('optimizer', flags.optimizer, ['adam', 'sgd'] as const), lr: flags.lr as number, momentum: DEFAULT_TRAIN.momentum,
     batchSize: batch, epochs, schedule: oneOf('schedule', flags.schedule, ['cosine', 'step', 'none'] as const), inputTicks,
@@ -151,6 +155,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(accumulate ? { update: 'accumulate' as const, accumulate } : {}),
     ...(augment !== 'none' ? { augment } : {}),
     ...(warmupSteps > 0 ? { warmupSteps } : {}),
+    ...(weightDecay > 0 ? { weightDecay } : {}),
   };
   const arch = (flags.arch as string | undefined) ?? DEFAULT_ARCH[dataset];
   const specs = (() => { try { return parseArchitecture(arch); } catch (e) { throw new UsageError('spikegrad', `--arch: ${(e as Error).message}`); } })();
@@ -206,7 +211,7 @@ export async function run(argv: string[]): Promise<number> {
   const fans = networkFans(net);
   const updateText = accumulate
     ? `accumulate-only update (${accumulate.weightBits}-bit weights, F=${accumulate.fracBits}, shift ${accumulate.shift})`
-    : `${trainConfig.optimizer} lr ${trainConfig.lr}${warmupSteps > 0 ? ` (warm-up ${warmupSteps} steps)` : ''}`;
+    : `${trainConfig.optimizer}${weightDecay > 0 ? ` (weight decay ${weightDecay})` : ''} lr ${trainConfig.lr}${warmupSteps > 0 ? ` (warm-up ${warmupSteps} steps)` : ''}`;
   log(`spikegrad: ${arch}, G=${net.config.gain}, S=${net.config.errorScale}${net.config.temperature !== 1 ? `, τ=${net.config.temperature}` : ''}${net.config.outputErrors !== 'independent' ? `, ${net.config.outputErrors} output errors` : ''}, Θff=${net.config.thetaFf}, Θbp=${net.config.thetaBp}, ${updateText}, batch ${batch}${augment !== 'none' ? `, augment ${augment}` : ''}, ${threads} thread(s)`);
 
   bar.setTotal(Math.max(0, epochs - trainer.epoch) * train.n);
