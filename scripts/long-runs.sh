@@ -13,8 +13,8 @@
 #   scripts/long-runs.sh status           which runs are running, and what each job has done
 #
 # Runs: tiny-1993, tiny-1994, tiny-1995 (docs/results/gbm.md: TinyImageNet B100, one class order each:
-# the base, then the Inc10 and Inc20 tables), snn-cifar10 and snn-cifar10-w64 (docs/results/spikegrad.md;
-# the second is not in the default jobs).
+# the base, then the Inc10 and Inc20 tables), snn-cifar10 (finished) and snn-cifar10-wd
+# (docs/results/spikegrad.md).
 # Environment: BITSPIKE_DATA (holds tiny-imagenet-200/ and cifar10/), BITSPIKE_RUNS (default runs,
 # relative to the repository), BITSPIKE_SNAPSHOTS (default snapshots), BITSPIKE_CACHE (decoded
 # datasets; rebuilt when missing), BITSPIKE_CLI.
@@ -25,11 +25,11 @@ SNAP="${BITSPIKE_SNAPSHOTS:-snapshots}"
 # The CLI to run: this checkout's build by default; BITSPIKE_CLI names another (say, a copy of the
 # build kept for the runs while the checkout is being rebuilt).
 read -r -a CLI <<< "${BITSPIKE_CLI:-node build/src/cli/main.js}"
-ALL_RUNS=(tiny-1993 tiny-1994 tiny-1995 snn-cifar10 snn-cifar10-w64)
+ALL_RUNS=(tiny-1993 tiny-1994 tiny-1995 snn-cifar10 snn-cifar10-wd)
 # What `start` with no names starts: one job per core (each run uses one thread). The second core
-# turns to the TinyImageNet orders from the other end once the SpikeGrad run is done; the locks
+# turns to the TinyImageNet orders from the other end once its SpikeGrad run is done; the locks
 # (below) keep the two jobs off each other's runs.
-DEFAULT_JOBS=(tiny-1993+tiny-1994+tiny-1995 snn-cifar10+tiny-1995+tiny-1994+tiny-1993)
+DEFAULT_JOBS=(tiny-1993+tiny-1994+tiny-1995 snn-cifar10-wd+tiny-1995+tiny-1994+tiny-1993)
 
 # State worth carrying, relative to $RUNS. The frozen-feature caches (tens of MB, recomputed in
 # minutes from a finished base) and the decoded datasets are not.
@@ -39,12 +39,12 @@ STATE=(
   'spikegrad/*/checkpoint.json' 'spikegrad/*/best-network.json' 'spikegrad/*/results.json' 'spikegrad/*/*.done'
 )
 
-# SpikeGrad on CIFAR-10 (docs/results/spikegrad.md): the 6-conv network at width 32, and the same
-# network at width 64 (about 4× the multiply-adds), the next try should width 32 stay under 85 %.
-SNN_ARGS=(spikegrad --dataset cifar10 --augment crop4-flip --error-scale 256 --gain 32 --temperature 4
-  --output-errors zero-sum --lr 0.001 --schedule cosine --epochs 60 --seed 1 --threads 1)
-SNN_ARCH_W32=32C3p1-32C3p1-P2-64C3p1-64C3p1-P2-128C3p1-128C3p1-P2-256-10
-SNN_ARCH_W64=64C3p1-64C3p1-P2-128C3p1-128C3p1-P2-256C3p1-256C3p1-P2-512-10
+# SpikeGrad on CIFAR-10 (docs/results/spikegrad.md), the 6-conv network of width 32: snn-cifar10 is
+# the finished 60-epoch run (79.14 % test, below the 85 % target; its upper layers' activity ran
+# away), snn-cifar10-wd the same run with AdamW's decoupled weight decay 0.05 against that runaway.
+SNN_ARGS=(spikegrad --dataset cifar10 --arch 32C3p1-32C3p1-P2-64C3p1-64C3p1-P2-128C3p1-128C3p1-P2-256-10
+  --augment crop4-flip --error-scale 256 --gain 32 --temperature 4 --output-errors zero-sum
+  --lr 0.001 --schedule cosine --epochs 60 --seed 1 --threads 1)
 
 # One class order of the TinyImageNet study: the Inc10 table trains the base first (30 epochs,
 # resumable per epoch, cached by its config hash), and the Inc20 table reuses it. Each table resumes
@@ -60,18 +60,18 @@ tiny() {
   done
 }
 
-# SpikeGrad on CIFAR-10, network $2 into $RUNS/$1: 60 epochs (checkpoint per epoch), then the
-# event-driven check of 1,000 test images. A step that fails (or is stopped) ends the run here: the
-# next start resumes it.
+# SpikeGrad on CIFAR-10 into $RUNS/$1, with the extra arguments after $2: 60 epochs (checkpoint per
+# epoch), then an event-driven check of $2 test images (none: 0). A step that fails (or is stopped)
+# ends the run here: the next start resumes it.
 snn_cifar10() {
-  local out="$RUNS/$1" args=("${SNN_ARGS[@]}" --arch "$2") resume=()
+  local out="$RUNS/$1" events=$2 args=("${SNN_ARGS[@]}" "${@:3}") resume=()
   mkdir -p "$out"
   [ -f "$out/checkpoint.json" ] && resume=(--resume)
   if [ ! -f "$out/results.json" ]; then
     "${CLI[@]}" "${args[@]}" "${resume[@]}" --event-eval 0 --event-examples 0 --out "$out" || return
   fi
-  if [ ! -f "$out/event-eval.done" ]; then
-    "${CLI[@]}" "${args[@]}" --resume --event-eval 1000 --out "$out" || return
+  if [ "$events" -gt 0 ] && [ ! -f "$out/event-eval.done" ]; then
+    "${CLI[@]}" "${args[@]}" --resume --event-eval "$events" --out "$out" || return
     touch "$out/event-eval.done"
   fi
 }
@@ -89,7 +89,7 @@ chain() {
 run() {
   local fd rc=0
   case "$1" in
-    tiny-1993|tiny-1994|tiny-1995|snn-cifar10|snn-cifar10-w64) ;;
+    tiny-1993|tiny-1994|tiny-1995|snn-cifar10|snn-cifar10-wd) ;;
     *) echo "long-runs: unknown run '$1' (expected one of: ${ALL_RUNS[*]})" >&2; return 2 ;;
   esac
   mkdir -p "$RUNS/locks"
@@ -101,8 +101,10 @@ run() {
   fi
   case "$1" in
     tiny-*) tiny "${1#tiny-}" || rc=$? ;;
-    snn-cifar10) snn_cifar10 spikegrad/cifar10-zs-G32-tau4-lr1e-3-60 "$SNN_ARCH_W32" || rc=$? ;;
-    snn-cifar10-w64) snn_cifar10 spikegrad/cifar10-w64-zs-G32-tau4-lr1e-3-60 "$SNN_ARCH_W64" || rc=$? ;;
+    # Its final network fires 39× more in its dense layer than at epoch 35, so 1,000 images
+    # event-driven would take hours of CPU; that check is left for a network that reaches 85 %.
+    snn-cifar10) snn_cifar10 spikegrad/cifar10-zs-G32-tau4-lr1e-3-60 0 || rc=$? ;;
+    snn-cifar10-wd) snn_cifar10 spikegrad/cifar10-zs-G32-tau4-lr1e-3-60-wd0.05 1000 --weight-decay 0.05 || rc=$? ;;
   esac
   exec {fd}>&-
   return "$rc"
@@ -150,7 +152,7 @@ case "${1:-}" in
     mkdir -p "$RUNS/logs"
     for r in "${@:-${DEFAULT_JOBS[@]}}"; do
       run_name=$r
-      nohup bash -c "$(declare -p RUNS CLI SNN_ARGS SNN_ARCH_W32 SNN_ARCH_W64); $(declare -f tiny snn_cifar10 run chain); chain $run_name" >> "$RUNS/logs/$r.log" 2>&1 &
+      nohup bash -c "$(declare -p RUNS CLI SNN_ARGS); $(declare -f tiny snn_cifar10 run chain); chain $run_name" >> "$RUNS/logs/$r.log" 2>&1 &
       echo "started $r (pid $!), log $RUNS/logs/$r.log"
     done ;;
   status)
