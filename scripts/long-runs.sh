@@ -88,10 +88,9 @@ chain() {
 # run starts inherit the lock, so it is held until the last of them ends.
 run() {
   local fd rc=0
-  case "$1" in
-    tiny-1993|tiny-1994|tiny-1995|snn-cifar10|snn-cifar10-wd) ;;
-    *) echo "long-runs: unknown run '$1' (expected one of: ${ALL_RUNS[*]})" >&2; return 2 ;;
-  esac
+  if [[ " ${ALL_RUNS[*]} " != *" $1 "* ]]; then
+    echo "long-runs: unknown run '$1' (expected one of: ${ALL_RUNS[*]})" >&2; return 2
+  fi
   mkdir -p "$RUNS/locks"
   exec {fd}>"$RUNS/locks/$1.lock"
   if ! flock -n "$fd"; then
@@ -152,7 +151,7 @@ case "${1:-}" in
     mkdir -p "$RUNS/logs"
     for r in "${@:-${DEFAULT_JOBS[@]}}"; do
       run_name=$r
-      nohup bash -c "$(declare -p RUNS CLI SNN_ARGS); $(declare -f tiny snn_cifar10 run chain); chain $run_name" >> "$RUNS/logs/$r.log" 2>&1 &
+      nohup bash -c "$(declare -p RUNS CLI SNN_ARGS ALL_RUNS); $(declare -f tiny snn_cifar10 run chain); chain $run_name" >> "$RUNS/logs/$r.log" 2>&1 &
       echo "started $r (pid $!), log $RUNS/logs/$r.log"
     done ;;
   status)

@@ -148,10 +148,9 @@ export class SpikeGradTrainer {
       this.accumulator = new AccumulateUpdater(net, config.accumulate);
     } else {
       this.accumulator = null;
-      const weightDecay = config.weightDecay ?? 0;
       const optimizer = config.optimizer === 'sgd'
-        ? new SGD(net.weights, { lr: config.lr, momentum: config.momentum, weightDecay })
-        : weightDecay > 0 ? new AdamW(net.weights, { lr: config.lr, weightDecay }) : new Adam(net.weights, { lr: config.lr });
+        ? new SGD(net.weights, { lr: config.lr, momentum: config.momentum, weightDecay: wd })
+        : wd > 0 ? new AdamW(net.weights, { lr: config.lr, weightDecay: wd }) : new Adam(net.weights, { lr: config.lr });
       this.optimizer = optimizer;
       this.schedule = config.schedule === 'cosine' ? new CosineLr(optimizer, config.epochs)
         : config.schedule === 'step' ? new StepLr(optimizer, stepSize(config.epochs), 0.1) : null;
