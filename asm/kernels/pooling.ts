@@ -3,6 +3,7 @@
 
 import { gi } from './geometry';
 
+/** y = max over each window, and argmax the flat index of the first maximum (argmax = 0: not written). */
 export function maxPool2d(g: usize, x: usize, y: usize, argmax: usize, p0: i32, p1: i32): void {
   const H = gi(g, 2), W = gi(g, 3), KH = gi(g, 4), KW = gi(g, 5);
   const sh = gi(g, 6), sw = gi(g, 7), ph = gi(g, 8), pw = gi(g, 9), OH = gi(g, 10), OW = gi(g, 11);
@@ -23,7 +24,7 @@ export function maxPool2d(g: usize, x: usize, y: usize, argmax: usize, p0: i32, 
         const w0 = ow * sw - pw;
         if (wide3 && w0 >= 0 && w0 + 10 <= W && ow + 4 <= OW) {
           // Four windows inside the row (and one column past the last, for the loads) at once.
-          maxPool3Wide(xp, W, ha, hb, w0, base, y + o, argmax + o);
+          maxPool3Wide(xp, W, ha, hb, w0, base, y + o, argmax ? argmax + o : 0);
           o += 16;
           ow += 3;
           continue;
@@ -43,7 +44,7 @@ export function maxPool2d(g: usize, x: usize, y: usize, argmax: usize, p0: i32, 
           }
         }
         store<f32>(y + o, best);
-        store<i32>(argmax + o, base + idx);
+        if (argmax) store<i32>(argmax + o, base + idx);
         o += 4;
       }
     }
@@ -73,7 +74,7 @@ export function maxPool2d(g: usize, x: usize, y: usize, argmax: usize, p0: i32, 
     m = f32x4.gt(c2, best); best = v128.bitselect(c2, best, m); idx = v128.bitselect(i2, idx, m);
   }
   v128.store(y, best);
-  v128.store(argmax, idx);
+  if (argmax) v128.store(argmax, idx);
 }
 
 // The common 2×2, stride-2, unpadded case, four outputs at a time: deinterleave two input rows into
@@ -104,7 +105,7 @@ function maxPool2x2(H: i32, W: i32, OH: i32, OW: i32, x: usize, y: usize, argmax
         m = f32x4.gt(v11, best);
         best = v128.bitselect(v11, best, m); idx = v128.bitselect(i32x4.add(i00, w1), idx, m);
         v128.store(y + o, best);
-        v128.store(argmax + o, idx);
+        if (argmax) v128.store(argmax + o, idx);
         o += 16;
       }
       for (; ow < OW; ow++) {
@@ -118,7 +119,7 @@ function maxPool2x2(H: i32, W: i32, OH: i32, OW: i32, x: usize, y: usize, argmax
           idx = select<i32>(j, idx, gt);
         }
         store<f32>(y + o, best);
-        store<i32>(argmax + o, idx);
+        if (argmax) store<i32>(argmax + o, idx);
         o += 4;
       }
     }

@@ -79,7 +79,7 @@ export function winogradFilter(w: usize, U: usize, Cout: i32, Cin: i32, flip: i3
 
 // Copies channel c of images [n, n + nb) into nb zero-padded planes at P (Hp × Wp each): input
 // (ih, iw) at (ih + pad, iw + pad); the rows and columns past the input that tiles read stay zero.
-function padPlanes(x: usize, Cin: i32, H: i32, W: i32, pad: i32, c: i32, n: i32, nb: i32, P: usize, Hp: i32, Wp: i32): void {
+export function padPlanes(x: usize, Cin: i32, H: i32, W: i32, pad: i32, c: i32, n: i32, nb: i32, P: usize, Hp: i32, Wp: i32): void {
   // A v128 loop rather than memory.fill, whose per-call cost on shared memory dominates small planes.
   const z = f32x4.splat(0), total = nb * Hp * Wp;
   let k = 0;
@@ -101,7 +101,7 @@ function padPlanes(x: usize, Cin: i32, H: i32, W: i32, pad: i32, c: i32, n: i32,
 
 // Stores the first `count` lanes of v at a, a + 4, … (all four as one v128 store when count is 4).
 // @ts-ignore: decorator
-@inline function storeLanes(a: usize, v: v128, count: i32): void {
+@inline export function storeLanes(a: usize, v: v128, count: i32): void {
   if (count == 4) { v128.store(a, v); return; }
   store<f32>(a, f32x4.extract_lane(v, 0));
   if (count > 1) store<f32>(a, f32x4.extract_lane(v, 1), 4);
@@ -322,7 +322,7 @@ export function winogradConv(p: usize, x: usize, U: usize, y: usize, n0: i32, n1
 }
 
 // @ts-ignore: decorator
-@inline function paddedTiles(T: i32): i32 { return (T + 3) & ~3; }
+@inline export function paddedTiles(T: i32): i32 { return (T + 3) & ~3; }
 
 // ---- filter gradient ----
 // With Z = A dY Aᵀ (the 2×2 output-gradient tile lifted to 4×4), the gradient of U = G g Gᵀ is

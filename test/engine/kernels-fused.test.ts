@@ -204,6 +204,9 @@ test('2×2 stride-2 max pooling (the SIMD fast path): exact argmax with ties, Na
       const what = `${H}x${Wd} ceil=${ceil} ${kind}`;
       assertBitEqual(a2, a1, `argmax ${what}`);
       assertBitEqual(y2, y1, `max ${what}`);
+      const y3 = new Float32Array(ny);
+      W.maxPool2d(g, x, y3, null);
+      assertBitEqual(y3, y1, `max without argmax ${what}`);
     }
   }
 });

@@ -13,7 +13,7 @@ const ODD = [1, 3, 7, 33, 65, 129];
 test('the kernel module exports exactly the functions the host calls (asm/kernels.ts re-exports every family)', () => {
   const exported = WebAssembly.Module.exports(kernelModule());
   const fns = exported.filter((e) => e.kind === 'function').map((e) => e.name).sort();
-  const host = [...WORKER_FUNCTIONS, 'gemmScratchBytes', 'convScratchBytes', 'bconvScratchBytes', 'winogradScratchBytes', 'xiStride', 'winogradGradScratchBytes', 'gemmKc'].sort();
+  const host = [...WORKER_FUNCTIONS, 'gemmScratchBytes', 'convScratchBytes', 'bconvScratchBytes', 'winogradScratchBytes', 'xiStride', 'winogradGradScratchBytes', 'winograd4ScratchBytes', 'gemmKc'].sort();
   assert.deepEqual(fns, host);
   assert.deepEqual(exported.filter((e) => e.kind !== 'function').map((e) => `${e.kind} ${e.name}`), ['memory memory']);
 });
@@ -111,6 +111,11 @@ test('pooling: wasm equals reference (argmax exactly, including ties) with paddi
     R.maxPool2d(g, x, y1, a1); W.maxPool2d(g, x, y2, a2);
     assert.deepEqual([...a2], [...a1], `argmax ${what}`);
     assert.deepEqual([...y2], [...y1], `max ${what}`);
+    // Without indices (inference), the same maxima on both backends.
+    const y3 = new Float32Array(ny).fill(Number.NaN), y4 = new Float32Array(ny).fill(Number.NaN);
+    R.maxPool2d(g, x, y3, null); W.maxPool2d(g, x, y4, null);
+    assert.deepEqual([...y3], [...y1], `max without argmax, reference ${what}`);
+    assert.deepEqual([...y4], [...y1], `max without argmax, wasm ${what}`);
     const dx1 = new Float32Array(nx), dx2 = new Float32Array(nx).fill(Number.NaN);
     R.maxPool2dBackward(g, dy, a1, dx1); W.maxPool2dBackward(g, dy, a1, dx2);
     assertClose(dx2, dx1, `maxPool2dBackward ${what}`);
@@ -131,6 +136,9 @@ test('3-wide stride-2 max pooling (as in the ImageNet stem; four windows per SIM
       R.maxPool2d(g, x, y1, a1); W.maxPool2d(g, x, y2, a2);
       assert.deepEqual([...a2], [...a1], `argmax ${what}`);
       assert.deepEqual([...y2], [...y1], `max ${what}`);
+      const y3 = new Float32Array(ny).fill(Number.NaN);
+      W.maxPool2d(g, x, y3, null);
+      assert.deepEqual([...y3], [...y1], `max without argmax ${what}`);
     }
   }
 });

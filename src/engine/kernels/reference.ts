@@ -331,7 +331,7 @@ export const referenceKernels: Kernels = {
   },
 
   maxPool2d(g, x, y, argmax) {
-    validatePool('maxPool2d', g, x, y, ['argmax', argmax]);
+    validatePool('maxPool2d', g, x, y, argmax ? ['argmax', argmax] : undefined);
     for (let p = 0; p < g.N * g.C; p++) {
       for (let oh = 0; oh < g.OH; oh++) {
         for (let ow = 0; ow < g.OW; ow++) {
@@ -348,7 +348,7 @@ export const referenceKernels: Kernels = {
           }
           const o = (p * g.OH + oh) * g.OW + ow;
           y[o] = best;
-          argmax[o] = idx;
+          if (argmax) argmax[o] = idx;
         }
       }
     }

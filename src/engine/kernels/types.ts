@@ -93,14 +93,19 @@ export interface Kernels {
    * GEMM (docs/architecture.md). Default true; false reproduces the rounding of earlier builds.
    */
   winogradEnabled?: boolean;
+  /** wasm: how conv2d computes conv g (by geometry alone); the reference backend is always direct. */
+  convAlgorithm?(g: ConvGeometry, approximate?: boolean): 'winograd4x4' | 'winograd2x2' | 'im2col';
   /** C (M×N) = op(A) · op(B) (+ C when accumulate). op(A) is M×K, op(B) is K×N. */
   sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
     A: Float32Array, B: Float32Array, C: Float32Array, accumulate: boolean): void;
   /**
    * y = conv2d(x, w) (+ bias[oc], added after the sum, when given), then max(y, 0) as the relu
-   * kernel computes it when `relu`. x: N×C×H×W, y: N×OC×OH×OW.
+   * kernel computes it when `relu`. x: N×C×H×W, y: N×OC×OH×OW. `approximate`: the caller accepts
+   * rounding that does not keep integer-valued sums exact (inference of float networks): wasm may
+   * then run a 3×3 stride-1 conv as Winograd F(4×4, 3×3), whose transforms divide by 6 and 24;
+   * without it, results on integer-valued operands (binary and spiking networks) stay exact.
    */
-  conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, y: Float32Array, bias?: Float32Array | null, relu?: boolean): void;
+  conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, y: Float32Array, bias?: Float32Array | null, relu?: boolean, approximate?: boolean): void;
   /** dx = ∂L/∂x given dy (overwrites dx). */
   conv2dBackwardInput(g: ConvGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
   /** dw = ∂L/∂w given x and dy (overwrites dw). */
@@ -113,8 +118,11 @@ export interface Kernels {
    */
   conv2dBackward(g: ConvGeometry, x: Float32Array, w: Float32Array, dy: Float32Array,
     dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, reluOut?: Float32Array | null): void;
-  /** Max pooling; argmax receives the flat index into x of each output's maximum (first max wins; padding never wins). */
-  maxPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array, argmax: Int32Array): void;
+  /**
+   * Max pooling; argmax receives the flat index into x of each output's maximum (first max wins;
+   * padding never wins), or is null where no backward will need it (inference: nothing to write or copy out).
+   */
+  maxPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array, argmax: Int32Array | null): void;
   /** dx = scatter-add of dy at argmax (overwrites dx). */
   maxPool2dBackward(g: PoolGeometry, dy: Float32Array, argmax: Int32Array, dx: Float32Array): void;
   /** Average pooling; padded cells count in the divisor (PyTorch's count_include_pad=True). */

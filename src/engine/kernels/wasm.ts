@@ -29,7 +29,7 @@ export const WORKER_FUNCTIONS = [
   'sgemm', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardFilter', 'maxPool2d', 'maxPool2dBackward',
   'avgPool2d', 'avgPool2dBackward', 'packSigns', 'unpackSigns', 'bgemm', 'popcountRows', 'conv2dBackward',
   'batchNormForward', 'batchNormBackward', 'relu', 'reluBackward', 'reduceChunks', 'bconv', 'winogradConv', 'winogradFilterGrad', 'winogradFilter', 'adamStep', 'add', 'scaleRows', 'winogradFilterGradPartials', 'winogradFilterOut',
-  'spikeCounts', 'errorCounts', 'countStats',
+  'spikeCounts', 'errorCounts', 'countStats', 'winograd4Filter', 'winograd4Conv',
 ] as const;
 type KernelName = typeof WORKER_FUNCTIONS[number];
 /** The typed arrays a kernel call copies in and out of the wasm memory. */
@@ -44,6 +44,7 @@ type KernelExports = Record<KernelName, Fn> & {
   winogradScratchBytes(p: number): number;
   xiStride(floats: number): number;
   winogradGradScratchBytes(p: number): number;
+  winograd4ScratchBytes(p: number): number;
 };
 
 const PAGE = 65536;
@@ -71,6 +72,12 @@ const DW_ROW_SPLIT_MIN = 64;
 // WINOGRAD_TILES: output tiles per GEMM (a chunk of images).
 const WINOGRAD_MIN_CHANNELS = 16;
 const WINOGRAD_TILES = 256;
+// Inference convs whose caller accepts approximate rounding (conv2d's `approximate`) run as
+// F(4×4, 3×3) (asm/kernels/winograd4.ts) when its 36 products per 4×4 tile are at most this share
+// of F(2×2)'s 16 per 2×2 tile over the map: a 2×2 or 6×6 map wastes too much of its 4×4 tiles.
+// WINOGRAD4_TILES: output tiles per GEMM.
+const WINOGRAD4_MAX_WORK = 0.75;
+const WINOGRAD4_TILES = 128;
 // Filter transforms of at least this many channel pairs are split over threads.
 const WINOGRAD_SPLIT_FILTERS = 4096;
 
@@ -120,10 +127,13 @@ function instantiate(memory: WebAssembly.Memory): KernelExports {
   return inst.exports as unknown as KernelExports;
 }
 
-/** A Winograd GEMM's chunk: whole images, up to WINOGRAD_TILES output tiles (at least one image); tiles per image. */
-function winogradChunk(N: number, OH: number, OW: number): { images: number; tiles: number } {
-  const tiles = Math.ceil(OH / 2) * Math.ceil(OW / 2);
-  return { images: Math.max(1, Math.min(N, Math.floor(WINOGRAD_TILES / tiles))), tiles };
+/**
+ * A Winograd GEMM's chunk: whole images, up to `maxTiles` output tiles of `size`×`size` outputs
+ * (at least one image); tiles per image.
+ */
+function winogradChunk(N: number, OH: number, OW: number, size = 2, maxTiles = WINOGRAD_TILES): { images: number; tiles: number } {
+  const tiles = Math.ceil(OH / size) * Math.ceil(OW / size);
+  return { images: Math.max(1, Math.min(N, Math.floor(maxTiles / tiles))), tiles };
 }
 
 /** Splits [0, total) into at most `parts` ranges whose interior bounds are multiples of `align`. */
@@ -416,9 +426,33 @@ class WasmKernels implements Kernels {
       g.groups === 1 && g.padH === g.padW && g.padH <= 2 && g.C >= WINOGRAD_MIN_CHANNELS && g.OC >= WINOGRAD_MIN_CHANNELS;
   }
 
+  /**
+   * How conv2d computes the forward conv g, by geometry alone (so 1 and N threads agree): Winograd
+   * F(4×4, 3×3) for an `approximate` call whose map fills 4×4 tiles well, Winograd F(2×2, 3×3)
+   * for other 3×3 stride-1 convs with ≥ 16 channels, im2col + GEMM otherwise.
+   */
+  convAlgorithm(g: ConvGeometry, approximate = false): 'winograd4x4' | 'winograd2x2' | 'im2col' {
+    if (!this.winogradFits(g)) return 'im2col';
+    const f4 = 36 * Math.ceil(g.OH / 4) * Math.ceil(g.OW / 4), f2 = 16 * Math.ceil(g.OH / 2) * Math.ceil(g.OW / 2);
+    return approximate && f4 <= WINOGRAD4_MAX_WORK * f2 ? 'winograd4x4' : 'winograd2x2';
+  }
+
   /** The kernels' parameter block: N Cin H W Cout pad OH OW and the images per chunk (winogradChunk). */
-  private winogradParams(N: number, Cin: number, H: number, W: number, Cout: number, pad: number, OH: number, OW: number): number {
-    return this.putInts([N, Cin, H, W, Cout, pad, OH, OW, winogradChunk(N, OH, OW).images]);
+  private winogradParams(N: number, Cin: number, H: number, W: number, Cout: number, pad: number, OH: number, OW: number, f4 = false): number {
+    const { images } = f4 ? winogradChunk(N, OH, OW, 4, WINOGRAD4_TILES) : winogradChunk(N, OH, OW);
+    return this.putInts([N, Cin, H, W, Cout, pad, OH, OW, images]);
+  }
+
+  /** The F(4×4, 3×3) forward conv g of x with w into y (+ bias, ReLU), over images split across threads. */
+  private winograd4(g: ConvGeometry, px: number, pw: number, py: number, pb: number, relu: boolean): void {
+    const pp = this.winogradParams(g.N, g.C, g.H, g.W, g.OC, g.padH, g.OH, g.OW, true);
+    const pU = this.alloc(36 * this.ex.xiStride(g.OC * g.C) * 4);
+    const T = this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS);
+    this.run('winograd4Filter', partition(g.OC, g.OC * g.C >= WINOGRAD_SPLIT_FILTERS ? T : 1, 1)
+      .map(([lo, hi]) => [pw, pU, g.OC, g.C, lo, hi]));
+    const parts = partition(g.N, T, 1);
+    const ws = this.scratch(parts.length, this.ex.winograd4ScratchBytes(pp));
+    this.run('winograd4Conv', parts.map(([lo, hi], t) => [pp, px, pU, py, lo, hi, ws[t], pb, relu ? 1 : 0]));
   }
 
   /**
@@ -467,13 +501,15 @@ class WasmKernels implements Kernels {
     this.run('winogradFilterGrad', parts.map(([lo, hi], t) => [pp, px, pdy, pdw, lo, hi, ws[t]]));
   }
 
-  conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, y: Float32Array, bias?: Float32Array | null, relu = false): void {
+  conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, y: Float32Array, bias?: Float32Array | null, relu = false, approximate = false): void {
     validateConv('conv2d', g, x, w, y);
     validateBias('conv2d', g, bias);
     this.reset();
-    if (this.winogradFits(g)) {
+    const algorithm = this.convAlgorithm(g, approximate);
+    if (algorithm !== 'im2col') {
       const px = this.put(x), pw = this.put(w), pb = this.putOpt(bias), py = this.out(y);
-      this.winograd(g.N, g.C, g.H, g.W, g.OC, g.padH, g.OH, g.OW, px, pw, false, py, pb, relu);
+      if (algorithm === 'winograd4x4') this.winograd4(g, px, pw, py, pb, relu);
+      else this.winograd(g.N, g.C, g.H, g.W, g.OC, g.padH, g.OH, g.OW, px, pw, false, py, pb, relu);
       this.get(py, y);
       return;
     }
@@ -584,14 +620,14 @@ class WasmKernels implements Kernels {
     return partition(g.N * g.C, this.fanout(bytes >= MIN_SPLIT_BYTES), 1);
   }
 
-  maxPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array, argmax: Int32Array): void {
-    validatePool('maxPool2d', g, x, y, ['argmax', argmax]);
+  maxPool2d(g: PoolGeometry, x: Float32Array, y: Float32Array, argmax: Int32Array | null): void {
+    validatePool('maxPool2d', g, x, y, argmax ? ['argmax', argmax] : undefined);
     this.reset();
     const pg = this.poolGeometry(g);
-    const px = this.put(x), py = this.out(y), pa = this.out(argmax);
+    const px = this.put(x), py = this.out(y), pa = argmax ? this.out(argmax) : 0;
     this.run('maxPool2d', this.planes(g).map(([lo, hi]) => [pg, px, py, pa, lo, hi]));
     this.get(py, y);
-    this.get(pa, argmax);
+    if (argmax) this.get(pa, argmax);
   }
 
   maxPool2dBackward(g: PoolGeometry, dy: Float32Array, argmax: Int32Array, dx: Float32Array): void {

@@ -3,7 +3,7 @@ import { getKernels } from '../kernels/index.js';
 import { takeF32, takeGrad } from '../buffer-pool.js';
 import type { ConvGeometry, PoolGeometry } from '../kernels/types.js';
 import { fmt, ShapeError } from '../shape.js';
-import { record, Tensor } from '../tensor.js';
+import { isGradEnabled, record, Tensor } from '../tensor.js';
 
 export type Pair = number | readonly [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
@@ -37,6 +37,13 @@ export function convGeometry(op: string, xShape: readonly number[], wShape: read
 export interface ConvEpilogue {
   /** relu(conv2d(x)): the same values and gradients as a separate ReLU, bit for bit, in one op. */
   relu?: boolean;
+  /**
+   * The caller accepts rounding that does not keep integer-valued sums exact: the wasm backend may
+   * then run a 3×3 stride-1 conv as Winograd F(4×4, 3×3), about 1.4× faster, with errors about
+   * 10× F(2×2)'s (near 1e-5 of the largest output). Float-network inference sets it (Conv2d in
+   * eval mode without gradients); binary and spiking paths never do.
+   */
+  approximate?: boolean;
 }
 
 /** 2-D convolution (cross-correlation, as every framework) with optional per-channel bias. */
@@ -46,7 +53,7 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
   const relu = epilogue.relu ?? false;
   const k = getKernels();
   const y = takeF32(g.N * g.OC * g.OH * g.OW);
-  k.conv2d(g, x.f32, w.f32, y, b?.f32, relu);
+  k.conv2d(g, x.f32, w.f32, y, b?.f32, relu, epilogue.approximate ?? false);
   const inputs = b ? [x, w, b] : [x, w];
   return record(relu ? 'conv2dRelu' : 'conv2d', new Tensor(y, [g.N, g.OC, g.OH, g.OW]), inputs, (gy) => {
     // One kernel call stages dy once for every gradient wanted.
@@ -79,11 +86,13 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const g = poolGeometry('maxPool2d', x.shape, opts);
   const k = getKernels();
   const y = takeF32(g.N * g.C * g.OH * g.OW);
-  const arg = new Int32Array(y.length);
+  // The indices of the maxima only serve the backward: a pass that records no gradient skips them
+  // (a fresh 4-byte-per-output array costs page faults, and copying it out of kernel memory).
+  const arg = isGradEnabled() && x.requiresGrad ? new Int32Array(y.length) : null;
   k.maxPool2d(g, x.f32, y, arg);
   return record('maxPool2d', new Tensor(y, [g.N, g.C, g.OH, g.OW]), [x], (gy) => {
     const gx = takeGrad(x.size);
-    k.maxPool2dBackward(g, gy, arg, gx);
+    k.maxPool2dBackward(g, gy, arg!, gx);
     return [gx];
   });
 }

@@ -1,0 +1,257 @@
+// 3×3 stride-1 convolution by Winograd F(4×4, 3×3) (Lavin & Gray 2016), for inference: a 4×4
+// output tile costs 36 multiplications per (input, output) channel pair, 2.25 per output, against
+// 4 for F(2×2, 3×3) (winograd.ts) and 9 for im2col + GEMM. The 36 products of a tile are 36 GEMMs
+// over channels, M_ξ = U_ξ · V_ξ, between U = G g Gᵀ (6×6 per channel pair) and V = Bᵀ d B (6×6
+// input patches, one per tile), and Y = Aᵀ M A:
+//   G  = [[1/4, 0, 0], [−1/6, −1/6, −1/6], [−1/6, 1/6, −1/6], [1/24, 1/12, 1/6], [1/24, −1/12, 1/6], [0, 0, 1]]
+//   Bᵀ = [[4, 0, −5, 0, 1, 0], [0, −4, −4, 1, 1, 0], [0, 4, −4, −1, 1, 0], [0, −2, −1, 2, 1, 0],
+//         [0, 2, −1, −2, 1, 0], [0, 4, 0, −5, 0, 1]]
+//   Aᵀ = [[1, 1, 1, 1, 1, 0], [0, 1, −1, 2, −2, 0], [0, 1, 1, 4, 4, 0], [0, 1, −1, 8, −8, 1]]
+// Why inference only: the transforms scale by up to 8 and divide by 6 and 24, so the rounding is
+// larger than F(2×2)'s and, unlike F(2×2) whose transforms add and halve, integer-valued operands
+// (binary or spiking networks run through float convs) no longer give exact integer sums. The host
+// runs this kernel only where the caller accepts that (docs/architecture.md, "conv algorithms").
+//
+// `p` is winogradConv's block (N Cin H W Cout pad OH OW chunkImages). Every output element depends
+// on its own tile only, so the split of images over threads never changes a result.
+
+import { gi } from './geometry';
+import { gemmScratchBytes, sgemm } from './sgemm';
+import { padPlanes, paddedTiles, storeLanes, xiStride } from './winograd';
+
+// @ts-ignore: decorator
+@inline function tilesOf(n: i32): i32 { return (n + 3) >> 2; }
+
+// Bytes of the per-thread transform scratch: 36 vectors (a tile set's 6×6 intermediate), rounded up.
+const STAGE_BYTES = 640;
+
+/** Scratch bytes per thread: transform stage, padded planes of a chunk, V (36·Cin·T), M (36·Cout·T), the GEMM's scratch. */
+export function winograd4ScratchBytes(p: usize): i32 {
+  const th = tilesOf(gi(p, 6)), tw = tilesOf(gi(p, 7)), chunk = gi(p, 8);
+  const T = paddedTiles(chunk * th * tw);
+  return STAGE_BYTES + (chunk * (4 * th + 2) * (4 * tw + 2) + 36 * (xiStride(gi(p, 1) * T) + xiStride(gi(p, 4) * T))) * 4 + gemmScratchBytes() + 64;
+}
+
+// Row r of G applied to the column [a, b, c], four filters in lanes (r a constant after inlining).
+// @ts-ignore: decorator
+@inline function gRow(r: i32, a: v128, b: v128, c: v128): v128 {
+  if (r == 0) return f32x4.mul(a, f32x4.splat(0.25));
+  if (r == 1) return f32x4.mul(f32x4.add(f32x4.add(a, b), c), f32x4.splat(<f32>(-1.0 / 6)));
+  if (r == 2) return f32x4.mul(f32x4.add(f32x4.sub(a, b), c), f32x4.splat(<f32>(-1.0 / 6)));
+  if (r == 3) return f32x4.mul(f32x4.add(f32x4.add(a, f32x4.mul(b, f32x4.splat(2))), f32x4.mul(c, f32x4.splat(4))), f32x4.splat(<f32>(1.0 / 24)));
+  if (r == 4) return f32x4.mul(f32x4.add(f32x4.sub(a, f32x4.mul(b, f32x4.splat(2))), f32x4.mul(c, f32x4.splat(4))), f32x4.splat(<f32>(1.0 / 24)));
+  return c;
+}
+
+// Row r of U = (G g) Gᵀ for four filters in lanes, given their taps gRC (row R, column C):
+// t = row r of G g, one value per filter column, then u[k] = G's row k applied to t, stored at ξ = 6r + k.
+// @ts-ignore: decorator
+@inline function filterRow(dst: usize, plane: usize, count: i32, r: i32,
+  g00: v128, g01: v128, g02: v128, g10: v128, g11: v128, g12: v128, g20: v128, g21: v128, g22: v128): void {
+  const t0 = gRow(r, g00, g10, g20), t1 = gRow(r, g01, g11, g21), t2 = gRow(r, g02, g12, g22);
+  const at = dst + <usize>(6 * r) * plane;
+  storeLanes(at, gRow(0, t0, t1, t2), count);
+  storeLanes(at + plane, gRow(1, t0, t1, t2), count);
+  storeLanes(at + 2 * plane, gRow(2, t0, t1, t2), count);
+  storeLanes(at + 3 * plane, gRow(3, t0, t1, t2), count);
+  storeLanes(at + 4 * plane, gRow(4, t0, t1, t2), count);
+  storeLanes(at + 5 * plane, gRow(5, t0, t1, t2), count);
+}
+
+// Tap k of the filters at src, src + 36, … in lanes; lanes at or past `count` repeat the last filter.
+// @ts-ignore: decorator
+@inline function taps(src: usize, k: i32, count: i32): v128 {
+  const at = src + <usize>k * 4;
+  return f32x4(load<f32>(at), load<f32>(at + <usize>(min<i32>(1, count - 1) * 36)),
+    load<f32>(at + <usize>(min<i32>(2, count - 1) * 36)), load<f32>(at + <usize>(min<i32>(3, count - 1) * 36)));
+}
+
+/**
+ * U[ξ][o][i] = (G g Gᵀ)[ξ] for the 3×3 filter g = w[o][i] (w: Cout × Cin × 3 × 3), o in [o0, o1);
+ * four input channels at a time in SIMD lanes (every filter gets the same operations).
+ */
+export function winograd4Filter(w: usize, U: usize, Cout: i32, Cin: i32, o0: i32, o1: i32): void {
+  const plane = <usize>xiStride(Cout * Cin) * 4;
+  for (let o = o0; o < o1; o++) {
+    for (let i = 0; i < Cin; i += 4) {
+      const count = min<i32>(4, Cin - i);
+      const src = w + <usize>(o * Cin + i) * 36;
+      const g00 = taps(src, 0, count), g01 = taps(src, 1, count), g02 = taps(src, 2, count);
+      const g10 = taps(src, 3, count), g11 = taps(src, 4, count), g12 = taps(src, 5, count);
+      const g20 = taps(src, 6, count), g21 = taps(src, 7, count), g22 = taps(src, 8, count);
+      const dst = U + <usize>(o * Cin + i) * 4;
+      filterRow(dst, plane, count, 0, g00, g01, g02, g10, g11, g12, g20, g21, g22);
+      filterRow(dst, plane, count, 1, g00, g01, g02, g10, g11, g12, g20, g21, g22);
+      filterRow(dst, plane, count, 2, g00, g01, g02, g10, g11, g12, g20, g21, g22);
+      filterRow(dst, plane, count, 3, g00, g01, g02, g10, g11, g12, g20, g21, g22);
+      filterRow(dst, plane, count, 4, g00, g01, g02, g10, g11, g12, g20, g21, g22);
+      filterRow(dst, plane, count, 5, g00, g01, g02, g10, g11, g12, g20, g21, g22);
+    }
+  }
+}
+
+// Bᵀ applied to six vectors (lane = tile), results stored at at, at + step, … (the first `count`
+// lanes of each): p = d4 − 4d2, q = d3 − 4d1, r = d4 − d2, s = 2(d3 − d1);
+// [4(d0 − d2) + r, p + q, p − q, r + s, r − s, 4d1 − 5d3 + d5].
+// @ts-ignore: decorator
+@inline function bTransform(at: usize, step: usize, count: i32, d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128): void {
+  const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2);
+  const p = f32x4.sub(d4, f32x4.mul(four, d2)), q = f32x4.sub(d3, f32x4.mul(four, d1));
+  const r = f32x4.sub(d4, d2), s = f32x4.mul(two, f32x4.sub(d3, d1));
+  storeLanes(at, f32x4.add(f32x4.mul(four, f32x4.sub(d0, d2)), r), count);
+  storeLanes(at + step, f32x4.add(p, q), count);
+  storeLanes(at + 2 * step, f32x4.sub(p, q), count);
+  storeLanes(at + 3 * step, f32x4.add(r, s), count);
+  storeLanes(at + 4 * step, f32x4.sub(r, s), count);
+  storeLanes(at + 5 * step, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5), count);
+}
+
+// Column k of the 4×4 matrix whose rows are r0..r3 (k a constant after inlining).
+// @ts-ignore: decorator
+@inline function col4(r0: v128, r1: v128, r2: v128, r3: v128, k: i32): v128 {
+  const lo = k < 2 ? v128.shuffle<f32>(r0, r1, 0, 4, 1, 5) : v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const hi = k < 2 ? v128.shuffle<f32>(r2, r3, 0, 4, 1, 5) : v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  return (k & 1) == 0 ? v128.shuffle<f32>(lo, hi, 0, 1, 4, 5) : v128.shuffle<f32>(lo, hi, 2, 3, 6, 7);
+}
+
+// V[ξ·vs + base + lane] = (Bᵀ d B)[ξ] (ξ = 6·row + column) for the four tiles whose 6×6 patches
+// start at p0..p3 (row stride rs), the first `count` stored. Patch rows are read as columns 0–3
+// and 2–5 (two loads a tile), transposed into lanes, transformed along the row into the stage S
+// (6×6 vectors), then down each column into V.
+function transformFour(p0: usize, p1: usize, p2: usize, p3: usize, rs: usize, V: usize, vs: usize, base: usize, count: i32, S: usize): void {
+  for (let r = 0; r < 6; r++) {
+    const o = <usize>r * rs;
+    const a0 = v128.load(p0 + o), a1 = v128.load(p1 + o), a2 = v128.load(p2 + o), a3 = v128.load(p3 + o);
+    const b0 = v128.load(p0 + o, 8), b1 = v128.load(p1 + o, 8), b2 = v128.load(p2 + o, 8), b3 = v128.load(p3 + o, 8);
+    bTransform(S + <usize>(r * 96), 16, 4,
+      col4(a0, a1, a2, a3, 0), col4(a0, a1, a2, a3, 1), col4(a0, a1, a2, a3, 2), col4(a0, a1, a2, a3, 3),
+      col4(b0, b1, b2, b3, 2), col4(b0, b1, b2, b3, 3));
+  }
+  for (let k = 0; k < 6; k++) {
+    const s = S + <usize>(k * 16);
+    bTransform(V + base + <usize>k * vs, 6 * vs, count,
+      v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288), v128.load(s, 384), v128.load(s, 480));
+  }
+}
+
+// Bᵀ d B for all T = nb·th·tw tiles of one channel (nb padded planes at P, Hp × Wp): V[ξ·vs + t].
+function inputTransform(P: usize, Hp: i32, Wp: i32, nb: i32, th: i32, tw: i32, V: usize, vs: usize, S: usize): void {
+  const rs = <usize>Wp * 4, plane = <usize>(Hp * Wp) * 4;
+  const T = nb * th * tw;
+  let b = 0, i = 0, j = 0;
+  for (let t = 0; t < T; t += 4) {
+    const count = min<i32>(4, T - t);
+    let p0: usize = 0, p1: usize = 0, p2: usize = 0, p3: usize = 0;
+    for (let l = 0; l < 4; l++) {
+      // Lanes past the last tile repeat it (transformed, not stored).
+      const q = P + <usize>b * plane + <usize>(4 * i) * rs + <usize>(4 * j) * 4;
+      if (l == 0) p0 = q; else if (l == 1) p1 = q; else if (l == 2) p2 = q; else p3 = q;
+      if (l < count - 1) {
+        if (++j == tw) { j = 0; if (++i == th) { i = 0; b++; } }
+      }
+    }
+    if (++j == tw) { j = 0; if (++i == th) { i = 0; b++; } }
+    transformFour(p0, p1, p2, p3, rs, V, vs, <usize>t * 4, count, S);
+  }
+}
+
+// Aᵀ applied to six vectors, the four results stored 16 bytes apart at `at`:
+// a = m1 + m2, b = m1 − m2, c = m3 + m4, d = m3 − m4; [m0 + a + c, b + 2d, a + 4c, b + 8d + m5].
+// @ts-ignore: decorator
+@inline function aTransform(at: usize, m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128): void {
+  const a = f32x4.add(m1, m2), b = f32x4.sub(m1, m2), c = f32x4.add(m3, m4), d = f32x4.sub(m3, m4);
+  v128.store(at, f32x4.add(f32x4.add(m0, a), c));
+  v128.store(at, f32x4.add(b, f32x4.mul(f32x4.splat(2), d)), 16);
+  v128.store(at, f32x4.add(a, f32x4.mul(f32x4.splat(4), c)), 32);
+  v128.store(at, f32x4.add(f32x4.add(b, f32x4.mul(f32x4.splat(8), d)), m5), 48);
+}
+
+// Row k of four tiles' outputs: the lanes of y0..y3 are the tiles, the vectors the columns. Tile
+// l's row goes to y + off_l when the row is inside the map (rows_l > k), its first cols_l columns.
+// @ts-ignore: decorator
+@inline function storeRowOfFour(y: usize, k: i32, rowB: usize, y0: v128, y1: v128, y2: v128, y3: v128, count: i32,
+  off0: usize, off1: usize, off2: usize, off3: usize, rows0: i32, rows1: i32, rows2: i32, rows3: i32,
+  cols0: i32, cols1: i32, cols2: i32, cols3: i32): void {
+  const at = y + <usize>k * rowB;
+  if (rows0 > k) storeLanes(at + off0, col4(y0, y1, y2, y3, 0), cols0);
+  if (count > 1 && rows1 > k) storeLanes(at + off1, col4(y0, y1, y2, y3, 1), cols1);
+  if (count > 2 && rows2 > k) storeLanes(at + off2, col4(y0, y1, y2, y3, 2), cols2);
+  if (count > 3 && rows3 > k) storeLanes(at + off3, col4(y0, y1, y2, y3, 3), cols3);
+}
+
+// y = Aᵀ M A (+ bias, ReLU) for output channel o of the chunk's T = nb·th·tw tiles, four tiles at
+// a time: y points at channel o of the chunk's first image, `imageStride` floats apart; rows and
+// columns past the map are not stored. M has room past T (its rows are padded to a multiple of 4).
+function outputTransform(M: usize, ms: usize, nb: i32, th: i32, tw: i32, y: usize, imageStride: i32, OH: i32, OW: i32,
+  bv: v128, hasBias: bool, relu: bool, S: usize): void {
+  const rowB = <usize>OW * 4;
+  const T = nb * th * tw;
+  const z = f32x4.splat(0);
+  let n = 0, i = 0, j = 0;
+  for (let t = 0; t < T; t += 4) {
+    const count = min<i32>(4, T - t);
+    // Where each lane's tile goes: byte offset of its top-left output, rows and columns inside the map.
+    let off0: usize = 0, off1: usize = 0, off2: usize = 0, off3: usize = 0;
+    let rows0 = 0, rows1 = 0, rows2 = 0, rows3 = 0, cols0 = 0, cols1 = 0, cols2 = 0, cols3 = 0;
+    for (let l = 0; l < count; l++) {
+      const off = <usize>(n * imageStride) * 4 + <usize>(4 * i) * rowB + <usize>(4 * j) * 4;
+      const rows = min<i32>(4, OH - 4 * i), cols = min<i32>(4, OW - 4 * j);
+      if (l == 0) { off0 = off; rows0 = rows; cols0 = cols; }
+      else if (l == 1) { off1 = off; rows1 = rows; cols1 = cols; }
+      else if (l == 2) { off2 = off; rows2 = rows; cols2 = cols; }
+      else { off3 = off; rows3 = rows; cols3 = cols; }
+      if (++j == tw) { j = 0; if (++i == th) { i = 0; n++; } }
+    }
+    // Aᵀ down each of the 6 columns into the stage (S[k][c] at S + 16·(6k + c)), then · A along the rows.
+    const base = M + <usize>t * 4;
+    for (let c = 0; c < 6; c++) {
+      const m = base + <usize>c * ms;
+      aTransform(S + <usize>(c * 64),
+        v128.load(m), v128.load(m + 6 * ms), v128.load(m + 12 * ms), v128.load(m + 18 * ms), v128.load(m + 24 * ms), v128.load(m + 30 * ms));
+    }
+    // The stage now holds column c's four row values at S + 64c: row k of the tiles, column c, at S + 64c + 16k.
+    for (let k = 0; k < 4; k++) {
+      const s = S + <usize>(k * 16);
+      aTransform(S + 384, v128.load(s), v128.load(s, 64), v128.load(s, 128), v128.load(s, 192), v128.load(s, 256), v128.load(s, 320));
+      let y0 = v128.load(S + 384), y1 = v128.load(S + 384, 16), y2 = v128.load(S + 384, 32), y3 = v128.load(S + 384, 48);
+      if (hasBias) { y0 = f32x4.add(y0, bv); y1 = f32x4.add(y1, bv); y2 = f32x4.add(y2, bv); y3 = f32x4.add(y3, bv); }
+      if (relu) { y0 = f32x4.max(y0, z); y1 = f32x4.max(y1, z); y2 = f32x4.max(y2, z); y3 = f32x4.max(y3, z); }
+      storeRowOfFour(y, k, rowB, y0, y1, y2, y3, count, off0, off1, off2, off3, rows0, rows1, rows2, rows3, cols0, cols1, cols2, cols3);
+    }
+  }
+}
+
+/**
+ * y (N × Cout × OH × OW) = the 3×3 stride-1 convolution of x (N × Cin × H × W, zero padding `pad`)
+ * with the transformed filters U (winograd4Filter), + bias[o] when bias ≠ 0, then ReLU when
+ * relu ≠ 0, for images [n0, n1). ws: winograd4ScratchBytes(p).
+ */
+export function winograd4Conv(p: usize, x: usize, U: usize, y: usize, n0: i32, n1: i32, ws: usize, bias: usize, relu: i32): void {
+  const Cin = gi(p, 1), H = gi(p, 2), W = gi(p, 3), Cout = gi(p, 4), pad = gi(p, 5), OH = gi(p, 6), OW = gi(p, 7), chunk = gi(p, 8);
+  const th = tilesOf(OH), tw = tilesOf(OW), tpi = th * tw;
+  const Hp = 4 * th + 2, Wp = 4 * tw + 2;
+  const Tmax = paddedTiles(chunk * tpi);
+  const S = ws;
+  const P = S + STAGE_BYTES;
+  const V = P + <usize>(chunk * Hp * Wp) * 4;
+  const M = V + <usize>(36 * xiStride(Cin * Tmax)) * 4;
+  const gws = M + <usize>(36 * xiStride(Cout * Tmax)) * 4;
+  const us = <usize>xiStride(Cout * Cin) * 4;
+  for (let n = n0; n < n1; n += chunk) {
+    const nb = min<i32>(chunk, n1 - n);
+    const T = nb * tpi, Tp = paddedTiles(T);
+    const vs = <usize>xiStride(Cin * Tp) * 4, ms = <usize>xiStride(Cout * Tp) * 4;
+    for (let c = 0; c < Cin; c++) {
+      padPlanes(x, Cin, H, W, pad, c, n, nb, P, Hp, Wp);
+      inputTransform(P, Hp, Wp, nb, th, tw, V + <usize>(c * Tp) * 4, vs, S);
+    }
+    for (let xi = 0; xi < 36; xi++) {
+      sgemm(0, 0, Cout, T, Cin, U + <usize>xi * us, Cin, V + <usize>xi * vs, Tp, M + <usize>xi * ms, Tp, 0, gws);
+    }
+    for (let o = 0; o < Cout; o++) {
+      const bv = f32x4.splat(bias ? load<f32>(bias + <usize>o * 4) : 0);
+      outputTransform(M + <usize>(o * Tp) * 4, ms, nb, th, tw, y + (<usize>(n * Cout + o) * <usize>(OH * OW)) * 4, Cout * OH * OW,
+        OH, OW, bv, bias != 0, relu != 0, S);
+    }
+  }
+}
