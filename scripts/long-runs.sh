@@ -7,14 +7,14 @@
 #   scripts/long-runs.sh restore          snapshots/ → $BITSPIKE_RUNS (a file already there and newer is kept)
 #   scripts/long-runs.sh start [JOB...]   start (or resume) jobs in the background; a job A+B runs A, then
 #                                         B, skipping a run that another job is running (default: the
-#                                         three TinyImageNet orders in one job; the SpikeGrad run, then the
-#                                         orders from the other end, in another); logs in $BITSPIKE_RUNS/logs
+#                                         three TinyImageNet orders in one job, and the same orders from
+#                                         the other end in another); logs in $BITSPIKE_RUNS/logs
 #   scripts/long-runs.sh save             $BITSPIKE_RUNS → snapshots/ (the state files only, see STATE below)
 #   scripts/long-runs.sh status           which runs are running, and what each job has done
 #
 # Runs: tiny-1993, tiny-1994, tiny-1995 (docs/results/gbm.md: TinyImageNet B100, one class order each:
-# the base, then the Inc10 and Inc20 tables), snn-cifar10 (finished) and snn-cifar10-wd
-# (docs/results/spikegrad.md).
+# the base, then the Inc10 and Inc20 tables), snn-cifar10 (finished) and snn-cifar10-wd (stopped at
+# epoch 23: the decay did not bound the runaway; resumable) (docs/results/spikegrad.md).
 # Environment: BITSPIKE_DATA (holds tiny-imagenet-200/ and cifar10/), BITSPIKE_RUNS (default runs,
 # relative to the repository), BITSPIKE_SNAPSHOTS (default snapshots), BITSPIKE_CACHE (decoded
 # datasets; rebuilt when missing), BITSPIKE_CLI.
@@ -26,10 +26,12 @@ SNAP="${BITSPIKE_SNAPSHOTS:-snapshots}"
 # build kept for the runs while the checkout is being rebuilt).
 read -r -a CLI <<< "${BITSPIKE_CLI:-node build/src/cli/main.js}"
 ALL_RUNS=(tiny-1993 tiny-1994 tiny-1995 snn-cifar10 snn-cifar10-wd)
-# What `start` with no names starts: one job per core (each run uses one thread). The second core
-# turns to the TinyImageNet orders from the other end once its SpikeGrad run is done; the locks
-# (below) keep the two jobs off each other's runs.
-DEFAULT_JOBS=(tiny-1993+tiny-1994+tiny-1995 snn-cifar10-wd+tiny-1995+tiny-1994+tiny-1993)
+# What `start` with no names starts: one job per core (each run uses one thread), the TinyImageNet
+# orders from both ends; the locks (below) keep the two jobs off each other's runs. The orders
+# started on session 13's build (commit fda0e51): until they finish, point BITSPIKE_CLI at a build
+# of that commit (git worktree add), so that one study is trained with one conv rounding
+# (CHANGELOG, session 14: later builds run Conv2d layers as Winograd F(4×4)).
+DEFAULT_JOBS=(tiny-1993+tiny-1994+tiny-1995 tiny-1995+tiny-1994+tiny-1993)
 
 # State worth carrying, relative to $RUNS. The frozen-feature caches (tens of MB, recomputed in
 # minutes from a finished base) and the decoded datasets are not.

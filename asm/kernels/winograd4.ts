@@ -58,27 +58,31 @@ export function winograd4ScratchBytes(p: usize): i32 {
   storeLanes(at + 5 * plane, gRow(5, t0, t1, t2), count);
 }
 
-// Tap k of the filters at src, src + 36, … in lanes; lanes at or past `count` repeat the last filter.
+// Tap k (8 − k when flip: the filter rotated by 180°) of the filters at src, src + step, … in
+// lanes; lanes at or past `count` repeat the last filter.
 // @ts-ignore: decorator
-@inline function taps(src: usize, k: i32, count: i32): v128 {
-  const at = src + <usize>k * 4;
-  return f32x4(load<f32>(at), load<f32>(at + <usize>(min<i32>(1, count - 1) * 36)),
-    load<f32>(at + <usize>(min<i32>(2, count - 1) * 36)), load<f32>(at + <usize>(min<i32>(3, count - 1) * 36)));
+@inline function taps(src: usize, step: usize, k: i32, flip: i32, count: i32): v128 {
+  const at = src + <usize>(flip ? 8 - k : k) * 4;
+  return f32x4(load<f32>(at), load<f32>(at + <usize>min<i32>(1, count - 1) * step),
+    load<f32>(at + <usize>min<i32>(2, count - 1) * step), load<f32>(at + <usize>min<i32>(3, count - 1) * step));
 }
 
 /**
- * U[ξ][o][i] = (G g Gᵀ)[ξ] for the 3×3 filter g = w[o][i] (w: Cout × Cin × 3 × 3), o in [o0, o1);
- * four input channels at a time in SIMD lanes (every filter gets the same operations).
+ * U[ξ][o][i] = (G g Gᵀ)[ξ] for the 3×3 filter between input channel i and output channel o, for o
+ * in [o0, o1), four input channels at a time in SIMD lanes (every filter gets the same
+ * operations). flip = 0: g = w[o][i] (w is [Cout][Cin][3][3], the forward conv). flip = 1: g =
+ * w[i][o] rotated by 180° (w is [Cin][Cout][3][3] of the forward conv whose input gradient this computes).
  */
-export function winograd4Filter(w: usize, U: usize, Cout: i32, Cin: i32, o0: i32, o1: i32): void {
+export function winograd4Filter(w: usize, U: usize, Cout: i32, Cin: i32, flip: i32, o0: i32, o1: i32): void {
   const plane = <usize>xiStride(Cout * Cin) * 4;
+  const step: usize = flip ? <usize>Cout * 36 : 36;
   for (let o = o0; o < o1; o++) {
     for (let i = 0; i < Cin; i += 4) {
       const count = min<i32>(4, Cin - i);
-      const src = w + <usize>(o * Cin + i) * 36;
-      const g00 = taps(src, 0, count), g01 = taps(src, 1, count), g02 = taps(src, 2, count);
-      const g10 = taps(src, 3, count), g11 = taps(src, 4, count), g12 = taps(src, 5, count);
-      const g20 = taps(src, 6, count), g21 = taps(src, 7, count), g22 = taps(src, 8, count);
+      const src = w + <usize>(flip ? i * Cout + o : o * Cin + i) * 36;
+      const g00 = taps(src, step, 0, flip, count), g01 = taps(src, step, 1, flip, count), g02 = taps(src, step, 2, flip, count);
+      const g10 = taps(src, step, 3, flip, count), g11 = taps(src, step, 4, flip, count), g12 = taps(src, step, 5, flip, count);
+      const g20 = taps(src, step, 6, flip, count), g21 = taps(src, step, 7, flip, count), g22 = taps(src, step, 8, flip, count);
       const dst = U + <usize>(o * Cin + i) * 4;
       filterRow(dst, plane, count, 0, g00, g01, g02, g10, g11, g12, g20, g21, g22);
       filterRow(dst, plane, count, 1, g00, g01, g02, g10, g11, g12, g20, g21, g22);

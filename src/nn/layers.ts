@@ -43,16 +43,13 @@ export class Conv2d extends Module {
     this.bias = cfg.bias === false ? null : this.addParam('bias', initialize([cfg.outChannels], { kind: 'uniform', lo: -b, hi: b }, cfg.rng));
     this.opts = { stride: cfg.stride, padding: cfg.padding, dilation: cfg.dilation, groups };
   }
-  forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, this.opts, { approximate: this.inferring() });
-  }
-
   /**
-   * Inference (eval mode, no gradients recorded): the conv may round as Winograd F(4×4, 3×3) does
-   * (ConvEpilogue.approximate). Training, and any pass that records gradients, rounds as before.
+   * A float layer: its conv (and input gradient) may round as Winograd F(4×4, 3×3) does
+   * (ConvEpilogue.approximate). Binary layers (BinaryConv) and the spiking fast path call the op
+   * or the kernels without it and stay exact on integer values.
    */
-  private inferring(): boolean {
-    return !this.training && !isGradEnabled();
+  forward(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias, this.opts, { approximate: true });
   }
 
   /**
@@ -72,15 +69,14 @@ export class Conv2d extends Module {
 
   override forwardFused(x: Tensor, next: readonly Module[]): Tensor {
     const bn = next[0];
-    const approximate = this.inferring();
-    if (!(bn instanceof BatchNorm)) return conv2d(x, this.weight, this.bias, this.opts, { relu: isRelu(bn), approximate });
+    if (!(bn instanceof BatchNorm)) return conv2d(x, this.weight, this.bias, this.opts, { relu: isRelu(bn), approximate: true });
     const { scale, shift } = bn.evalAffine();
     const w = this.weight.f32, OC = scale.length;
     // Folded weights are an op output of this pass: in kernel memory inside tidy (read in place by the conv).
     const fw = takeF32(w.length), fb = new Float32Array(OC);
     getKernels().scaleRows(w, scale, fw);
     for (let oc = 0; oc < OC; oc++) fb[oc] = (this.bias ? this.bias.f32[oc] * scale[oc] : 0) + shift[oc];
-    return conv2d(x, new Tensor(fw, this.weight.shape), new Tensor(fb, [OC]), this.opts, { relu: isRelu(next[1]), approximate });
+    return conv2d(x, new Tensor(fw, this.weight.shape), new Tensor(fb, [OC]), this.opts, { relu: isRelu(next[1]), approximate: true });
   }
 }
 

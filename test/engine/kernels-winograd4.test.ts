@@ -1,16 +1,16 @@
-// Winograd F(4×4, 3×3) for inference (asm/kernels/winograd4.ts): used only when conv2d's caller
-// accepts approximate rounding and the map fills 4×4 tiles well; within a stated tolerance of the
-// reference twin on random data; the same on 1 and 2 threads; and chosen by Conv2d only in eval mode
-// without gradients, so training and every exact path round as before.
+// Winograd F(4×4, 3×3) (asm/kernels/winograd4.ts), for the forward conv and the input gradient of
+// float layers: used only when the caller accepts approximate rounding and the map fills 4×4 tiles
+// well; within a stated tolerance of the reference twin on random data; the same on 1 and 2
+// threads; chosen by Conv2d, never by the bare op, so binary and spiking paths stay exact.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/engine/random.js';
 import { referenceKernels as R } from '../../src/engine/kernels/reference.js';
 import { createThreadedWasmKernels, createWasmKernels } from '../../src/engine/kernels/wasm.js';
 import { getKernels, setKernels } from '../../src/engine/kernels/index.js';
-import type { ConvGeometry } from '../../src/engine/kernels/types.js';
+import type { ConvGeometry, Kernels } from '../../src/engine/kernels/types.js';
 import { noGrad, Tensor } from '../../src/engine/tensor.js';
-import { conv2d } from '../../src/engine/ops/index.js';
+import { conv2d, sum } from '../../src/engine/ops/index.js';
 import { BatchNorm, Conv2d, ReLU } from '../../src/nn/layers.js';
 import { Sequential } from '../../src/nn/module.js';
 import { assertBitEqual, assertClose, conv, convSize, randn } from './kernels-helpers.js';
@@ -89,22 +89,53 @@ test('integer-valued operands stay exact unless the call is approximate (F(4×4)
   assert.ok(approx.some((v, i) => v !== want[i]), 'F(4×4) rounds integer sums: the approximate path is observable');
 });
 
-test('Conv2d rounds approximately only in eval mode without gradients; training rounds as the exact op', () => {
+test('the input gradient runs as F(4×4) when approximate: close to the reference, dw and db unchanged, the same on 2 threads', () => {
+  const rng = new Rng(85);
+  // dx's map is H × W (here 8×8, 13×13 from an 11×11 output at padding 0, and 16×16).
+  for (const g of [k3(6, 16, 8, 8, 24, 1), k3(3, 32, 13, 13, 17, 0), k3(64, 32, 16, 16, 32, 1)]) {
+    const s = convSize(g), what = JSON.stringify(g);
+    const x = randn(rng, s.x), w = randn(rng, s.w), dy = randn(rng, s.y);
+    const ref = { dx: new Float32Array(s.x), dw: new Float32Array(s.w), db: new Float32Array(g.OC) };
+    R.conv2dBackward(g, x, w, dy, ref.dx, ref.dw, ref.db);
+    const run = (k: Kernels, approximate: boolean) => {
+      const o = { dx: new Float32Array(s.x).fill(Number.NaN), dw: new Float32Array(s.w).fill(Number.NaN), db: new Float32Array(g.OC).fill(Number.NaN) };
+      k.conv2dBackward(g, x, w, dy, o.dx, o.dw, o.db, null, approximate);
+      return o;
+    };
+    const exact = run(W, false), approx = run(W, true), two = run(W2, true);
+    assertClose(approx.dx, ref.dx, `dx ${what}`, 2e-5);
+    assert.ok(approx.dx.some((v, i) => v !== exact.dx[i]), `dx rounds as F(4×4), not F(2×2): ${what}`);
+    assertBitEqual(approx.dw, exact.dw, `dw ${what}`);
+    assertBitEqual(approx.db, exact.db, `db ${what}`);
+    assertBitEqual(two.dx, approx.dx, `dx on 2 threads ${what}`);
+  }
+});
+
+test('Conv2d layers round as F(4×4) in training and inference; the bare conv2d op stays on exact-on-integers F(2×2)', () => {
   setKernels(W);
   const rng = new Rng(84);
-  const conv1 = new Conv2d({ inChannels: 16, outChannels: 16, kernel: 3, padding: 1, rng });
-  const x = new Tensor(randn(rng, 4 * 16 * 8 * 8), [4, 16, 8, 8]);
-  const exact = conv2d(x, conv1.weight, conv1.bias, { padding: 1 }).f32;
-  const approx = conv2d(x, conv1.weight, conv1.bias, { padding: 1 }, { approximate: true }).f32;
-  assert.ok(approx.some((v, i) => v !== exact[i]), 'the two roundings differ on random data');
-  // Training mode, with or without gradients, and eval mode with gradients: the exact op's bits.
-  assertBitEqual(conv1.forward(x).f32, exact, 'training mode');
-  assertBitEqual(noGrad(() => conv1.forward(x)).f32, exact, 'training mode, no gradients');
-  conv1.eval();
-  assertBitEqual(conv1.forward(x).f32, exact, 'eval mode recording gradients');
-  assertBitEqual(noGrad(() => conv1.forward(x)).f32, approx, 'inference');
-  // A Sequential's folded conv + batch norm + ReLU in inference is approximate too, and close to the unfused layers.
+  const layer = new Conv2d({ inChannels: 16, outChannels: 16, kernel: 3, padding: 1, rng });
+  const xs = randn(rng, 4 * 16 * 8 * 8);
+  const run = (f: (x: Tensor) => Tensor) => {
+    const x = new Tensor(xs.slice(), [4, 16, 8, 8], true);
+    layer.weight.grad = null;
+    const y = f(x);
+    sum(y).backward();
+    return { y: y.f32.slice(), dx: x.grad!.f32.slice(), dw: layer.weight.grad!.f32.slice() };
+  };
+  const approx = run((x) => conv2d(x, layer.weight, layer.bias, { padding: 1 }, { approximate: true }));
+  const exact = run((x) => conv2d(x, layer.weight, layer.bias, { padding: 1 }));
+  assert.ok(approx.y.some((v, i) => v !== exact.y[i]), 'the two roundings differ on random data');
+  const trained = run((x) => layer.forward(x));
+  assertBitEqual(trained.y, approx.y, 'Conv2d forward');
+  assertBitEqual(trained.dx, approx.dx, 'Conv2d input gradient');
+  assertBitEqual(trained.dw, exact.dw, 'Conv2d filter gradient (F(2×2) either way)');
+  assertClose(trained.dx, exact.dx, 'input gradients of the two roundings', 2e-5);
+  layer.eval();
+  assertBitEqual(noGrad(() => layer.forward(new Tensor(xs, [4, 16, 8, 8]))).f32, approx.y, 'inference');
+  // A Sequential's folded conv + batch norm + ReLU in inference is close to the unfused layers.
   const net = new Sequential([new Conv2d({ inChannels: 16, outChannels: 16, kernel: 3, padding: 1, rng }), new BatchNorm({ channels: 16 }), new ReLU()]);
+  const x = new Tensor(xs, [4, 16, 8, 8]);
   net.forward(x); // running statistics move off their initial values
   net.eval();
   const folded = noGrad(() => net.forward(x)).f32;

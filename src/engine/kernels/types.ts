@@ -101,7 +101,7 @@ export interface Kernels {
   /**
    * y = conv2d(x, w) (+ bias[oc], added after the sum, when given), then max(y, 0) as the relu
    * kernel computes it when `relu`. x: N×C×H×W, y: N×OC×OH×OW. `approximate`: the caller accepts
-   * rounding that does not keep integer-valued sums exact (inference of float networks): wasm may
+   * rounding that does not keep integer-valued sums exact (float networks' Conv2d layers): wasm may
    * then run a 3×3 stride-1 conv as Winograd F(4×4, 3×3), whose transforms divide by 6 and 24;
    * without it, results on integer-valued operands (binary and spiking networks) stay exact.
    */
@@ -115,9 +115,10 @@ export interface Kernels {
    * bias gradient db[oc] = Σ dy over images and positions. Pass null for gradients not wanted.
    * With `reluOut` (the output of a conv2d run with `relu`), dy is the gradient of the ReLU's
    * output and is first masked as reluBackward does (dy where reluOut > 0, else +0).
+   * `approximate`: as conv2d's, for dx (the conv of dy with the rotated filters).
    */
   conv2dBackward(g: ConvGeometry, x: Float32Array, w: Float32Array, dy: Float32Array,
-    dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, reluOut?: Float32Array | null): void;
+    dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, reluOut?: Float32Array | null, approximate?: boolean): void;
   /**
    * Max pooling; argmax receives the flat index into x of each output's maximum (first max wins;
    * padding never wins), or is null where no backward will need it (inference: nothing to write or copy out).

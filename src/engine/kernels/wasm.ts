@@ -127,6 +127,11 @@ function instantiate(memory: WebAssembly.Memory): KernelExports {
   return inst.exports as unknown as KernelExports;
 }
 
+/** Whether F(4×4, 3×3)'s work over an OH × OW output map is at most WINOGRAD4_MAX_WORK of F(2×2)'s. */
+function winograd4Pays(OH: number, OW: number): boolean {
+  return 36 * Math.ceil(OH / 4) * Math.ceil(OW / 4) <= WINOGRAD4_MAX_WORK * 16 * Math.ceil(OH / 2) * Math.ceil(OW / 2);
+}
+
 /**
  * A Winograd GEMM's chunk: whole images, up to `maxTiles` output tiles of `size`×`size` outputs
  * (at least one image); tiles per image.
@@ -433,8 +438,7 @@ class WasmKernels implements Kernels {
    */
   convAlgorithm(g: ConvGeometry, approximate = false): 'winograd4x4' | 'winograd2x2' | 'im2col' {
     if (!this.winogradFits(g)) return 'im2col';
-    const f4 = 36 * Math.ceil(g.OH / 4) * Math.ceil(g.OW / 4), f2 = 16 * Math.ceil(g.OH / 2) * Math.ceil(g.OW / 2);
-    return approximate && f4 <= WINOGRAD4_MAX_WORK * f2 ? 'winograd4x4' : 'winograd2x2';
+    return approximate && winograd4Pays(g.OH, g.OW) ? 'winograd4x4' : 'winograd2x2';
   }
 
   /** The kernels' parameter block: N Cin H W Cout pad OH OW and the images per chunk (winogradChunk). */
@@ -443,14 +447,19 @@ class WasmKernels implements Kernels {
     return this.putInts([N, Cin, H, W, Cout, pad, OH, OW, images]);
   }
 
-  /** The F(4×4, 3×3) forward conv g of x with w into y (+ bias, ReLU), over images split across threads. */
-  private winograd4(g: ConvGeometry, px: number, pw: number, py: number, pb: number, relu: boolean): void {
-    const pp = this.winogradParams(g.N, g.C, g.H, g.W, g.OC, g.padH, g.OH, g.OW, true);
-    const pU = this.alloc(36 * this.ex.xiStride(g.OC * g.C) * 4);
-    const T = this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS);
-    this.run('winograd4Filter', partition(g.OC, g.OC * g.C >= WINOGRAD_SPLIT_FILTERS ? T : 1, 1)
-      .map(([lo, hi]) => [pw, pU, g.OC, g.C, lo, hi]));
-    const parts = partition(g.N, T, 1);
+  /**
+   * The F(4×4, 3×3) conv of x (N × Cin × H × W, padding `pad`) with the filters w into y
+   * (N × Cout × OH × OW) (+ bias, ReLU), over images split across threads. flip: w is the forward
+   * filter of the conv whose input gradient this is (see winograd4Filter).
+   */
+  private winograd4(N: number, Cin: number, H: number, W: number, Cout: number, pad: number, OH: number, OW: number,
+    px: number, pw: number, flip: boolean, py: number, pb: number, relu: boolean): void {
+    const pp = this.winogradParams(N, Cin, H, W, Cout, pad, OH, OW, true);
+    const pU = this.alloc(36 * this.ex.xiStride(Cout * Cin) * 4);
+    const T = this.fanout(2 * N * Cout * OH * OW * Cin * 9 >= MIN_SPLIT_FLOPS);
+    this.run('winograd4Filter', partition(Cout, Cout * Cin >= WINOGRAD_SPLIT_FILTERS ? T : 1, 1)
+      .map(([lo, hi]) => [pw, pU, Cout, Cin, flip ? 1 : 0, lo, hi]));
+    const parts = partition(N, T, 1);
     const ws = this.scratch(parts.length, this.ex.winograd4ScratchBytes(pp));
     this.run('winograd4Conv', parts.map(([lo, hi], t) => [pp, px, pU, py, lo, hi, ws[t], pb, relu ? 1 : 0]));
   }
@@ -508,7 +517,7 @@ class WasmKernels implements Kernels {
     const algorithm = this.convAlgorithm(g, approximate);
     if (algorithm !== 'im2col') {
       const px = this.put(x), pw = this.put(w), pb = this.putOpt(bias), py = this.out(y);
-      if (algorithm === 'winograd4x4') this.winograd4(g, px, pw, py, pb, relu);
+      if (algorithm === 'winograd4x4') this.winograd4(g.N, g.C, g.H, g.W, g.OC, g.padH, g.OH, g.OW, px, pw, false, py, pb, relu);
       else this.winograd(g.N, g.C, g.H, g.W, g.OC, g.padH, g.OH, g.OW, px, pw, false, py, pb, relu);
       this.get(py, y);
       return;
@@ -522,7 +531,8 @@ class WasmKernels implements Kernels {
   }
 
   conv2dBackward(g: ConvGeometry, x: Float32Array, w: Float32Array, dy: Float32Array,
-    dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, reluOut: Float32Array | null = null): void {
+    dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, reluOut: Float32Array | null = null,
+    approximate = false): void {
     validateConv('conv2dBackward', g, x, w, dy, ['x', 'w', 'dy']);
     validateBias('conv2dBackward', g, db, 'db');
     if (reluOut) validateElementwise('conv2dBackward', [['dy', dy], ['reluOut', reluOut]]);
@@ -544,7 +554,9 @@ class WasmKernels implements Kernels {
     const pdx = this.outOpt(dx), pdb = this.outOpt(db), pdw = this.outOpt(dw);
     // Winograd takes dx and dw where it fits; the fused kernel below does the rest.
     const wino = this.winogradFits(g);
-    if (dx && wino) this.winograd(g.N, g.OC, g.OH, g.OW, g.C, 2 - g.padH, g.H, g.W, pdy, pw, true, pdx, 0, false);
+    // dx is the conv of dy with the rotated filters: F(4×4) when approximate and dx's map fills 4×4 tiles.
+    if (dx && wino && approximate && winograd4Pays(g.H, g.W)) this.winograd4(g.N, g.OC, g.OH, g.OW, g.C, 2 - g.padH, g.H, g.W, pdy, pw, true, pdx, 0, false);
+    else if (dx && wino) this.winograd(g.N, g.OC, g.OH, g.OW, g.C, 2 - g.padH, g.H, g.W, pdy, pw, true, pdx, 0, false);
     if (dw && wino) this.winogradGrad(g, px, pdy, pdw);
     const dxDirect = dx && !wino, dwDirect = dw && !wino;
     // The filter gradient is split over its rows when it has enough of them, else over image

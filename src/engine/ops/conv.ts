@@ -39,9 +39,9 @@ export interface ConvEpilogue {
   relu?: boolean;
   /**
    * The caller accepts rounding that does not keep integer-valued sums exact: the wasm backend may
-   * then run a 3×3 stride-1 conv as Winograd F(4×4, 3×3), about 1.4× faster, with errors about
-   * 10× F(2×2)'s (near 1e-5 of the largest output). Float-network inference sets it (Conv2d in
-   * eval mode without gradients); binary and spiking paths never do.
+   * then run a 3×3 stride-1 conv, and its input gradient, as Winograd F(4×4, 3×3), about 1.4×
+   * faster, with errors about 10× F(2×2)'s (near 1e-5 of the output scale). The float layer
+   * Conv2d sets it; binary and spiking paths, and direct calls of this op, do not.
    */
   approximate?: boolean;
 }
@@ -60,7 +60,7 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, opts: Conv2dOpti
     const gx = x.requiresGrad ? takeGrad(x.size) : null;
     const gw = w.requiresGrad ? takeGrad(w.size) : null;
     const gb = b?.requiresGrad ? new Float32Array(g.OC) : null;
-    k.conv2dBackward(g, x.f32, w.f32, gy, gx, gw, gb, relu ? y : null);
+    k.conv2dBackward(g, x.f32, w.f32, gy, gx, gw, gb, relu ? y : null, epilogue.approximate ?? false);
     return b ? [gx, gw, gb] : [gx, gw];
   });
 }
