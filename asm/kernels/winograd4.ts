@@ -1,4 +1,4 @@
-// 3×3 stride-1 convolution by Winograd F(4×4, 3×3) (Lavin & Gray 2016), for inference: a 4×4
+// 3×3 stride-1 convolution by Winograd F(4×4, 3×3) (Lavin & Gray 2016), for float layers: a 4×4
 // output tile costs 36 multiplications per (input, output) channel pair, 2.25 per output, against
 // 4 for F(2×2, 3×3) (winograd.ts) and 9 for im2col + GEMM. The 36 products of a tile are 36 GEMMs
 // over channels, M_ξ = U_ξ · V_ξ, between U = G g Gᵀ (6×6 per channel pair) and V = Bᵀ d B (6×6
@@ -7,7 +7,8 @@
 //   Bᵀ = [[4, 0, −5, 0, 1, 0], [0, −4, −4, 1, 1, 0], [0, 4, −4, −1, 1, 0], [0, −2, −1, 2, 1, 0],
 //         [0, 2, −1, −2, 1, 0], [0, 4, 0, −5, 0, 1]]
 //   Aᵀ = [[1, 1, 1, 1, 1, 0], [0, 1, −1, 2, −2, 0], [0, 1, 1, 4, 4, 0], [0, 1, −1, 8, −8, 1]]
-// Why inference only: the transforms scale by up to 8 and divide by 6 and 24, so the rounding is
+// The same kernel computes the input gradient (filters rotated, channel roles swapped: `flip`).
+// Why only where asked: the transforms scale by up to 8 and divide by 6 and 24, so the rounding is
 // larger than F(2×2)'s and, unlike F(2×2) whose transforms add and halve, integer-valued operands
 // (binary or spiking networks run through float convs) no longer give exact integer sums. The host
 // runs this kernel only where the caller accepts that (docs/architecture.md, "conv algorithms").

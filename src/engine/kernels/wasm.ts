@@ -72,9 +72,9 @@ const DW_ROW_SPLIT_MIN = 64;
 // WINOGRAD_TILES: output tiles per GEMM (a chunk of images).
 const WINOGRAD_MIN_CHANNELS = 16;
 const WINOGRAD_TILES = 256;
-// Inference convs whose caller accepts approximate rounding (conv2d's `approximate`) run as
-// F(4×4, 3×3) (asm/kernels/winograd4.ts) when its 36 products per 4×4 tile are at most this share
-// of F(2×2)'s 16 per 2×2 tile over the map: a 2×2 or 6×6 map wastes too much of its 4×4 tiles.
+// Convs (and input gradients) whose caller accepts approximate rounding (`approximate`: Conv2d
+// layers) run as F(4×4, 3×3) (asm/kernels/winograd4.ts) when its 36 products per 4×4 tile are at
+// most this share of F(2×2)'s 16 per 2×2 tile over the map: a 2×2 or 6×6 map wastes too much of its 4×4 tiles.
 // WINOGRAD4_TILES: output tiles per GEMM.
 const WINOGRAD4_MAX_WORK = 0.75;
 const WINOGRAD4_TILES = 128;
