@@ -185,23 +185,23 @@ function inputTransform(P: usize, Hp: i32, Wp: i32, nb: i32, th: i32, tw: i32, V
     }
     return;
   }
-  const T = nb * th * tw;
-  // Patch address of tile t (image b, tile row i, column j), advanced tile by tile.
-  let b = 0, i = 0, j = 0;
+  const T = nb * th * tw, tpi = th * tw;
   for (let t = 0; t < T; t += 4) {
-    const count = min<i32>(4, T - t);
-    let p0: usize = 0, p1: usize = 0, p2: usize = 0, p3: usize = 0;
-    for (let l = 0; l < 4; l++) {
-      // Lanes past the last tile repeat it (computed, not stored).
-      const p = P + <usize>b * plane + <usize>(2 * i) * rs + <usize>(2 * j) * 4;
-      if (l == 0) p0 = p; else if (l == 1) p1 = p; else if (l == 2) p2 = p; else p3 = p;
-      if (l < count - 1) {
-        if (++j == tw) { j = 0; if (++i == th) { i = 0; b++; } }
-      }
-    }
-    if (++j == tw) { j = 0; if (++i == th) { i = 0; b++; } }
-    gatherFour(p0, p1, p2, p3, rs, V, vs, <usize>t * 4, count);
+    // Lanes past the last tile repeat it (computed, not stored).
+    gatherFour(patchAt(P, plane, rs, 2, tpi, tw, t), patchAt(P, plane, rs, 2, tpi, tw, min<i32>(t + 1, T - 1)),
+      patchAt(P, plane, rs, 2, tpi, tw, min<i32>(t + 2, T - 1)), patchAt(P, plane, rs, 2, tpi, tw, min<i32>(t + 3, T - 1)),
+      rs, V, vs, <usize>t * 4, min<i32>(4, T - t));
   }
+}
+
+/**
+ * Address of tile u's input patch in padded planes at P (`plane` bytes per image, `rs` per row):
+ * tiles are numbered image by image, row by row (tpi a plane, tw a row), `size` outputs apart.
+ */
+// @ts-ignore: decorator
+@inline export function patchAt(P: usize, plane: usize, rs: usize, size: i32, tpi: i32, tw: i32, u: i32): usize {
+  const b = u / tpi, r = u - b * tpi, i = r / tw, j = r - i * tw;
+  return P + <usize>b * plane + <usize>(size * i) * rs + <usize>(size * j) * 4;
 }
 
 // V_ξ (Cin × Tp, ξ-matrices vs bytes apart) = Bᵀ d B for every tile of images [n, n + nb) of x:

@@ -18,7 +18,7 @@
 
 import { gi } from './geometry';
 import { gemmScratchBytes, sgemm } from './sgemm';
-import { padPlanes, paddedTiles, storeLanes, xiStride } from './winograd';
+import { padPlanes, paddedTiles, patchAt, storeLanes, xiStride } from './winograd';
 
 // @ts-ignore: decorator
 @inline function tilesOf(n: i32): i32 { return (n + 3) >> 2; }
@@ -142,21 +142,12 @@ function transformFour(p0: usize, p1: usize, p2: usize, p3: usize, rs: usize, V:
 // Bᵀ d B for all T = nb·th·tw tiles of one channel (nb padded planes at P, Hp × Wp): V[ξ·vs + t].
 function inputTransform(P: usize, Hp: i32, Wp: i32, nb: i32, th: i32, tw: i32, V: usize, vs: usize, S: usize): void {
   const rs = <usize>Wp * 4, plane = <usize>(Hp * Wp) * 4;
-  const T = nb * th * tw;
-  let b = 0, i = 0, j = 0;
+  const T = nb * th * tw, tpi = th * tw;
   for (let t = 0; t < T; t += 4) {
-    const count = min<i32>(4, T - t);
-    let p0: usize = 0, p1: usize = 0, p2: usize = 0, p3: usize = 0;
-    for (let l = 0; l < 4; l++) {
-      // Lanes past the last tile repeat it (transformed, not stored).
-      const q = P + <usize>b * plane + <usize>(4 * i) * rs + <usize>(4 * j) * 4;
-      if (l == 0) p0 = q; else if (l == 1) p1 = q; else if (l == 2) p2 = q; else p3 = q;
-      if (l < count - 1) {
-        if (++j == tw) { j = 0; if (++i == th) { i = 0; b++; } }
-      }
-    }
-    if (++j == tw) { j = 0; if (++i == th) { i = 0; b++; } }
-    transformFour(p0, p1, p2, p3, rs, V, vs, <usize>t * 4, count, S);
+    // Lanes past the last tile repeat it (transformed, not stored).
+    transformFour(patchAt(P, plane, rs, 4, tpi, tw, t), patchAt(P, plane, rs, 4, tpi, tw, min<i32>(t + 1, T - 1)),
+      patchAt(P, plane, rs, 4, tpi, tw, min<i32>(t + 2, T - 1)), patchAt(P, plane, rs, 4, tpi, tw, min<i32>(t + 3, T - 1)),
+      rs, V, vs, <usize>t * 4, min<i32>(4, T - t), S);
   }
 }
 
