@@ -18,4 +18,4 @@ export { adamStep } from './kernels/optim';
 export { spikeCounts, errorCounts, countStats } from './kernels/spikes';
 export { bconvScratchBytes, bconv } from './kernels/bconv';
 export { winogradScratchBytes, winogradFilter, winogradConv, xiStride, winogradGradScratchBytes, winogradFilterGrad, winogradFilterGradPartials, winogradFilterOut } from './kernels/winograd';
-export { winograd4ScratchBytes, winograd4Filter, winograd4Conv } from './kernels/winograd4';
+export { winograd4ScratchBytes, winograd4Filter, winograd4Conv, winograd4GradScratchBytes, winograd4FilterGrad, winograd4FilterGradPartials, winograd4FilterOut } from './kernels/winograd4';

@@ -172,11 +172,12 @@ export async function runKernelBench(ctx: BenchContext): Promise<void> {
         emit({ name: `winograd conv2d ${what} ${shape}`, median_ms: r.b_ms, runs: r.pairs, im2col_ms: r.a_ms, speedup: r.ratio, threads: 1 });
       }
       // F(4×4, 3×3) against F(2×2) on the same shape: the `approximate` calls that Conv2d layers make
-      // (forward, and the input gradient; the filter gradient is F(2×2) in both). On a 2×2 map the
-      // host keeps F(2×2) (`algorithm`), so that line times the same kernel twice.
+      // (forward, input gradient, filter gradient). On a 2×2 map the host keeps F(2×2)
+      // (`algorithm`), so those lines time the same kernels twice.
       for (const [what, fn] of [
         ['fwd', (approximate: boolean) => wino.conv2d(gw, sx, sw, sy, null, false, approximate)],
         ['bwd dx', (approximate: boolean) => wino.conv2dBackward(gw, sx, sw, sdy, sdx, null, null, null, approximate)],
+        ['bwd dw', (approximate: boolean) => wino.conv2dBackward(gw, sx, sw, sdy, null, sdw, null, null, approximate)],
       ] as const) {
         const r = await measurePaired(() => fn(false), () => fn(true), { pairs: ctx.quick ? 9 : 21 });
         emit({ name: `winograd4x4 conv2d ${what} ${shape}`, median_ms: r.b_ms, runs: r.pairs, f2x2_ms: r.a_ms, speedup: r.ratio,

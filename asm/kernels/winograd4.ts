@@ -7,7 +7,8 @@
 //   Bᵀ = [[4, 0, −5, 0, 1, 0], [0, −4, −4, 1, 1, 0], [0, 4, −4, −1, 1, 0], [0, −2, −1, 2, 1, 0],
 //         [0, 2, −1, −2, 1, 0], [0, 4, 0, −5, 0, 1]]
 //   Aᵀ = [[1, 1, 1, 1, 1, 0], [0, 1, −1, 2, −2, 0], [0, 1, 1, 4, 4, 0], [0, 1, −1, 8, −8, 1]]
-// The same kernel computes the input gradient (filters rotated, channel roles swapped: `flip`).
+// The same kernel computes the input gradient (filters rotated, channel roles swapped: `flip`);
+// the filter gradient is at the end of this file.
 // Why only where asked: the transforms scale by up to 8 and divide by 6 and 24, so the rounding is
 // larger than F(2×2)'s and, unlike F(2×2) whose transforms add and halve, integer-valued operands
 // (binary or spiking networks run through float convs) no longer give exact integer sums. The host
@@ -26,11 +27,23 @@ import { padPlanes, paddedTiles, patchAt, storeLanes, xiStride } from './winogra
 // Bytes of the per-thread transform scratch: 36 vectors (a tile set's 6×6 intermediate), rounded up.
 const STAGE_BYTES = 640;
 
-/** Scratch bytes per thread: transform stage, padded planes of a chunk, V (36·Cin·T), M (36·Cout·T), the GEMM's scratch. */
+// A thread's scratch, in order: the transform stage (STAGE_BYTES), the chunk's zero-padded input
+// planes, V (36 matrices Cin × Tmax), M (36 matrices Cout × Tmax: the forward's products, or the
+// filter gradient's Z), the GEMM's scratch. Byte offsets from its start:
+// @ts-ignore: decorator
+@inline function vOffset(p: usize): usize {
+  return <usize>STAGE_BYTES + <usize>(gi(p, 8) * (4 * tilesOf(gi(p, 6)) + 2) * (4 * tilesOf(gi(p, 7)) + 2)) * 4;
+}
+// @ts-ignore: decorator
+@inline function maxTiles(p: usize): i32 { return paddedTiles(gi(p, 8) * tilesOf(gi(p, 6)) * tilesOf(gi(p, 7))); }
+// @ts-ignore: decorator
+@inline function mOffset(p: usize): usize { return vOffset(p) + <usize>(36 * xiStride(gi(p, 1) * maxTiles(p))) * 4; }
+// @ts-ignore: decorator
+@inline function gemmOffset(p: usize): usize { return mOffset(p) + <usize>(36 * xiStride(gi(p, 4) * maxTiles(p))) * 4; }
+
+/** Scratch bytes per thread of winograd4Conv (see the layout above). */
 export function winograd4ScratchBytes(p: usize): i32 {
-  const th = tilesOf(gi(p, 6)), tw = tilesOf(gi(p, 7)), chunk = gi(p, 8);
-  const T = paddedTiles(chunk * th * tw);
-  return STAGE_BYTES + (chunk * (4 * th + 2) * (4 * tw + 2) + 36 * (xiStride(gi(p, 1) * T) + xiStride(gi(p, 4) * T))) * 4 + gemmScratchBytes() + 64;
+  return <i32>gemmOffset(p) + gemmScratchBytes() + 64;
 }
 
 // Row r of G applied to the column [a, b, c], four filters in lanes (r a constant after inlining).
@@ -226,12 +239,7 @@ export function winograd4Conv(p: usize, x: usize, U: usize, y: usize, n0: i32, n
   const Cin = gi(p, 1), H = gi(p, 2), W = gi(p, 3), Cout = gi(p, 4), pad = gi(p, 5), OH = gi(p, 6), OW = gi(p, 7), chunk = gi(p, 8);
   const th = tilesOf(OH), tw = tilesOf(OW), tpi = th * tw;
   const Hp = 4 * th + 2, Wp = 4 * tw + 2;
-  const Tmax = paddedTiles(chunk * tpi);
-  const S = ws;
-  const P = S + STAGE_BYTES;
-  const V = P + <usize>(chunk * Hp * Wp) * 4;
-  const M = V + <usize>(36 * xiStride(Cin * Tmax)) * 4;
-  const gws = M + <usize>(36 * xiStride(Cout * Tmax)) * 4;
+  const S = ws, P = ws + STAGE_BYTES, V = ws + vOffset(p), M = ws + mOffset(p), gws = ws + gemmOffset(p);
   const us = <usize>xiStride(Cout * Cin) * 4;
   for (let n = n0; n < n1; n += chunk) {
     const nb = min<i32>(chunk, n1 - n);
@@ -250,4 +258,152 @@ export function winograd4Conv(p: usize, x: usize, U: usize, y: usize, n0: i32, n
         OH, OW, bv, bias != 0, relu != 0, S);
     }
   }
+}
+
+// ---- filter gradient ----
+// With Z = A dY Aᵀ (the 4×4 output-gradient tile lifted to 6×6), the gradient of U = G g Gᵀ is
+// Σ_tiles Z ⊙ V, so dg = Gᵀ (Σ_tiles Z ⊙ V) G: 36 GEMMs D_ξ[o][i] = Σ_t Z_ξ[o][t]·V_ξ[i][t] over
+// the tiles of all images, then one 6×6 → 3×3 transform per filter. The sums run over chunks of
+// images in order, and a thread owns whole output channels or whole chunks, as in winograd.ts.
+
+// A applied to four vectors [a, b, c, d] (lane = tile), the six results stored at at, at + step, …
+// (the first `count` lanes): s = a + c, t = b + d, u = a + 4c, w = 2(b + 4d);
+// [a, s + t, s − t, u + w, u − w, d].
+// @ts-ignore: decorator
+@inline function lift(at: usize, step: usize, count: i32, a: v128, b: v128, c: v128, d: v128): void {
+  const s = f32x4.add(a, c), t = f32x4.add(b, d);
+  const u = f32x4.add(a, f32x4.mul(f32x4.splat(4), c)), w = f32x4.mul(f32x4.splat(2), f32x4.add(b, f32x4.mul(f32x4.splat(4), d)));
+  storeLanes(at, a, count);
+  storeLanes(at + step, f32x4.add(s, t), count);
+  storeLanes(at + 2 * step, f32x4.sub(s, t), count);
+  storeLanes(at + 3 * step, f32x4.add(u, w), count);
+  storeLanes(at + 4 * step, f32x4.sub(u, w), count);
+  storeLanes(at + 5 * step, d, count);
+}
+
+// Z[ξ·zs + base + lane] = (A dY Aᵀ)[ξ] for the four 4×4 dY tiles at p0..p3 (row stride rs): each
+// row lifted into the stage S (4 rows × 6 vectors), then each of the 6 columns into Z.
+function liftFour(p0: usize, p1: usize, p2: usize, p3: usize, rs: usize, Z: usize, zs: usize, base: usize, count: i32, S: usize): void {
+  for (let r = 0; r < 4; r++) {
+    const o = <usize>r * rs;
+    const a0 = v128.load(p0 + o), a1 = v128.load(p1 + o), a2 = v128.load(p2 + o), a3 = v128.load(p3 + o);
+    lift(S + <usize>(r * 96), 16, 4, col4(a0, a1, a2, a3, 0), col4(a0, a1, a2, a3, 1), col4(a0, a1, a2, a3, 2), col4(a0, a1, a2, a3, 3));
+  }
+  for (let k = 0; k < 6; k++) {
+    const s = S + <usize>(k * 16);
+    lift(Z + base + <usize>k * zs, 6 * zs, count, v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288));
+  }
+}
+
+// Z for all T = nb·th·tw tiles of one output channel (nb zero-padded dy planes of 4·th × 4·tw at P).
+function gradTransform(P: usize, th: i32, tw: i32, nb: i32, Z: usize, zs: usize, S: usize): void {
+  const rs = <usize>(4 * tw) * 4, plane = <usize>(16 * th * tw) * 4;
+  const T = nb * th * tw, tpi = th * tw;
+  for (let t = 0; t < T; t += 4) {
+    liftFour(patchAt(P, plane, rs, 4, tpi, tw, t), patchAt(P, plane, rs, 4, tpi, tw, min<i32>(t + 1, T - 1)),
+      patchAt(P, plane, rs, 4, tpi, tw, min<i32>(t + 2, T - 1)), patchAt(P, plane, rs, 4, tpi, tw, min<i32>(t + 3, T - 1)),
+      rs, Z, zs, <usize>t * 4, min<i32>(4, T - t), S);
+  }
+}
+
+/** Scratch bytes per thread of winograd4FilterGrad: winograd4Conv's (V, planes, GEMM) plus the accumulated D. */
+export function winograd4GradScratchBytes(p: usize): i32 {
+  return winograd4ScratchBytes(p) + 36 * xiStride(gi(p, 4) * gi(p, 1)) * 4 + 64;
+}
+
+/**
+ * D += (or =, for the first chunk when !accumulate) the Winograd-domain filter gradient of the
+ * images [n, n + nb) for output channels [o0, o1): D holds 36 matrices (o1 − o0) × Cin, ds bytes apart.
+ */
+function gradChunk(p: usize, x: usize, dy: usize, n: i32, nb: i32, o0: i32, o1: i32, D: usize, ds: usize, accumulate: i32, ws: usize): void {
+  const Cin = gi(p, 1), H = gi(p, 2), W = gi(p, 3), Cout = gi(p, 4), pad = gi(p, 5), OH = gi(p, 6), OW = gi(p, 7);
+  const th = tilesOf(OH), tw = tilesOf(OW), tpi = th * tw;
+  const Hp = 4 * th + 2, Wp = 4 * tw + 2;
+  const S = ws, P = ws + STAGE_BYTES, V = ws + vOffset(p), Z = ws + mOffset(p), gws = ws + gemmOffset(p);
+  const O = o1 - o0;
+  const T = nb * tpi, Tp = paddedTiles(T);
+  const vs = <usize>xiStride(Cin * Tp) * 4, zs = <usize>xiStride(O * Tp) * 4;
+  for (let c = 0; c < Cin; c++) {
+    padPlanes(x, Cin, H, W, pad, c, n, nb, P, Hp, Wp);
+    inputTransform(P, Hp, Wp, nb, th, tw, V + <usize>(c * Tp) * 4, vs, S);
+  }
+  for (let o = o0; o < o1; o++) {
+    padPlanes(dy, Cout, OH, OW, 0, o, n, nb, P, 4 * th, 4 * tw);
+    gradTransform(P, th, tw, nb, Z + <usize>((o - o0) * Tp) * 4, zs, S);
+  }
+  for (let xi = 0; xi < 36; xi++) {
+    sgemm(0, 1, O, Cin, T, Z + <usize>xi * zs, Tp, V + <usize>xi * vs, Tp, D + <usize>xi * ds, Cin, accumulate, gws);
+  }
+}
+
+// Row r of Gᵀ applied to [p0 … p5] (r a constant after inlining), in f64:
+// [p0/4 − (p1 + p2)/6 + (p3 + p4)/24, (p2 − p1)/6 + (p3 − p4)/12, (p3 + p4 − p1 − p2)/6 + p5].
+// @ts-ignore: decorator
+@inline function gtRow(r: i32, p0: f64, p1: f64, p2: f64, p3: f64, p4: f64, p5: f64): f64 {
+  if (r == 0) return p0 * 0.25 - (p1 + p2) / 6 + (p3 + p4) / 24;
+  if (r == 1) return (p2 - p1) / 6 + (p3 - p4) / 12;
+  return (p3 + p4 - p1 - p2) / 6 + p5;
+}
+
+/**
+ * dw rows [o0, o1) (dw is Cout × Cin × 3 × 3) = Gᵀ D G, from D's rows [o0 − d0, o1 − d0) (36
+ * matrices of Cin columns, ds bytes apart); ws: 144 bytes for the 3 × 6 intermediate (f64).
+ */
+function filterFromWinograd(D: usize, ds: usize, d0: i32, Cin: i32, dw: usize, o0: i32, o1: i32, ws: usize): void {
+  for (let o = o0; o < o1; o++) {
+    for (let i = 0; i < Cin; i++) {
+      const d = D + <usize>((o - d0) * Cin + i) * 4;
+      const dst = dw + <usize>((o * Cin + i) * 9) * 4;
+      // e[r][k] = Gᵀ's row r applied down column k of D.
+      for (let k = 0; k < 6; k++) {
+        const p0: f64 = load<f32>(d + <usize>k * ds), p1: f64 = load<f32>(d + <usize>(6 + k) * ds), p2: f64 = load<f32>(d + <usize>(12 + k) * ds);
+        const p3: f64 = load<f32>(d + <usize>(18 + k) * ds), p4: f64 = load<f32>(d + <usize>(24 + k) * ds), p5: f64 = load<f32>(d + <usize>(30 + k) * ds);
+        store<f64>(ws + <usize>k * 8, gtRow(0, p0, p1, p2, p3, p4, p5));
+        store<f64>(ws + <usize>(6 + k) * 8, gtRow(1, p0, p1, p2, p3, p4, p5));
+        store<f64>(ws + <usize>(12 + k) * 8, gtRow(2, p0, p1, p2, p3, p4, p5));
+      }
+      for (let r = 0; r < 3; r++) {
+        const e = ws + <usize>(r * 48);
+        const p0 = load<f64>(e), p1 = load<f64>(e, 8), p2 = load<f64>(e, 16), p3 = load<f64>(e, 24), p4 = load<f64>(e, 32), p5 = load<f64>(e, 40);
+        store<f32>(dst + <usize>(r * 3) * 4, <f32>gtRow(0, p0, p1, p2, p3, p4, p5));
+        store<f32>(dst + <usize>(r * 3 + 1) * 4, <f32>gtRow(1, p0, p1, p2, p3, p4, p5));
+        store<f32>(dst + <usize>(r * 3 + 2) * 4, <f32>gtRow(2, p0, p1, p2, p3, p4, p5));
+      }
+    }
+  }
+}
+
+/**
+ * dw[o] (o in [o0, o1); dw is Cout × Cin × 3 × 3) = the filter gradient of the 3×3 stride-1 conv
+ * of x (N × Cin × H × W, padding `pad`) whose output gradient is dy (N × Cout × OH × OW), summed
+ * over all N images chunk by chunk. p: winograd4Conv's block; ws: winograd4GradScratchBytes(p).
+ */
+export function winograd4FilterGrad(p: usize, x: usize, dy: usize, dw: usize, o0: i32, o1: i32, ws: usize): void {
+  const N = gi(p, 0), Cin = gi(p, 1), chunk = gi(p, 8);
+  if (o1 <= o0) return;
+  const D = ws + <usize>winograd4ScratchBytes(p);
+  const ds = <usize>xiStride((o1 - o0) * Cin) * 4;
+  for (let n = 0; n < N; n += chunk) gradChunk(p, x, dy, n, min<i32>(chunk, N - n), o0, o1, D, ds, n > 0 ? 1 : 0, ws);
+  filterFromWinograd(D, ds, o0, Cin, dw, o0, o1, ws);
+}
+
+/**
+ * The same gradient split over image chunks: part + k·36·xiStride(Cout·Cin) floats receives chunk
+ * k's Winograd-domain gradient for all output channels, for k in [k0, k1); reduceChunks adds them
+ * in chunk order and winograd4FilterOut transforms the sum (the same bits as winograd4FilterGrad
+ * when each chunk's GEMM is one sgemm k-block, as in winograd.ts).
+ */
+export function winograd4FilterGradPartials(p: usize, x: usize, dy: usize, part: usize, k0: i32, k1: i32, ws: usize): void {
+  const N = gi(p, 0), Cin = gi(p, 1), Cout = gi(p, 4), chunk = gi(p, 8);
+  const ds = <usize>xiStride(Cout * Cin) * 4;
+  for (let k = k0; k < k1; k++) {
+    const n = k * chunk;
+    gradChunk(p, x, dy, n, min<i32>(chunk, N - n), 0, Cout, part + <usize>k * 36 * ds, ds, 0, ws);
+  }
+}
+
+/** dw rows [o0, o1) from the reduced Winograd-domain gradient D (36 matrices Cout × Cin); ws: 144 bytes. */
+export function winograd4FilterOut(p: usize, D: usize, dw: usize, o0: i32, o1: i32, ws: usize): void {
+  const Cin = gi(p, 1), Cout = gi(p, 4);
+  filterFromWinograd(D, <usize>xiStride(Cout * Cin) * 4, 0, Cin, dw, o0, o1, ws);
 }

@@ -44,7 +44,7 @@ export class Conv2d extends Module {
     this.opts = { stride: cfg.stride, padding: cfg.padding, dilation: cfg.dilation, groups };
   }
   /**
-   * A float layer: its conv (and input gradient) may round as Winograd F(4×4, 3×3) does
+   * A float layer: its conv (and its gradients) may round as Winograd F(4×4, 3×3) does
    * (ConvEpilogue.approximate). Binary layers (BinaryConv) and the spiking fast path call the op
    * or the kernels without it and stay exact on integer values.
    */

@@ -1,4 +1,4 @@
-// Winograd F(4×4, 3×3) (asm/kernels/winograd4.ts), for the forward conv and the input gradient of
+// Winograd F(4×4, 3×3) (asm/kernels/winograd4.ts), for the forward conv and both gradients of
 // float layers: used only when the caller accepts approximate rounding and the map fills 4×4 tiles
 // well; within a stated tolerance of the reference twin on random data; the same on 1 and 2
 // threads; chosen by Conv2d, never by the bare op, so binary and spiking paths stay exact.
@@ -89,10 +89,12 @@ test('integer-valued operands stay exact unless the call is approximate (F(4×4)
   assert.ok(approx.some((v, i) => v !== want[i]), 'F(4×4) rounds integer sums: the approximate path is observable');
 });
 
-test('the input gradient runs as F(4×4) when approximate: close to the reference, dw and db unchanged, the same on 2 threads', () => {
+test('the gradients run as F(4×4) when approximate: close to the reference, db unchanged, the same on 2 threads', () => {
   const rng = new Rng(85);
-  // dx's map is H × W (here 8×8, 13×13 from an 11×11 output at padding 0, and 16×16).
-  for (const g of [k3(6, 16, 8, 8, 24, 1), k3(3, 32, 13, 13, 17, 0), k3(64, 32, 16, 16, 32, 1)]) {
+  // dx's map is H × W and dw's tiles cover OH × OW. On 2 threads dw splits image chunks (the third
+  // shape: 2 chunks of 8 images) or output channels (the fourth: the batch is one chunk). The
+  // gradients sum up to 1,152 products (dx of 128 channels): the bound is 5e-5 of the output scale.
+  for (const g of [k3(6, 16, 8, 8, 24, 1), k3(3, 32, 13, 13, 17, 0), k3(16, 32, 16, 16, 32, 1), k3(16, 128, 4, 4, 128, 1), k3(5, 16, 7, 9, 16, 2)]) {
     const s = convSize(g), what = JSON.stringify(g);
     const x = randn(rng, s.x), w = randn(rng, s.w), dy = randn(rng, s.y);
     const ref = { dx: new Float32Array(s.x), dw: new Float32Array(s.w), db: new Float32Array(g.OC) };
@@ -103,11 +105,13 @@ test('the input gradient runs as F(4×4) when approximate: close to the referenc
       return o;
     };
     const exact = run(W, false), approx = run(W, true), two = run(W2, true);
-    assertClose(approx.dx, ref.dx, `dx ${what}`, 2e-5);
+    assertClose(approx.dx, ref.dx, `dx ${what}`, 5e-5);
+    assertClose(approx.dw, ref.dw, `dw ${what}`, 5e-5);
     assert.ok(approx.dx.some((v, i) => v !== exact.dx[i]), `dx rounds as F(4×4), not F(2×2): ${what}`);
-    assertBitEqual(approx.dw, exact.dw, `dw ${what}`);
+    assert.ok(approx.dw.some((v, i) => v !== exact.dw[i]), `dw rounds as F(4×4), not F(2×2): ${what}`);
     assertBitEqual(approx.db, exact.db, `db ${what}`);
     assertBitEqual(two.dx, approx.dx, `dx on 2 threads ${what}`);
+    assertBitEqual(two.dw, approx.dw, `dw on 2 threads ${what}`);
   }
 });
 
@@ -129,7 +133,7 @@ test('Conv2d layers round as F(4×4) in training and inference; the bare conv2d 
   const trained = run((x) => layer.forward(x));
   assertBitEqual(trained.y, approx.y, 'Conv2d forward');
   assertBitEqual(trained.dx, approx.dx, 'Conv2d input gradient');
-  assertBitEqual(trained.dw, exact.dw, 'Conv2d filter gradient (F(2×2) either way)');
+  assertBitEqual(trained.dw, approx.dw, 'Conv2d filter gradient');
   assertClose(trained.dx, exact.dx, 'input gradients of the two roundings', 2e-5);
   layer.eval();
   assertBitEqual(noGrad(() => layer.forward(new Tensor(xs, [4, 16, 8, 8]))).f32, approx.y, 'inference');

@@ -115,7 +115,7 @@ export interface Kernels {
    * bias gradient db[oc] = Σ dy over images and positions. Pass null for gradients not wanted.
    * With `reluOut` (the output of a conv2d run with `relu`), dy is the gradient of the ReLU's
    * output and is first masked as reluBackward does (dy where reluOut > 0, else +0).
-   * `approximate`: as conv2d's, for dx (the conv of dy with the rotated filters).
+   * `approximate`: as conv2d's, for dx (the conv of dy with the rotated filters) and dw.
    */
   conv2dBackward(g: ConvGeometry, x: Float32Array, w: Float32Array, dy: Float32Array,
     dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, reluOut?: Float32Array | null, approximate?: boolean): void;

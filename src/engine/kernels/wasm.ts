@@ -29,7 +29,7 @@ export const WORKER_FUNCTIONS = [
   'sgemm', 'conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardFilter', 'maxPool2d', 'maxPool2dBackward',
   'avgPool2d', 'avgPool2dBackward', 'packSigns', 'unpackSigns', 'bgemm', 'popcountRows', 'conv2dBackward',
   'batchNormForward', 'batchNormBackward', 'relu', 'reluBackward', 'reduceChunks', 'bconv', 'winogradConv', 'winogradFilterGrad', 'winogradFilter', 'adamStep', 'add', 'scaleRows', 'winogradFilterGradPartials', 'winogradFilterOut',
-  'spikeCounts', 'errorCounts', 'countStats', 'winograd4Filter', 'winograd4Conv',
+  'spikeCounts', 'errorCounts', 'countStats', 'winograd4Filter', 'winograd4Conv', 'winograd4FilterGrad', 'winograd4FilterGradPartials', 'winograd4FilterOut',
 ] as const;
 type KernelName = typeof WORKER_FUNCTIONS[number];
 /** The typed arrays a kernel call copies in and out of the wasm memory. */
@@ -45,6 +45,7 @@ type KernelExports = Record<KernelName, Fn> & {
   xiStride(floats: number): number;
   winogradGradScratchBytes(p: number): number;
   winograd4ScratchBytes(p: number): number;
+  winograd4GradScratchBytes(p: number): number;
 };
 
 const PAGE = 65536;
@@ -72,7 +73,7 @@ const DW_ROW_SPLIT_MIN = 64;
 // WINOGRAD_TILES: output tiles per GEMM (a chunk of images).
 const WINOGRAD_MIN_CHANNELS = 16;
 const WINOGRAD_TILES = 256;
-// Convs (and input gradients) whose caller accepts approximate rounding (`approximate`: Conv2d
+// Convs (and their gradients) whose caller accepts approximate rounding (`approximate`: Conv2d
 // layers) run as F(4×4, 3×3) (asm/kernels/winograd4.ts) when its 36 products per 4×4 tile are at
 // most this share of F(2×2)'s 16 per 2×2 tile over the map: a 2×2 or 6×6 map wastes too much of its 4×4 tiles.
 // WINOGRAD4_TILES: output tiles per GEMM.
@@ -488,26 +489,29 @@ class WasmKernels implements Kernels {
    * image chunks as threads, the chunks are split over the threads (each transforms only its own
    * images), their Winograd-domain partials are added in chunk order and transformed back: the same
    * bits as one thread, as long as a chunk's GEMM is one sgemm k-block (winogradFilterGradPartials).
-   * Otherwise (small maps: one chunk holds the whole batch) the output channels are split.
+   * Otherwise (small maps: one chunk holds the whole batch) the output channels are split. f4:
+   * F(4×4, 3×3) (winograd4FilterGrad and its partials) instead of F(2×2).
    */
-  private winogradGrad(g: ConvGeometry, px: number, pdy: number, pdw: number): void {
-    const pp = this.winogradParams(g.N, g.C, g.H, g.W, g.OC, g.padH, g.OH, g.OW);
+  private winogradGrad(g: ConvGeometry, px: number, pdy: number, pdw: number, f4 = false): void {
+    const pp = this.winogradParams(g.N, g.C, g.H, g.W, g.OC, g.padH, g.OH, g.OW, f4);
     const T = this.fanout(this.convFlops(g) >= MIN_SPLIT_FLOPS);
-    const { images, tiles } = winogradChunk(g.N, g.OH, g.OW);
+    const { images, tiles } = f4 ? winogradChunk(g.N, g.OH, g.OW, 4, WINOGRAD4_TILES) : winogradChunk(g.N, g.OH, g.OW);
     const chunks = Math.ceil(g.N / images);
+    const xis = f4 ? 36 : 16;
+    const scratchBytes = f4 ? this.ex.winograd4GradScratchBytes(pp) : this.ex.winogradGradScratchBytes(pp);
     if (T > 1 && chunks >= T && images * tiles <= this.ex.gemmKc()) {
-      const len = 16 * this.ex.xiStride(g.OC * g.C);
+      const len = xis * this.ex.xiStride(g.OC * g.C);
       const part = this.alloc(chunks * len * 4), D = this.alloc(len * 4);
       const parts = partition(chunks, T, 1);
-      const ws = this.scratch(parts.length, this.ex.winogradGradScratchBytes(pp));
-      this.run('winogradFilterGradPartials', parts.map(([lo, hi], t) => [pp, px, pdy, part, lo, hi, ws[t]]));
+      const ws = this.scratch(parts.length, scratchBytes);
+      this.run(f4 ? 'winograd4FilterGradPartials' : 'winogradFilterGradPartials', parts.map(([lo, hi], t) => [pp, px, pdy, part, lo, hi, ws[t]]));
       this.run('reduceChunks', partition(len, T, 4).map(([lo, hi]) => [part, chunks, len, D, lo, hi]));
-      this.run('winogradFilterOut', partition(g.OC, T, 1).map(([lo, hi], t) => [pp, D, pdw, lo, hi, ws[t]]));
+      this.run(f4 ? 'winograd4FilterOut' : 'winogradFilterOut', partition(g.OC, T, 1).map(([lo, hi], t) => [pp, D, pdw, lo, hi, ws[t]]));
       return;
     }
     const parts = partition(g.OC, T, 4);
-    const ws = this.scratch(parts.length, this.ex.winogradGradScratchBytes(pp));
-    this.run('winogradFilterGrad', parts.map(([lo, hi], t) => [pp, px, pdy, pdw, lo, hi, ws[t]]));
+    const ws = this.scratch(parts.length, scratchBytes);
+    this.run(f4 ? 'winograd4FilterGrad' : 'winogradFilterGrad', parts.map(([lo, hi], t) => [pp, px, pdy, pdw, lo, hi, ws[t]]));
   }
 
   conv2d(g: ConvGeometry, x: Float32Array, w: Float32Array, y: Float32Array, bias?: Float32Array | null, relu = false, approximate = false): void {
@@ -557,7 +561,7 @@ class WasmKernels implements Kernels {
     // dx is the conv of dy with the rotated filters: F(4×4) when approximate and dx's map fills 4×4 tiles.
     if (dx && wino && approximate && winograd4Pays(g.H, g.W)) this.winograd4(g.N, g.OC, g.OH, g.OW, g.C, 2 - g.padH, g.H, g.W, pdy, pw, true, pdx, 0, false);
     else if (dx && wino) this.winograd(g.N, g.OC, g.OH, g.OW, g.C, 2 - g.padH, g.H, g.W, pdy, pw, true, pdx, 0, false);
-    if (dw && wino) this.winogradGrad(g, px, pdy, pdw);
+    if (dw && wino) this.winogradGrad(g, px, pdy, pdw, approximate && winograd4Pays(g.OH, g.OW));
     const dxDirect = dx && !wino, dwDirect = dw && !wino;
     // The filter gradient is split over its rows when it has enough of them, else over image
     // chunks (partials reduced below). The choice depends on the geometry only, never on the
