@@ -2,7 +2,7 @@
 // the reverse-mode autodiff graph. Each op that sees an input requiring a gradient records a node
 // {inputs, backward}; `backward()` walks the nodes in reverse topological order (the tape) and frees
 // them afterwards so intermediate activations can be collected.
-import { isShared, leafGradCopy, recycleGrad } from './buffer-pool.js';
+import { isShared, leafGradCopy, recycleGrad, takeGrad } from './buffer-pool.js';
 import { elementwiseKernels } from './kernels/index.js';
 import { checkFinite, nanCheckEnabled } from './debug.js';
 import type { Rng } from './random.js';
@@ -198,6 +198,17 @@ export function customOp(
 }
 
 /** acc += g with the add kernel (in place in kernel memory for resident gradients). */
+/**
+ * A copy of gradient g in a pooled gradient array (resident with the wasm backend), which
+ * runBackward recycles once consumed; a fresh array per copy (a residual add's second input, say)
+ * cost page faults on every step.
+ */
+function pooledCopy(g: Float32Array): Float32Array {
+  const c = takeGrad(g.length);
+  c.set(g);
+  return c;
+}
+
 function accumulate(acc: Float32Array, g: Float32Array): void {
   elementwiseKernels(acc.length).add(acc, g, acc);
 }
@@ -266,7 +277,7 @@ function runBackward(root: Tensor, gradOutput?: Float32Array): void {
       else {
         if (gx === g && !gTaken && !node.opaque && x.node) { own = g; gTaken = true; }
         else if (!x.node) own = leafGradCopy(x, gx);
-        else own = gx === g || stored.has(gx) ? gx.slice() : gx;
+        else own = gx === g || stored.has(gx) ? pooledCopy(gx) : gx;
         stored.add(own);
         grads.set(x, own);
       }
