@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from '../../src/engine/index.js';
-import { clearBufferPool, pooledBufferBytes, recycleGrad, takeF32, takeGrad } from '../../src/engine/buffer-pool.js';
+import { clearBufferPool, pooledBufferBytes, recycleGrad, recycleIndex, takeF32, takeGrad, takeIndex } from '../../src/engine/buffer-pool.js';
 import { Rng } from '../../src/engine/random.js';
 import { getKernels, referenceKernels, setKernels } from '../../src/engine/kernels/index.js';
 
@@ -101,4 +101,35 @@ test("zeroGrad hands a parameter's gradient array back to its next backward; oth
   const once = w.grad!.f32.slice();
   loss().backward();
   assert.deepEqual(w.grad!.f32, once.map((a) => Math.fround(a + a)));
+});
+
+test("max pooling's index arrays: pooled in training (handed back by the backward, once), none without gradients", () => {
+  clearBufferPool();
+  const rng = new Rng(9);
+  const x = E.randn([4, 8, 64, 64], rng); // 32,768 pooled outputs: above the pooling threshold
+  x.requiresGrad = true;
+  const n = 4 * 8 * 32 * 32;
+  // A training step's pooling fills a pooled index array and its backward hands it back: the next
+  // hand-out of that size is that array, still holding the indices (a fresh one would be zeros).
+  E.sum(E.maxPool2d(x, { kernel: 2 })).backward();
+  const a = takeIndex(n);
+  assert.ok(a.some((v) => v !== 0), 'the backward handed back the index array its forward filled');
+  recycleIndex(a);
+  recycleIndex(a); // a second hand-back of one hand-out is ignored
+  recycleIndex(new Int32Array(n)); // not from takeIndex: ignored
+  const b = takeIndex(n), c = takeIndex(n);
+  assert.equal(b, a, 'the recycled array is handed out again');
+  assert.notEqual(c, a, 'and only once');
+  recycleIndex(b);
+  // Without gradients no index array is taken: the pooled one stays in the pool.
+  E.noGrad(() => E.maxPool2d(x, { kernel: 2 }));
+  assert.equal(takeIndex(n), a, 'inference took no index array');
+  // The gradient is the same as with a fresh index array: the maxima's positions get dy, the rest 0.
+  const y = E.noGrad(() => E.maxPool2d(x, { kernel: 2 }));
+  x.grad = null;
+  E.sum(E.maxPool2d(x, { kernel: 2 })).backward();
+  let ones = 0;
+  for (const v of x.grad!.f32) ones += v;
+  assert.equal(ones, y.size, 'one unit of gradient per window');
+  clearBufferPool();
 });

@@ -1,6 +1,6 @@
 // Convolution and pooling over NCHW tensors, dispatched to the active kernels.
 import { getKernels } from '../kernels/index.js';
-import { takeF32, takeGrad } from '../buffer-pool.js';
+import { recycleIndex, takeF32, takeGrad, takeIndex } from '../buffer-pool.js';
 import type { ConvGeometry, PoolGeometry } from '../kernels/types.js';
 import { fmt, ShapeError } from '../shape.js';
 import { isGradEnabled, record, Tensor } from '../tensor.js';
@@ -86,13 +86,14 @@ export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
   const g = poolGeometry('maxPool2d', x.shape, opts);
   const k = getKernels();
   const y = takeF32(g.N * g.C * g.OH * g.OW);
-  // The indices of the maxima only serve the backward: a pass that records no gradient skips them
-  // (a fresh 4-byte-per-output array costs page faults, and copying it out of kernel memory).
-  const arg = isGradEnabled() && x.requiresGrad ? new Int32Array(y.length) : null;
+  // The indices of the maxima only serve the backward: a pass that records no gradient skips them,
+  // and one that does takes a pooled array, which the backward (run once) hands back.
+  const arg = isGradEnabled() && x.requiresGrad ? takeIndex(y.length) : null;
   k.maxPool2d(g, x.f32, y, arg);
   return record('maxPool2d', new Tensor(y, [g.N, g.C, g.OH, g.OW]), [x], (gy) => {
     const gx = takeGrad(x.size);
     k.maxPool2dBackward(g, gy, arg!, gx);
+    recycleIndex(arg!);
     return [gx];
   });
 }
