@@ -1,7 +1,7 @@
 // `node build/bench/profile.js [--workload resnet18_w32] [--mode infer|train] [--threads 1] [--passes 5]`:
 // where one inference pass or training step of a bench workload spends its time, kernel call by
-// kernel call. Every method of the active kernel backend is wrapped with a timer (the wrapping costs
-// well under 1 % here); each conv2d call is also keyed by its geometry and the algorithm the backend
+// kernel call. Every method of the active kernel backend is wrapped with a timer (a few hundred calls
+// a pass; the total line includes the timers); each conv2d call is also keyed by its geometry and the algorithm the backend
 // picks for it, and each worker dispatch (`run:<kernel>`) by the kernel it runs. Host methods nest
 // (conv2d calls run, put and get), so the lines overlap: read them per family, not as a sum. Prints
 // one JSON line per key (calls and milliseconds per pass, sorted by time) and a total line.
