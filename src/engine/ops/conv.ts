@@ -39,7 +39,7 @@ export interface ConvEpilogue {
   relu?: boolean;
   /**
    * The caller accepts rounding that does not keep integer-valued sums exact: the wasm backend may
-   * then run a 3×3 stride-1 conv, and its gradients, as Winograd F(4×4, 3×3), 1.2–1.6×
+   * then run a 3×3 stride-1 conv, and its gradients, as Winograd F(4×4, 3×3), 1.1–1.5×
    * faster, with errors about 10× F(2×2)'s (near 1e-5 of the output scale). The float layer
    * Conv2d sets it; binary and spiking paths, and direct calls of this op, do not.
    */
