@@ -449,39 +449,23 @@ class WasmKernels implements Kernels {
   }
 
   /**
-   * The F(4×4, 3×3) conv of x (N × Cin × H × W, padding `pad`) with the filters w into y
-   * (N × Cout × OH × OW) (+ bias, ReLU), over images split across threads. flip: w is the forward
-   * filter of the conv whose input gradient this is (see winograd4Filter).
-   */
-  private winograd4(N: number, Cin: number, H: number, W: number, Cout: number, pad: number, OH: number, OW: number,
-    px: number, pw: number, flip: boolean, py: number, pb: number, relu: boolean): void {
-    const pp = this.winogradParams(N, Cin, H, W, Cout, pad, OH, OW, true);
-    const pU = this.alloc(36 * this.ex.xiStride(Cout * Cin) * 4);
-    const T = this.fanout(2 * N * Cout * OH * OW * Cin * 9 >= MIN_SPLIT_FLOPS);
-    this.run('winograd4Filter', partition(Cout, Cout * Cin >= WINOGRAD_SPLIT_FILTERS ? T : 1, 1)
-      .map(([lo, hi]) => [pw, pU, Cout, Cin, flip ? 1 : 0, lo, hi]));
-    const parts = partition(N, T, 1);
-    const ws = this.scratch(parts.length, this.ex.winograd4ScratchBytes(pp));
-    this.run('winograd4Conv', parts.map(([lo, hi], t) => [pp, px, pU, py, lo, hi, ws[t], pb, relu ? 1 : 0]));
-  }
-
-  /**
    * Runs the Winograd conv of x (N × Cin × H × W, padding `pad`) with the filters w into y
    * (N × Cout × OH × OW), over images split across threads. flip: w is the forward filter of the
-   * conv whose input gradient this is (see winogradFilter).
+   * conv whose input gradient this is (see winogradFilter). f4: F(4×4, 3×3) (winograd4Filter,
+   * winograd4Conv) instead of F(2×2).
    */
   private winograd(N: number, Cin: number, H: number, W: number, Cout: number, pad: number, OH: number, OW: number,
-    px: number, pw: number, flip: boolean, py: number, pb: number, relu: boolean): void {
-    const pp = this.winogradParams(N, Cin, H, W, Cout, pad, OH, OW);
-    const pU = this.alloc(16 * this.ex.xiStride(Cout * Cin) * 4);
+    px: number, pw: number, flip: boolean, py: number, pb: number, relu: boolean, f4 = false): void {
+    const pp = this.winogradParams(N, Cin, H, W, Cout, pad, OH, OW, f4);
+    const pU = this.alloc((f4 ? 36 : 16) * this.ex.xiStride(Cout * Cin) * 4);
     const flops = 2 * N * Cout * OH * OW * Cin * 9;
     const T = this.fanout(flops >= MIN_SPLIT_FLOPS);
     // The filter transform, split over output channels when it is big enough to be worth a round trip.
-    this.run('winogradFilter', partition(Cout, Cout * Cin >= WINOGRAD_SPLIT_FILTERS ? T : 1, 1)
+    this.run(f4 ? 'winograd4Filter' : 'winogradFilter', partition(Cout, Cout * Cin >= WINOGRAD_SPLIT_FILTERS ? T : 1, 1)
       .map(([lo, hi]) => [pw, pU, Cout, Cin, flip ? 1 : 0, lo, hi]));
     const parts = partition(N, T, 1);
-    const ws = this.scratch(parts.length, this.ex.winogradScratchBytes(pp));
-    this.run('winogradConv', parts.map(([lo, hi], t) => [pp, px, pU, py, lo, hi, ws[t], pb, relu ? 1 : 0]));
+    const ws = this.scratch(parts.length, f4 ? this.ex.winograd4ScratchBytes(pp) : this.ex.winogradScratchBytes(pp));
+    this.run(f4 ? 'winograd4Conv' : 'winogradConv', parts.map(([lo, hi], t) => [pp, px, pU, py, lo, hi, ws[t], pb, relu ? 1 : 0]));
   }
 
   /**
@@ -521,8 +505,7 @@ class WasmKernels implements Kernels {
     const algorithm = this.convAlgorithm(g, approximate);
     if (algorithm !== 'im2col') {
       const px = this.put(x), pw = this.put(w), pb = this.putOpt(bias), py = this.out(y);
-      if (algorithm === 'winograd4x4') this.winograd4(g.N, g.C, g.H, g.W, g.OC, g.padH, g.OH, g.OW, px, pw, false, py, pb, relu);
-      else this.winograd(g.N, g.C, g.H, g.W, g.OC, g.padH, g.OH, g.OW, px, pw, false, py, pb, relu);
+      this.winograd(g.N, g.C, g.H, g.W, g.OC, g.padH, g.OH, g.OW, px, pw, false, py, pb, relu, algorithm === 'winograd4x4');
       this.get(py, y);
       return;
     }
@@ -559,8 +542,7 @@ class WasmKernels implements Kernels {
     // Winograd takes dx and dw where it fits; the fused kernel below does the rest.
     const wino = this.winogradFits(g);
     // dx is the conv of dy with the rotated filters: F(4×4) when approximate and dx's map fills 4×4 tiles.
-    if (dx && wino && approximate && winograd4Pays(g.H, g.W)) this.winograd4(g.N, g.OC, g.OH, g.OW, g.C, 2 - g.padH, g.H, g.W, pdy, pw, true, pdx, 0, false);
-    else if (dx && wino) this.winograd(g.N, g.OC, g.OH, g.OW, g.C, 2 - g.padH, g.H, g.W, pdy, pw, true, pdx, 0, false);
+    if (dx && wino) this.winograd(g.N, g.OC, g.OH, g.OW, g.C, 2 - g.padH, g.H, g.W, pdy, pw, true, pdx, 0, false, approximate && winograd4Pays(g.H, g.W));
     if (dw && wino) this.winogradGrad(g, px, pdy, pdw, approximate && winograd4Pays(g.OH, g.OW));
     const dxDirect = dx && !wino, dwDirect = dw && !wino;
     // The filter gradient is split over its rows when it has enough of them, else over image
